@@ -1,0 +1,71 @@
+// swift-tools-version: 6.1
+// StyleGANKit: StyleGAN2 inversion and editing in Swift on libtorch.
+//
+// libtorch comes from the pinned PyPI `torch` wheel that `make setup` installs into `.deps/python`.
+// `make setup` also writes `.deps/torch-build.json` (torch version, C++11 ABI flag); this manifest
+// reads it to point the shim at the headers and to link against the libraries where they sit (rpath).
+import Foundation
+import PackageDescription
+
+struct TorchBuild: Decodable {
+    let version: String
+    let cxx11_abi: Int
+    let torch_root: String
+}
+
+let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().path
+let depsDir = packageRoot + "/.deps"
+guard let configData = FileManager.default.contents(atPath: depsDir + "/torch-build.json"),
+      let torch = try? JSONDecoder().decode(TorchBuild.self, from: configData)
+else {
+    fatalError("StyleGANKit: .deps/torch-build.json is missing or unreadable; run `make setup` first.")
+}
+let torchRoot = depsDir + "/" + torch.torch_root
+let torchLib = torchRoot + "/lib"
+
+let package = Package(
+    name: "StyleGANKit",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "Torch", targets: ["Torch"]),
+        .library(name: "Checkpoints", targets: ["Checkpoints"]),
+        .executable(name: "stylegan", targets: ["stylegan"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C++20 shim over libtorch with a plain C header; no C++ exception crosses it.
+        .target(
+            name: "CTorch",
+            cxxSettings: [
+                .define("_GLIBCXX_USE_CXX11_ABI", to: String(torch.cxx11_abi)),
+                .define("CTORCH_BUILT_FOR_TORCH", to: "\"\(torch.version)\""),
+                .define("CTORCH_TORCH_LIB_DIR", to: "\"\(torchLib)\""),
+                .unsafeFlags([
+                    "-isystem", torchRoot + "/include",
+                    "-isystem", torchRoot + "/include/torch/csrc/api/include",
+                    "-Wno-deprecated-declarations",
+                ]),
+            ],
+            linkerSettings: [
+                .unsafeFlags(["-L" + torchLib, "-Xlinker", "-rpath", "-Xlinker", torchLib]),
+                .linkedLibrary("torch_cpu"),
+                .linkedLibrary("c10"),
+                .linkedLibrary("dl"),
+            ]
+        ),
+        .target(name: "Torch", dependencies: ["CTorch"]),
+        .target(name: "Checkpoints", dependencies: ["Torch"]),
+        .executableTarget(
+            name: "stylegan",
+            dependencies: [
+                "Torch", "Checkpoints",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "TorchTests", dependencies: ["Torch"]),
+        .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "Torch"]),
+    ],
+    cxxLanguageStandard: .cxx20
+)
