@@ -53,12 +53,7 @@ at::TensorOptions options(int dtype, int dev, int dev_index) {
 }
 
 int copy_string(const std::string &s, char *buf, size_t cap) {
-  if (buf == nullptr || cap == 0) return static_cast<int>(s.size()) + 1;
-  if (s.size() + 1 > cap) {
-    std::memcpy(buf, s.data(), cap - 1);
-    buf[cap - 1] = '\0';
-    return -1;
-  }
+  if (buf == nullptr || cap < s.size() + 1) return static_cast<int>(s.size()) + 1;
   std::memcpy(buf, s.c_str(), s.size() + 1);
   return 0;
 }

@@ -36,13 +36,13 @@ int ct_show_config(char *buf, size_t cap) {
 
 int ct_compiled_cxx11_abi(void) { return _GLIBCXX_USE_CXX11_ABI; }
 
-int ct_load_cuda(char *buf, size_t cap) {
+int ct_load_cuda(void) {
   std::string path = std::string(CTORCH_TORCH_LIB_DIR) + "/libtorch_cuda.so";
   if (access(path.c_str(), F_OK) != 0) return 0;
   // Loading it registers the CUDA kernels and hooks with the dispatcher.
   if (dlopen(path.c_str(), RTLD_NOW | RTLD_GLOBAL) == nullptr) {
     const char *why = dlerror();
-    copy_string(why ? why : "dlopen failed", buf, cap);
+    set_error(why ? why : "dlopen of libtorch_cuda.so failed");
     return -1;
   }
   return 1;

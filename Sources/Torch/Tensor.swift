@@ -113,11 +113,7 @@ extension Tensor: CustomStringConvertible {
     /// libtorch's own printout of the values.
     public var description: String {
         withExtendedLifetime(self) {
-            let needed = Int(ct_to_string(handle, nil, 0))
-            guard needed > 0 else { return "Tensor(<unprintable>)" }
-            var buffer = [CChar](repeating: 0, count: needed)
-            _ = ct_to_string(handle, &buffer, needed)
-            return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            (try? Runtime.string { ct_to_string(handle, $0, $1) }) ?? "Tensor(<unprintable>)"
         }
     }
 }

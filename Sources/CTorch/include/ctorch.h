@@ -7,6 +7,7 @@
  *  - Every entry point that can fail returns 0 on success and -1 on failure; the message (without a C++
  *    backtrace) is then in ct_last_error(), a thread-local slot valid until the next failing call.
  *  - Optional tensors are NULL; lists are (pointer, count) pairs.
+ *  - Functions that write a string into (buf, cap) return 0 when it fit, or the capacity it needs (> 0).
  *  - No C++ exception ever crosses this boundary.
  */
 #ifndef CTORCH_H
@@ -42,9 +43,9 @@ enum { CT_INTERP_NEAREST = 0, CT_INTERP_BILINEAR = 1, CT_INTERP_BICUBIC = 2, CT_
 const char *ct_last_error(void);
 const char *ct_built_for_version(void);   /* the torch version the shim was compiled against */
 int ct_runtime_version(char *buf, size_t cap);   /* TORCH_VERSION of the loaded libtorch */
-int ct_show_config(char *buf, size_t cap);       /* at::show_config(); returns -1 if buf too small */
+int ct_show_config(char *buf, size_t cap);       /* at::show_config() */
 int ct_compiled_cxx11_abi(void);
-int ct_load_cuda(char *buf, size_t cap);  /* dlopen libtorch_cuda.so if present: 1 loaded, 0 absent, -1 failed (message in buf) */
+int ct_load_cuda(void);  /* dlopen libtorch_cuda.so if present: 1 loaded, 0 absent, -1 failed */
 void ct_set_num_threads(int n);
 int ct_get_num_threads(void);
 int ct_cpu_capability(char *buf, size_t cap);    /* e.g. "AVX512" */
