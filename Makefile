@@ -1,0 +1,30 @@
+# StyleGANKit: the two commands a fresh clone needs are `make demo` and `make test`.
+# Both install what they need first (`make setup`: Debian packages and the pinned torch wheel in .deps/).
+
+SWIFT ?= swift
+RELEASE_BIN = .build/release
+
+.PHONY: setup build test demo bench clean
+
+setup:
+	@bash scripts/setup.sh
+
+build: setup
+	$(SWIFT) build -c release --product stylegan
+
+test: setup
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+demo: setup
+	@echo "make demo: not yet — the generator (issue 'StyleGAN2 generator') gives the demo its job."
+	@echo "For now, the toolkit checks its runtime:"
+	$(SWIFT) build -c release --product stylegan
+	$(RELEASE_BIN)/stylegan doctor
+
+bench: setup
+	$(SWIFT) build -c release --product stylegan-bench
+	$(RELEASE_BIN)/stylegan-bench --out docs/benchmarks.md
+
+clean:
+	rm -rf .build

@@ -1,0 +1,33 @@
+/// Why a checkpoint could not be read, written or navigated.
+///
+/// Every case carries the file (as the caller named it) and a message; `description` prints
+/// the file's last path component first, e.g. "generator.pt: truncated zip central directory".
+public enum CheckpointError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The file could not be opened, read, written or renamed.
+    case io(file: String, message: String)
+    /// The bytes break the rules of the format (truncated, inconsistent, out of bounds).
+    case invalid(file: String, message: String)
+    /// The file is well formed but uses a feature this library deliberately does not read.
+    case unsupported(file: String, message: String)
+    /// A loaded value was asked for a key, index, attribute or type it does not have;
+    /// `file` is empty when the value no longer knows which file it came from.
+    case lookup(file: String, message: String)
+
+    public var file: String {
+        switch self {
+        case .io(let file, _), .invalid(let file, _), .unsupported(let file, _), .lookup(let file, _): file
+        }
+    }
+
+    public var message: String {
+        switch self {
+        case .io(_, let message), .invalid(_, let message), .unsupported(_, let message), .lookup(_, let message):
+            message
+        }
+    }
+
+    public var description: String {
+        let name = file.split(separator: "/", omittingEmptySubsequences: true).last.map(String.init) ?? file
+        return name.isEmpty ? message : "\(name): \(message)"
+    }
+}
