@@ -64,6 +64,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .executableTarget(name: "stylegan-bench", dependencies: ["Torch"], path: "Sources/stylegan-bench"),
         .testTarget(name: "TorchTests", dependencies: ["Torch"]),
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "Torch"]),
     ],

@@ -53,6 +53,14 @@ public enum Runtime {
         try string { ct_cuda_device_name(Int32(index), $0, $1) }
     }
 
+    /// Nanoseconds per `at::add` of two 1x1 tensors called from C++ with no binding in between: the floor
+    /// against which the per-call overhead of a binding is measured.
+    public static func nativeAddNanoseconds(iterations: Int) throws -> Double {
+        var ns = 0.0
+        try check(ct_time_native_add(Int64(iterations), &ns))
+        return ns
+    }
+
     /// libtorch's build description (`torch.__config__.show()`).
     public static func buildConfig() throws -> String { try string { ct_show_config($0, $1) } }
 

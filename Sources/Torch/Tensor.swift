@@ -12,26 +12,45 @@ public final class Tensor: @unchecked Sendable {
 
     deinit { ct_tensor_free(handle) }
 
-    /// Runs a shim call that writes one new tensor, keeping `inputs` alive until it returns.
+    /// Runs a shim call that writes one new tensor, keeping the inputs alive until it returns.
+    /// Fixed-arity overloads avoid allocating a variadic array on every op.
     @inline(__always)
-    static func produce(_ inputs: Tensor..., body: (UnsafeMutablePointer<OpaquePointer?>) -> Int32) throws -> Tensor {
-        try withExtendedLifetime(inputs) {
-            var out: OpaquePointer?
-            try check(body(&out))
-            guard let out else { throw TorchError("libtorch returned no tensor") }
-            return Tensor(owning: out)
-        }
+    static func produce(_ a: Tensor, body: (UnsafeMutablePointer<OpaquePointer?>) -> Int32) throws -> Tensor {
+        try withExtendedLifetime(a) { try adopt(body) }
+    }
+
+    @inline(__always)
+    static func produce(_ a: Tensor, _ b: Tensor, body: (UnsafeMutablePointer<OpaquePointer?>) -> Int32) throws
+        -> Tensor
+    {
+        try withExtendedLifetime((a, b)) { try adopt(body) }
+    }
+
+    @inline(__always)
+    static func produce(_ a: Tensor, _ b: Tensor, _ c: Tensor, body: (UnsafeMutablePointer<OpaquePointer?>) -> Int32)
+        throws -> Tensor
+    {
+        try withExtendedLifetime((a, b, c)) { try adopt(body) }
+    }
+
+    /// A shim call that reads no tensor (factories).
+    @inline(__always)
+    static func produce(body: (UnsafeMutablePointer<OpaquePointer?>) -> Int32) throws -> Tensor {
+        try adopt(body)
+    }
+
+    @inline(__always)
+    private static func adopt(_ body: (UnsafeMutablePointer<OpaquePointer?>) -> Int32) throws -> Tensor {
+        var out: OpaquePointer?
+        try check(body(&out))
+        guard let out else { throw TorchError("libtorch returned no tensor") }
+        return Tensor(owning: out)
     }
 
     /// Same as `produce` for a list of inputs.
     @inline(__always)
     static func produce(all inputs: [Tensor], body: (UnsafeMutablePointer<OpaquePointer?>) -> Int32) throws -> Tensor {
-        try withExtendedLifetime(inputs) {
-            var out: OpaquePointer?
-            try check(body(&out))
-            guard let out else { throw TorchError("libtorch returned no tensor") }
-            return Tensor(owning: out)
-        }
+        try withExtendedLifetime(inputs) { try adopt(body) }
     }
 
     /// Runs a shim call that writes two tensors (values and indices, eigenvalues and vectors, ...).
@@ -48,10 +67,20 @@ public final class Tensor: @unchecked Sendable {
         }
     }
 
-    /// Runs an in-place shim call on `self`, keeping `others` alive.
+    /// Runs an in-place shim call on `self`, keeping the other operands alive.
     @inline(__always)
-    func mutate(_ others: Tensor..., body: () -> Int32) throws {
-        try withExtendedLifetime((self, others)) { try check(body()) }
+    func mutate(body: () -> Int32) throws {
+        try withExtendedLifetime(self) { try check(body()) }
+    }
+
+    @inline(__always)
+    func mutate(_ a: Tensor, body: () -> Int32) throws {
+        try withExtendedLifetime((self, a)) { try check(body()) }
+    }
+
+    @inline(__always)
+    func mutate(_ a: Tensor, _ b: Tensor, body: () -> Int32) throws {
+        try withExtendedLifetime((self, a, b)) { try check(body()) }
     }
 
     /// Takes ownership of a malloc'd handle list from the shim.

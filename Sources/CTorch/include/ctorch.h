@@ -53,6 +53,8 @@ int ct_cpu_has(const char *feature);             /* 1/0 from the CPU's own cpuid
 int ct_cuda_device_count(void);
 int ct_cuda_device_name(int index, char *buf, size_t cap);
 void ct_manual_seed(uint64_t seed);
+/* calibration (calibration.cpp): ns per at::add of two 1x1 tensors called from C++ directly */
+int ct_time_native_add(int64_t iterations, double *ns_per_op);
 
 /* ---- tensor lifecycle and metadata (core.cpp) ---- */
 void ct_tensor_free(ct_tensor t);

@@ -1,0 +1,164 @@
+import Foundation
+import Torch
+
+/// `make bench`: times the toolkit beside the PyTorch reference in the same run and writes docs/benchmarks.md.
+@main
+struct Benchmark {
+    static func main() throws {
+        let arguments = CommandLine.arguments
+        let outPath = arguments.firstIndex(of: "--out").map { arguments[$0 + 1] } ?? "docs/benchmarks.md"
+        try Runtime.start()
+        let machine = Machine.describe()
+        var report = Report(machine: machine)
+
+        let addIterations = 100_000
+        let convIterations = 5
+        let reference = try PythonReference.run(threads: Runtime.threads, addIterations: addIterations,
+                                                convIterations: convIterations)
+
+        let swiftAdd = try OpOverhead.addNanoseconds(iterations: addIterations)
+        let native = try Runtime.nativeAddNanoseconds(iterations: addIterations)
+        let swiftOverhead = swiftAdd - native
+        let pythonOverhead = reference.addNanoseconds - native
+        report.section("Per-op overhead: 100,000 adds of 1x1 tensors", [
+            ["path", "ns per op", "overhead over C++ (ns)", "overhead vs Python"],
+            ["C++ at::add (libtorch alone)", fmt(native), "0", "-"],
+            ["Swift (Tensor +)", fmt(swiftAdd), fmt(swiftOverhead),
+             String(format: "%.2fx", swiftOverhead / pythonOverhead)],
+            ["Python (torch +)", fmt(reference.addNanoseconds), fmt(pythonOverhead), "1.00x"],
+        ], note: "Overhead is the time per op above libtorch's own cost (the C++ row). "
+            + "Target: Swift's overhead at most half of Python's.")
+
+        let flops = ConvWorkload.flopsForwardBackward
+        var rows = [["dtype", "path", "ms per fwd+bwd", "GFLOP/s"]]
+        for (dtype, pythonSeconds) in [(DType.float32, reference.convSeconds), (.bfloat16, reference.convBF16Seconds)] {
+            let seconds = try ConvWorkload.forwardBackwardSeconds(dtype: dtype, iterations: convIterations)
+            rows.append([dtype.description, "Swift", fmt(seconds * 1e3), fmt(flops / seconds / 1e9)])
+            rows.append([dtype.description, "Python", fmt(pythonSeconds * 1e3), fmt(flops / pythonSeconds / 1e9)])
+        }
+        report.section("conv2d 3x3, 64->64, input 8x64x64x64, forward + backward", rows,
+                       note: "FLOPs counted: forward 2·N·Cout·H·W·Cin·9 = \(fmt(flops / 3 / 1e9)) GFLOP; "
+                           + "backward (input and weight gradients) twice that.")
+        try report.write(to: outPath)
+        print(report.text)
+        print("wrote \(outPath)")
+    }
+}
+
+func fmt(_ value: Double) -> String { String(format: value >= 100 ? "%.0f" : "%.2f", value) }
+
+/// Swift's per-call cost: a tight loop of 1x1 adds through the full Tensor API.
+enum OpOverhead {
+    static func addNanoseconds(iterations: Int) throws -> Double {
+        let a = try Tensor.ones([1, 1])
+        let b = try Tensor.ones([1, 1])
+        for _ in 0..<1000 { _ = try a + b }
+        let start = DispatchTime.now().uptimeNanoseconds
+        for _ in 0..<iterations { _ = try a + b }
+        return Double(DispatchTime.now().uptimeNanoseconds - start) / Double(iterations)
+    }
+}
+
+/// A StyleGAN-sized convolution, forward and backward.
+enum ConvWorkload {
+    static let n = 8, channels = 64, size = 64
+    static var flopsForwardBackward: Double { 3 * 2 * Double(n * channels * size * size * channels * 9) }
+
+    static func forwardBackwardSeconds(dtype: DType, iterations: Int) throws -> Double {
+        let g = try Generator(seed: 0)
+        let x = try Tensor.randn([n, channels, size, size], generator: g).to(dtype: dtype).requiresGrad(true)
+        let w = try Tensor.randn([channels, channels, 3, 3], generator: g).to(dtype: dtype).requiresGrad(true)
+        func step() throws {
+            try F.conv2d(x, w, padding: (1, 1)).sum().backward()
+        }
+        for _ in 0..<2 { try step() }
+        let start = DispatchTime.now().uptimeNanoseconds
+        for _ in 0..<iterations { try step() }
+        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 / Double(iterations)
+    }
+}
+
+/// Runs bench/reference.py on the wheel in .deps.
+struct PythonReference {
+    var addNanoseconds: Double
+    var convSeconds: Double
+    var convBF16Seconds: Double
+
+    static func run(threads: Int, addIterations: Int, convIterations: Int) throws -> PythonReference {
+        let output = try Shell.run("python3", ["bench/reference.py", "\(threads)", "\(addIterations)", "\(convIterations)"],
+                                   environment: ["PYTHONPATH": ".deps/python"])
+        guard let data = output.data(using: .utf8),
+              let json = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let add = json["add_ns"] as? Double, let conv = json["conv_s"] as? Double,
+              let bf16 = json["conv_bf16_s"] as? Double
+        else { throw TorchError("bench/reference.py printed no result: \(output)") }
+        return PythonReference(addNanoseconds: add, convSeconds: conv, convBF16Seconds: bf16)
+    }
+}
+
+/// Date, CPU, commit and threads: the context every figure needs.
+struct Machine {
+    var lines: [String]
+
+    static func describe() -> Machine {
+        let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        let model = cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }
+            .map { $0.split(separator: ":", maxSplits: 1).last!.trimmingCharacters(in: .whitespaces) } ?? "unknown"
+        let commit = (try? Shell.run("git", ["rev-parse", "--short", "HEAD"]))?
+            .trimmingCharacters(in: .whitespacesAndNewlines) ?? "unknown"
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withFullDate]
+        return Machine(lines: [
+            "- date: \(formatter.string(from: Date()))",
+            "- commit: \(commit)",
+            "- CPU: \(model), \(ProcessInfo.processInfo.activeProcessorCount) cores; libtorch kernels: "
+                + ((try? Runtime.cpuCapability()) ?? "unknown")
+                + "; AMX: \(Runtime.cpuHas("amx_bf16") ? "yes" : "no")",
+            "- torch \(Runtime.builtForVersion), \(Runtime.threads) threads, release build",
+        ])
+    }
+}
+
+/// The markdown file, written whole through a temporary file.
+struct Report {
+    var text: String
+
+    init(machine: Machine) {
+        text = "# Benchmarks\n\nWritten by `make bench`; figures are from one run on the machine below. "
+            + "Benchmarks are not tests.\n\n" + machine.lines.joined(separator: "\n") + "\n"
+    }
+
+    mutating func section(_ title: String, _ rows: [[String]], note: String) {
+        text += "\n## \(title)\n\n"
+        text += "| " + rows[0].joined(separator: " | ") + " |\n"
+        text += "|" + String(repeating: "---|", count: rows[0].count) + "\n"
+        for row in rows.dropFirst() { text += "| " + row.joined(separator: " | ") + " |\n" }
+        text += "\n\(note)\n"
+    }
+
+    func write(to path: String) throws {
+        let url = URL(fileURLWithPath: path)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp")
+        try text.write(to: temporary, atomically: false, encoding: .utf8)
+        guard rename(temporary.path, url.path) == 0 else { throw TorchError("cannot write \(path)") }
+    }
+}
+
+enum Shell {
+    static func run(_ command: String, _ arguments: [String], environment: [String: String] = [:]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [command] + arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw TorchError("\(command) \(arguments.joined(separator: " ")) exited with \(process.terminationStatus)")
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+}
