@@ -1,0 +1,104 @@
+import Foundation
+
+/// Rectified Adam (Liu et al. 2019), as `torch.optim.RAdam`.
+///
+/// While the variance of the adaptive rate is intractable (rho_t <= 5) it steps with the bias-corrected first
+/// moment alone (SGD with momentum); afterwards it steps as Adam scaled by the rectification term. This is
+/// PyTorch's arrangement of the arithmetic; `Ranger` keeps the RAdam authors' regrouping of it (one folded scalar
+/// step size), which rounds differently.
+public final class RAdam: Optimizer {
+    public struct Options {
+        public var betas: (Double, Double)
+        public var eps: Double
+        public var weightDecay: Double
+        /// Shrinks the weights by `lr * weightDecay` instead of L2 on the gradient (PyTorch's
+        /// `decoupled_weight_decay`).
+        public var decoupledWeightDecay: Bool
+        public var maximize: Bool
+
+        public init(betas: (Double, Double) = (0.9, 0.999), eps: Double = 1e-8, weightDecay: Double = 0,
+                    decoupledWeightDecay: Bool = false, maximize: Bool = false)
+        {
+            self.betas = betas
+            self.eps = eps
+            self.weightDecay = weightDecay
+            self.decoupledWeightDecay = decoupledWeightDecay
+            self.maximize = maximize
+        }
+    }
+
+    final class State {
+        var step = 0
+        let expAvg: Tensor
+        let expAvgSq: Tensor
+
+        init(_ param: Tensor) throws {
+            expAvg = try param.zerosLike()
+            expAvgSq = try param.zerosLike()
+        }
+    }
+
+    public var paramGroups: [ParamGroup<Options>]
+    private var state = ParameterState<State>()
+
+    public init(groups: [ParamGroup<Options>]) throws {
+        for group in groups {
+            let o = group.options
+            try OptimizerChecks.require(group.lr >= 0, "Invalid learning rate: \(group.lr)")
+            try OptimizerChecks.require(o.eps >= 0, "Invalid epsilon value: \(o.eps)")
+            try OptimizerChecks.require((0..<1).contains(o.betas.0), "Invalid beta parameter at index 0: \(o.betas.0)")
+            try OptimizerChecks.require((0..<1).contains(o.betas.1), "Invalid beta parameter at index 1: \(o.betas.1)")
+            try OptimizerChecks.require(o.weightDecay >= 0, "Invalid weight_decay value: \(o.weightDecay)")
+        }
+        try OptimizerChecks.disjoint(groups.map(\.params))
+        paramGroups = groups
+    }
+
+    /// One group with PyTorch's defaults.
+    public convenience init(_ params: [Tensor], lr: Double = 1e-3, betas: (Double, Double) = (0.9, 0.999),
+                            eps: Double = 1e-8, weightDecay: Double = 0, decoupledWeightDecay: Bool = false,
+                            maximize: Bool = false) throws
+    {
+        let options = Options(betas: betas, eps: eps, weightDecay: weightDecay,
+                              decoupledWeightDecay: decoupledWeightDecay, maximize: maximize)
+        try self.init(groups: [ParamGroup(params: params, lr: lr, options: options)])
+    }
+
+    public func step() throws {
+        try forEachParameterWithGrad { param, grad, group in
+            let o = group.options
+            let lr = group.lr
+            let (beta1, beta2) = o.betas
+            let s = try state.state(for: param) { try State(param) }
+            var g = o.maximize ? try -grad : grad
+            s.step += 1
+            if o.weightDecay != 0 {
+                if o.decoupledWeightDecay {
+                    try param.mul_(1 - lr * o.weightDecay)
+                } else {
+                    g = try g.adding(param, alpha: o.weightDecay)
+                }
+            }
+            try s.expAvg.lerp_(g, weight: 1 - beta1)
+            try s.expAvgSq.mul_(beta2)
+            try s.expAvgSq.addcmul_(g, g, value: 1 - beta2)
+
+            let step = Double(s.step)
+            let biasCorrection1 = 1 - pow(beta1, step)
+            let biasCorrection2 = 1 - pow(beta2, step)
+            let biasCorrectedExpAvg = try s.expAvg / biasCorrection1
+            // Length of the approximated simple moving average, and its limit.
+            let rhoInf = 2 / (1 - beta2) - 1
+            let rhoT = rhoInf - 2 * step * pow(beta2, step) / biasCorrection2
+            if rhoT > 5 {
+                let rect = pow((rhoT - 4) * (rhoT - 2) * rhoInf / ((rhoInf - 4) * (rhoInf - 2) * rhoT), 0.5)
+                let expAvgSqSqrt = try s.expAvgSq.sqrt()
+                try expAvgSqSqrt.add_(o.eps)
+                let adaptiveLR = try pow(biasCorrection2, 0.5) / expAvgSqSqrt
+                try param.add_(biasCorrectedExpAvg * lr * adaptiveLR * rect, alpha: -1)
+            } else {
+                try param.add_(biasCorrectedExpAvg * lr, alpha: -1)
+            }
+        }
+    }
+}
