@@ -84,6 +84,14 @@ at::Tensor unary(int op, const at::Tensor &a) {
   TORCH_CHECK(false, "unknown unary op ", op);
 }
 
+/// A double as the scalar an integer tensor accepts when the value is whole (libtorch refuses to write a
+/// floating-point scalar into an integer tensor in place).
+at::Scalar scalar_for(const at::Tensor &t, double v) {
+  if (at::isIntegralType(t.scalar_type(), /*includeBool=*/false) && v == static_cast<double>(static_cast<int64_t>(v)))
+    return at::Scalar(static_cast<int64_t>(v));
+  return at::Scalar(v);
+}
+
 c10::optional<at::Scalar> bound(const double *v) {
   if (v == nullptr) return c10::nullopt;
   return at::Scalar(*v);
@@ -125,7 +133,7 @@ int ct_clamp(ct_tensor a, const double *min, const double *max, ct_tensor *out) 
 }
 
 int ct_add_(ct_tensor t, ct_tensor other, double alpha) {
-  return guarded([&] { ref(t).add_(ref(other), alpha); });
+  return guarded([&] { ref(t).add_(ref(other), scalar_for(ref(t), alpha)); });
 }
 int ct_mul_(ct_tensor t, ct_tensor other) {
   return guarded([&] { ref(t).mul_(ref(other)); });
@@ -134,10 +142,10 @@ int ct_div_(ct_tensor t, ct_tensor other) {
   return guarded([&] { ref(t).div_(ref(other)); });
 }
 int ct_add_scalar_(ct_tensor t, double s) {
-  return guarded([&] { ref(t).add_(s); });
+  return guarded([&] { ref(t).add_(scalar_for(ref(t), s)); });
 }
 int ct_mul_scalar_(ct_tensor t, double s) {
-  return guarded([&] { ref(t).mul_(s); });
+  return guarded([&] { ref(t).mul_(scalar_for(ref(t), s)); });
 }
 int ct_addcmul_(ct_tensor t, ct_tensor a, ct_tensor b, double value) {
   return guarded([&] { ref(t).addcmul_(ref(a), ref(b), value); });
@@ -155,7 +163,7 @@ int ct_zero_(ct_tensor t) {
   return guarded([&] { ref(t).zero_(); });
 }
 int ct_fill_(ct_tensor t, double value) {
-  return guarded([&] { ref(t).fill_(value); });
+  return guarded([&] { ref(t).fill_(scalar_for(ref(t), value)); });
 }
 int ct_clamp_(ct_tensor t, const double *min, const double *max) {
   return guarded([&] { ref(t).clamp_(bound(min), bound(max)); });

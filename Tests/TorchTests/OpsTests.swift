@@ -137,3 +137,18 @@ func close(_ a: [Double], _ b: [Double], tol: Double = 1e-12) -> Bool {
 func close(_ a: [Float], _ b: [Float], tol: Float = 1e-6) -> Bool {
     a.count == b.count && zip(a, b).allSatisfy { abs($0 - $1) <= tol * max(1, abs($1)) }
 }
+
+@Suite("Integer in-place ops")
+struct IntegerInPlaceTests {
+    @Test func wholeScalarsUpdateIntegerTensors() throws {
+        let count = try Tensor.zeros([1], dtype: .int64)
+        try count.add_(1)
+        try count.add_(Tensor.ones([1], dtype: .int64), alpha: 2)
+        try count.mul_(5)
+        #expect(try count.int64s() == [15])
+        try count.fill_(7)
+        #expect(try count.int64s() == [7])
+        #expect(count.dtype == .int64)
+        #expect(throws: TorchError.self) { try count.add_(0.5) }
+    }
+}
