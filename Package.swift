@@ -29,6 +29,7 @@ let package = Package(
     products: [
         .library(name: "Torch", targets: ["Torch"]),
         .library(name: "Checkpoints", targets: ["Checkpoints"]),
+        .library(name: "StyleGAN", targets: ["StyleGAN"]),
         .executable(name: "stylegan", targets: ["stylegan"]),
     ],
     dependencies: [
@@ -57,6 +58,7 @@ let package = Package(
         ),
         .target(name: "Torch", dependencies: ["CTorch"]),
         .target(name: "Checkpoints", dependencies: ["Torch"]),
+        .target(name: "StyleGAN", dependencies: ["Torch", "Checkpoints"]),
         .executableTarget(
             name: "stylegan",
             dependencies: [
@@ -66,7 +68,8 @@ let package = Package(
         ),
         .executableTarget(name: "stylegan-bench", dependencies: ["Torch"], path: "Sources/stylegan-bench"),
         .testTarget(name: "TorchTests", dependencies: ["Torch"]),
-        .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "Torch"]),
+        .testTarget(name: "StyleGANTests", dependencies: ["StyleGAN", "Checkpoints", "Torch"]),
+        .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "Torch"], exclude: ["Resources"]),
     ],
     cxxLanguageStandard: .cxx20
 )

@@ -1,0 +1,182 @@
+import Torch
+
+/// The StyleGAN2 generator in rosinality's layout (`style`, `input`, `conv1`, `to_rgb1`, `convs`, `to_rgbs`,
+/// `noises`), which pSp, e4e, ReStyle, HyperStyle, CLCAE, E2Style and the Feature-Style encoder build on.
+///
+/// Layers are counted as in the F-space papers: K = 1 is `conv1` (4x4), K = 2 is `convs[0]`, K = 3 `convs[1]`,
+/// and so on; K = 5 is the output of `convs[3]`, 512x16x16 at both 256 and 1024. The w+ code row i drives
+/// styled conv i (row 0 drives conv1) and row i + 1 the ToRGB after it, as in the reference.
+public final class StyleGAN2Generator: Module {
+    public let config: GeneratorConfig
+    /// PixelNorm then nMLP equalised linears (`style.1` ... `style.n`).
+    public let style: Sequential
+    public let input: ConstantInput
+    public let conv1: StyledConv
+    public let to_rgb1: ToRGB
+    public let convs: ModuleList<StyledConv>
+    public let to_rgbs: ModuleList<ToRGB>
+    /// Fixed noise maps `noises.noise_0` ... (the checkpoint's "const" noise).
+    public let noises: NoiseBuffers
+
+    public init(_ config: GeneratorConfig, generator: Torch.Generator? = nil) throws {
+        try config.validate()
+        self.config = config
+        let d = config.styleDim
+        var mapping: [any Layer] = [PixelNorm()]
+        for _ in 0..<config.nMLP {
+            mapping.append(try EqualLinear(d, d, lrMul: config.lrMLP, activated: true, generator: generator))
+        }
+        style = try Sequential(mapping)
+        let c = config.channels
+        input = try ConstantInput(channels: c[0], generator: generator)
+        conv1 = try StyledConv(c[0], c[0], kernelSize: 3, styleDim: d, blurKernel: config.blurKernel,
+                               generator: generator)
+        to_rgb1 = try ToRGB(c[0], styleDim: d, upsample: false, blurKernel: config.blurKernel, generator: generator)
+        convs = try ModuleList()
+        to_rgbs = try ModuleList()
+        for i in 1..<c.count {
+            try convs.append(StyledConv(c[i - 1], c[i], kernelSize: 3, styleDim: d, upsample: true,
+                                        blurKernel: config.blurKernel, generator: generator))
+            try convs.append(StyledConv(c[i], c[i], kernelSize: 3, styleDim: d, blurKernel: config.blurKernel,
+                                        generator: generator))
+            try to_rgbs.append(ToRGB(c[i], styleDim: d, blurKernel: config.blurKernel, generator: generator))
+        }
+        noises = try NoiseBuffers(config: config, generator: generator)
+        super.init()
+        try register(module: "style", style)
+        try register(module: "input", input)
+        try register(module: "conv1", conv1)
+        try register(module: "to_rgb1", to_rgb1)
+        try register(module: "convs", convs)
+        try register(module: "to_rgbs", to_rgbs)
+        try register(module: "noises", noises)
+    }
+
+    public var nLatent: Int { config.nLatent }
+    public var numLayers: Int { config.numLayers }
+
+    /// The styled conv of layer K (1-based, see the type's documentation).
+    func styledConv(_ k: Int) -> StyledConv { k == 1 ? conv1 : convs[k - 2] }
+
+    /// Spatial size of layer K's output.
+    public func resolution(ofLayer k: Int) -> Int { 4 << (k / 2) }
+
+    /// Channels of layer K's output.
+    public func channels(ofLayer k: Int) -> Int { config.channels[k / 2] }
+
+    // MARK: mapping
+
+    /// z [N, D] -> w [N, D].
+    public func mapping(_ z: Tensor) throws -> Tensor {
+        try expectInput(z, ["N", .size(config.styleDim)], name: "z")
+        return try style(z)
+    }
+
+    /// The mean of mapping(z) over `samples` seeded z, the stand-in for a checkpoint without `latent_avg`.
+    public func meanLatent(samples: Int = 10_000, seed: UInt64 = 0, batch: Int = 1_000) throws -> Tensor {
+        let g = try Torch.Generator(seed: seed)
+        return try withNoGrad {
+            var sum = try Tensor.zeros([config.styleDim], device: input.input.device)
+            var remaining = samples
+            while remaining > 0 {
+                let n = min(batch, remaining)
+                let z = try Tensor.randn([n, config.styleDim], generator: g).to(device: input.input.device)
+                sum = try sum + mapping(z).sum([0])
+                remaining -= n
+            }
+            return try sum / Double(samples)
+        }
+    }
+
+    // MARK: synthesis
+
+    /// Synthesises images [N, 3, size, size] from w+ codes [N, nLatent, D].
+    public func synthesis(_ wPlus: Tensor, noise: NoiseMode = .const, feature: FeatureInjection? = nil) throws
+        -> Tensor
+    {
+        try run(wPlus, noise: noise, feature: feature, stopAfter: nil) { _ in }
+    }
+
+    /// The output of layer K (see the type's documentation) for w+ codes: [N, C_K, R_K, R_K].
+    public func feature(atLayer k: Int, _ wPlus: Tensor, noise: NoiseMode = .const) throws -> Tensor {
+        try checkLayer(k)
+        var captured: Tensor?
+        _ = try run(wPlus, noise: noise, feature: nil, stopAfter: k) { event in
+            if case .feature(let layer, let x) = event, layer == k { captured = x }
+        }
+        return captured!
+    }
+
+    /// Synthesis that reports every styled-conv output and every running RGB skip as it goes.
+    public func synthesis(_ wPlus: Tensor, noise: NoiseMode = .const, feature: FeatureInjection? = nil,
+                          observe: (SynthesisEvent) throws -> Void) throws -> Tensor
+    {
+        try run(wPlus, noise: noise, feature: feature, stopAfter: nil, observe: observe)
+    }
+
+    /// One pass through the synthesis network. Stops after layer `stopAfter` when given (the image is then the
+    /// RGB so far and should be ignored).
+    private func run(_ wPlus: Tensor, noise: NoiseMode, feature: FeatureInjection?, stopAfter: Int?,
+                     observe: (SynthesisEvent) throws -> Void) throws -> Tensor
+    {
+        try expectInput(wPlus, ["N", .size(nLatent), .size(config.styleDim)], name: "w+")
+        if let feature { try checkInjection(feature, batch: wPlus.size(0)) }
+        let n = wPlus.size(0)
+        let maps = try noise.maps(for: self, batch: n, dtype: wPlus.dtype, device: wPlus.device)
+        var out = try input(batch: n).to(dtype: wPlus.dtype)
+        var skip: Tensor?
+        for k in 1...numLayers {
+            let conv = styledConv(k)
+            out = try conv(out, style: wPlus.select(1, k - 1), noise: maps[k - 1])
+            if let feature, feature.layer == k {
+                out = try feature.blend == 1 ? feature.tensor : out * (1 - feature.blend) + feature.tensor * feature.blend
+            }
+            try observe(.feature(layer: k, out))
+            if k == stopAfter { return out }
+            // ToRGB follows conv1 and every second conv after it, reading the next w+ row.
+            if k % 2 == 1 {
+                let rgbIndex = k / 2
+                let toRGB = rgbIndex == 0 ? to_rgb1 : to_rgbs[rgbIndex - 1]
+                skip = try toRGB(out, style: wPlus.select(1, k), skip: skip)
+                try observe(.rgb(index: rgbIndex, skip!))
+            }
+        }
+        return skip!
+    }
+
+    func checkLayer(_ k: Int) throws {
+        guard (1...numLayers).contains(k) else {
+            throw TorchError("layer K must be in 1...\(numLayers) for a \(config.size) generator, got \(k)")
+        }
+    }
+
+    private func checkInjection(_ f: FeatureInjection, batch: Int) throws {
+        try checkLayer(f.layer)
+        let expected = [batch, channels(ofLayer: f.layer), resolution(ofLayer: f.layer), resolution(ofLayer: f.layer)]
+        guard f.tensor.shape == expected || f.tensor.shape == [1] + expected.dropFirst() else {
+            throw TorchError("feature for layer \(f.layer) must be \(expected), got \(f.tensor.shape)")
+        }
+        guard (0...1).contains(f.blend) else { throw TorchError("feature blend must be in [0, 1], got \(f.blend)") }
+    }
+}
+
+/// What `synthesis(_:observe:)` reports: the output of styled conv `layer` (K, 1-based), or the running RGB
+/// image after ToRGB `index` (0 = `to_rgb1`).
+public enum SynthesisEvent {
+    case feature(layer: Int, Tensor)
+    case rgb(index: Int, Tensor)
+}
+
+/// Replace layer K's output x by (1 - blend) x + blend f (the F space of the Feature-Style encoder and CLCAE).
+public struct FeatureInjection {
+    public var layer: Int
+    /// [N or 1, C_K, R_K, R_K]
+    public var tensor: Tensor
+    public var blend: Double
+
+    public init(layer: Int, tensor: Tensor, blend: Double = 1) {
+        self.layer = layer
+        self.tensor = tensor
+        self.blend = blend
+    }
+}

@@ -1,0 +1,90 @@
+import Testing
+import Torch
+@testable import StyleGAN
+
+/// The rosinality generator fixture: every case within 1e-4 x max(1, |ref|).
+@Suite("Generator parity (stylegan2-tiny64)")
+struct GeneratorParityTests {
+    let loaded: LoadedGenerator
+    let cases: [String: Tensor]
+
+    init() throws {
+        try Runtime.start()
+        loaded = try GeneratorCheckpoint.load(Fixtures.path("stylegan2-tiny64/generator.pt"))
+        cases = try Fixtures.cases("stylegan2-tiny64/cases.safetensors")
+    }
+
+    var g: StyleGAN2Generator { loaded.generator }
+
+    func ref(_ key: String) throws -> Tensor {
+        guard let t = cases[key] else { throw TorchError("fixture case \(key) missing") }
+        return t
+    }
+
+    @Test func architectureIsInferredFromTheCheckpoint() throws {
+        #expect(g.config.size == 64)
+        #expect(g.config.styleDim == 128)
+        #expect(g.config.nMLP == 4)
+        #expect(g.config.channels == [64, 64, 64, 64, 64])
+        #expect(g.nLatent == 10)
+        #expect(g.numLayers == 9)
+        #expect(g.parameterCount == 515_992)
+        #expect(loaded.layout == "rosinality checkpoint (g_ema)")
+        #expect(!loaded.latentAvgComputed)
+        #expect(loaded.otherContents == ["args"])
+    }
+
+    @Test func constNoiseIsTheCheckpointsBuffers() throws {
+        for i in 0..<9 { try expectClose(g.noises.maps[i], try ref("noise_\(i)"), tol: 0, "noise_\(i)") }
+        try expectClose(loaded.latentAvg, try ref("latent_avg"), tol: 0, "latent_avg")
+    }
+
+    @Test func mapping() throws {
+        try expectClose(try g.mapping(ref("z")), try ref("w"), "w = mapping(z)")
+    }
+
+    @Test func imageFromW() throws {
+        try expectClose(try g([ref("w")], inputIsLatent: true), try ref("image_w"), "image_w")
+    }
+
+    @Test func imageFromZ() throws {
+        try expectClose(try g([ref("z")]), try ref("image_z"), "image_z")
+    }
+
+    @Test func truncation() throws {
+        let image = try g([ref("w")], inputIsLatent: true, truncation: 0.7, truncationLatent: loaded.latentAvg)
+        try expectClose(image, try ref("image_w_trunc0.7"), "image_w_trunc0.7")
+    }
+
+    @Test func wPlus() throws {
+        try expectClose(try g([ref("w_plus")], inputIsLatent: true), try ref("image_w_plus"), "image_w_plus")
+    }
+
+    @Test func styleMixing() throws {
+        let image = try g([ref("w"), ref("w_mix_second")], inputIsLatent: true, injectIndex: 3)
+        try expectClose(image, try ref("image_mix_inject3"), "image_mix_inject3")
+    }
+
+    @Test func everyFeatureAndRGB() throws {
+        let wPlus = try g.latents([ref("w")], inputIsLatent: true)
+        var features: [Int: Tensor] = [:]
+        var rgbs: [Int: Tensor] = [:]
+        _ = try g.synthesis(wPlus) { event in
+            switch event {
+            case .feature(let layer, let x): features[layer] = x
+            case .rgb(let index, let x): rgbs[index] = x
+            }
+        }
+        for i in 0..<9 { try expectClose(features[i + 1]!, try ref("feature_\(i)"), "feature_\(i)") }
+        for i in 0..<5 { try expectClose(rgbs[i]!, try ref("rgb_\(i)"), "rgb_\(i)") }
+        // feature(atLayer:) agrees with the trace and counts K from 1.
+        try expectClose(try g.feature(atLayer: 5, wPlus), try ref("feature_4"), "feature(atLayer: 5)")
+    }
+
+    @Test func batchOfOneEqualsTheBatch() throws {
+        // Batch 1 runs the grouped form, batch 3 the folded form; both must give the reference.
+        let w = try ref("w")
+        let single = try g([w.slice(0, 1, 2)], inputIsLatent: true)
+        try expectClose(single, try ref("image_w").slice(0, 1, 2), "image_w[1] alone")
+    }
+}
