@@ -15,8 +15,9 @@ public struct LoadedGenerator {
     public let otherContents: [String]
 }
 
-/// Loads StyleGAN2 generators from rosinality `.pt` files, pSp/e4e/ReStyle/E2Style/CLCAE containers and our
-/// canonical safetensors.
+/// Loads StyleGAN2 generators from rosinality `.pt` files, pSp/e4e/ReStyle/E2Style/CLCAE containers, NVIDIA
+/// stylegan2-ada-pytorch `.pkl` snapshots and our canonical safetensors. The format follows the extension:
+/// `.safetensors`, `.pkl`, anything else is read as a `torch.save` file.
 public enum GeneratorCheckpoint {
     /// Metadata key under which `convert` records the architecture in safetensors.
     public static let configKey = "stylegan2.config"
@@ -26,7 +27,11 @@ public enum GeneratorCheckpoint {
         guard FileManager.default.fileExists(atPath: path) else { throw CheckpointError.io(file: path, message: "no such file") }
         let loaded: LoadedGenerator
         do {
-            loaded = try isSafetensors(path) ? loadSafetensors(path) : loadTorch(path)
+            switch (path as NSString).pathExtension.lowercased() {
+            case "safetensors": loaded = try loadSafetensors(path)
+            case "pkl": loaded = try NvidiaCheckpoint.load(path)
+            default: loaded = try loadTorch(path)
+            }
         } catch let error as CheckpointError {
             throw error.withFile(path)
         } catch let error as StateDictError {
@@ -37,8 +42,6 @@ public enum GeneratorCheckpoint {
         if device != .cpu { try loaded.generator.to(device: device) }
         return loaded
     }
-
-    private static func isSafetensors(_ path: String) -> Bool { path.lowercased().hasSuffix(".safetensors") }
 
     private static func loadTorch(_ path: String) throws -> LoadedGenerator {
         let root = try TorchCheckpoint.load(path)

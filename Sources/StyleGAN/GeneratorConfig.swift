@@ -13,9 +13,12 @@ public struct GeneratorConfig: Codable, Equatable, Sendable {
     public var channels: [Int]
     public var blurKernel: [Double]
     public var lrMLP: Double
+    /// NVIDIA's `conv_clamp`: activations clamped to ±clamp after each styled conv, RGB after each ToRGB bias.
+    /// rosinality's generator has none (nil).
+    public var convClamp: Double?
 
     public init(size: Int, styleDim: Int = 512, nMLP: Int = 8, channels: [Int], blurKernel: [Double] = [1, 3, 3, 1],
-                lrMLP: Double = 0.01) throws
+                lrMLP: Double = 0.01, convClamp: Double? = nil) throws
     {
         self.size = size
         self.styleDim = styleDim
@@ -23,6 +26,7 @@ public struct GeneratorConfig: Codable, Equatable, Sendable {
         self.channels = channels
         self.blurKernel = blurKernel
         self.lrMLP = lrMLP
+        self.convClamp = convClamp
         try validate()
     }
 
@@ -85,6 +89,7 @@ public struct GeneratorConfig: Codable, Equatable, Sendable {
             throw TorchError("generator of size \(size) needs \(logSize - 1) positive channel counts, got \(channels)")
         }
         guard blurKernel.count >= 2 else { throw TorchError("blur kernel needs at least 2 taps, got \(blurKernel)") }
+        if let convClamp, !(convClamp > 0) { throw TorchError("conv_clamp must be positive, got \(convClamp)") }
     }
 }
 

@@ -29,17 +29,20 @@ public final class StyleGAN2Generator: Module {
         style = try Sequential(mapping)
         let c = config.channels
         input = try ConstantInput(channels: c[0], generator: generator)
-        conv1 = try StyledConv(c[0], c[0], kernelSize: 3, styleDim: d, blurKernel: config.blurKernel,
+        let clamp = config.convClamp
+        conv1 = try StyledConv(c[0], c[0], kernelSize: 3, styleDim: d, blurKernel: config.blurKernel, clamp: clamp,
                                generator: generator)
-        to_rgb1 = try ToRGB(c[0], styleDim: d, upsample: false, blurKernel: config.blurKernel, generator: generator)
+        to_rgb1 = try ToRGB(c[0], styleDim: d, upsample: false, blurKernel: config.blurKernel, clamp: clamp,
+                            generator: generator)
         convs = try ModuleList()
         to_rgbs = try ModuleList()
         for i in 1..<c.count {
             try convs.append(StyledConv(c[i - 1], c[i], kernelSize: 3, styleDim: d, upsample: true,
-                                        blurKernel: config.blurKernel, generator: generator))
+                                        blurKernel: config.blurKernel, clamp: clamp, generator: generator))
             try convs.append(StyledConv(c[i], c[i], kernelSize: 3, styleDim: d, blurKernel: config.blurKernel,
-                                        generator: generator))
-            try to_rgbs.append(ToRGB(c[i], styleDim: d, blurKernel: config.blurKernel, generator: generator))
+                                        clamp: clamp, generator: generator))
+            try to_rgbs.append(ToRGB(c[i], styleDim: d, blurKernel: config.blurKernel, clamp: clamp,
+                                     generator: generator))
         }
         noises = try NoiseBuffers(config: config, generator: generator)
         super.init()

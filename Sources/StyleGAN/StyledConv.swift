@@ -40,10 +40,13 @@ public final class StyledConv: Module {
     public let conv: ModulatedConv2d
     public let noise: NoiseInjection
     public let activate: FusedLeakyReLU
+    /// Output clamp (NVIDIA's `conv_clamp`), nil for none.
+    public let clamp: Double?
 
     public init(_ inChannels: Int, _ outChannels: Int, kernelSize: Int, styleDim: Int, upsample: Bool = false,
-                blurKernel: [Double], generator: Torch.Generator? = nil) throws
+                blurKernel: [Double], clamp: Double? = nil, generator: Torch.Generator? = nil) throws
     {
+        self.clamp = clamp
         conv = try ModulatedConv2d(inChannels, outChannels, kernelSize: kernelSize, styleDim: styleDim,
                                    upsample: upsample, blurKernel: blurKernel, generator: generator)
         noise = try NoiseInjection(strength: 0)
@@ -56,7 +59,9 @@ public final class StyledConv: Module {
 
     /// x [N, in, H, W], style [N, D], noise [N or 1, 1, H', W'] -> [N, out, H', W']
     public func callAsFunction(_ x: Tensor, style: Tensor, noise noiseMap: Tensor) throws -> Tensor {
-        try activate(noise(conv(x, style: style), noise: noiseMap))
+        let out = try activate(noise(conv(x, style: style), noise: noiseMap))
+        guard let clamp else { return out }
+        return try out.clamp(min: -clamp, max: clamp)
     }
 }
 
@@ -67,10 +72,13 @@ public final class ToRGB: Module {
     public let conv: ModulatedConv2d
     /// [1, 3, 1, 1]
     public let bias: Tensor
+    /// Clamp of this layer's own output before the skip is added (NVIDIA's `conv_clamp`), nil for none.
+    public let clamp: Double?
 
-    public init(_ inChannels: Int, styleDim: Int, upsample: Bool = true, blurKernel: [Double],
+    public init(_ inChannels: Int, styleDim: Int, upsample: Bool = true, blurKernel: [Double], clamp: Double? = nil,
                 generator: Torch.Generator? = nil) throws
     {
+        self.clamp = clamp
         self.upsample = upsample ? try Upsample(taps: blurKernel) : nil
         conv = try ModulatedConv2d(inChannels, 3, kernelSize: 1, styleDim: styleDim, demodulate: false,
                                    generator: generator)
@@ -83,7 +91,8 @@ public final class ToRGB: Module {
 
     /// x [N, C, H, W], style [N, D], skip [N, 3, H/2, W/2] -> [N, 3, H, W]
     public func callAsFunction(_ x: Tensor, style: Tensor, skip: Tensor?) throws -> Tensor {
-        let out = try conv(x, style: style) + bias
+        var out = try conv(x, style: style) + bias
+        if let clamp { out = try out.clamp(min: -clamp, max: clamp) }
         guard let skip else { return out }
         guard let upsample else { throw TorchError("ToRGB: this layer has no upsampler for a skip input") }
         return try out + upsample(skip)
