@@ -30,6 +30,7 @@ let package = Package(
         .library(name: "Torch", targets: ["Torch"]),
         .library(name: "Checkpoints", targets: ["Checkpoints"]),
         .library(name: "StyleGAN", targets: ["StyleGAN"]),
+        .library(name: "Images", targets: ["Images"]),
         .executable(name: "stylegan", targets: ["stylegan"]),
     ],
     dependencies: [
@@ -59,15 +60,24 @@ let package = Package(
         .target(name: "Torch", dependencies: ["CTorch"]),
         .target(name: "Checkpoints", dependencies: ["Torch"]),
         .target(name: "StyleGAN", dependencies: ["Torch", "Checkpoints"]),
+        // libpng and libjpeg, found with pkg-config; only CImageCodecs calls them.
+        .systemLibrary(name: "CLibPNG", path: "Sources/CLibPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(
+            name: "CLibJPEG", path: "Sources/CLibJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]
+        ),
+        // Plain C over libpng/libjpeg, so their setjmp/longjmp error handling never crosses Swift frames.
+        .target(name: "CImageCodecs", dependencies: ["CLibPNG", "CLibJPEG"]),
+        .target(name: "Images", dependencies: ["CImageCodecs", "Torch"]),
         .executableTarget(
             name: "stylegan",
             dependencies: [
-                "Torch", "Checkpoints",
+                "Torch", "Checkpoints", "StyleGAN",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(name: "stylegan-bench", dependencies: ["Torch"], path: "Sources/stylegan-bench"),
         .testTarget(name: "TorchTests", dependencies: ["Torch"]),
+        .testTarget(name: "ImagesTests", dependencies: ["Images", "Torch"]),
         .testTarget(name: "StyleGANTests", dependencies: ["StyleGAN", "Checkpoints", "Torch"]),
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "Torch"], exclude: ["Resources"]),
     ],

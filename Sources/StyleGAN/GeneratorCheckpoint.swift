@@ -125,3 +125,38 @@ extension CheckpointError {
         }
     }
 }
+
+extension GeneratorCheckpoint {
+    /// Writes our canonical file: every weight under its rosinality key, `latent_avg`, and the architecture as
+    /// JSON in the metadata, so the file loads without inference.
+    public static func save(_ loaded: LoadedGenerator, to path: String) throws {
+        var tensors = try loaded.generator.stateDict().dictionary
+        tensors[latentAvgKey] = loaded.latentAvg
+        let config = try String(decoding: JSONEncoder().encode(loaded.generator.config), as: UTF8.self)
+        try Safetensors.write(tensors, metadata: [configKey: config, "format": "stylegan2-rosinality"], to: path)
+    }
+}
+
+/// What `stylegan info` prints about a generator file.
+public struct GeneratorSummary {
+    public let lines: [(String, String)]
+
+    public init(_ loaded: LoadedGenerator) {
+        let g = loaded.generator
+        let c = g.config
+        var lines: [(String, String)] = [
+            ("layout", loaded.layout),
+            ("resolution", "\(c.size)x\(c.size)"),
+            ("style_dim", "\(c.styleDim)"),
+            ("n_mlp", "\(c.nMLP)"),
+            ("n_latent", "\(g.nLatent)"),
+            ("channels", zip(GeneratorConfig.resolutions(upTo: c.size), c.channels).map { "\($0):\($1)" }
+                .joined(separator: " ")),
+            ("parameters", "\(g.parameterCount)"),
+            ("latent_avg", loaded.latentAvgComputed ? "computed (mean of mapping(z) over 10,000 seeded z)" : "from file"),
+        ]
+        if let clamp = c.convClamp { lines.append(("conv_clamp", "\(clamp)")) }
+        for other in loaded.otherContents { lines.append(("also holds", other)) }
+        self.lines = lines
+    }
+}
