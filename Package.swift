@@ -71,7 +71,7 @@ let package = Package(
         .executableTarget(
             name: "stylegan",
             dependencies: [
-                "Torch", "Checkpoints", "StyleGAN",
+                "Torch", "Checkpoints", "StyleGAN", "Images",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -13,12 +13,14 @@ public enum CheckpointError: Error, Equatable, Sendable, CustomStringConvertible
     /// `file` is empty when the value no longer knows which file it came from.
     case lookup(file: String, message: String)
 
+    /// The file the error is about, as the caller named it.
     public var file: String {
         switch self {
         case .io(let file, _), .invalid(let file, _), .unsupported(let file, _), .lookup(let file, _): file
         }
     }
 
+    /// What went wrong, without the file name.
     public var message: String {
         switch self {
         case .io(_, let message), .invalid(_, let message), .unsupported(_, let message), .lookup(_, let message):

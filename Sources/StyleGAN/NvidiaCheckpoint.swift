@@ -110,7 +110,7 @@ public enum NvidiaCheckpoint {
         guard layer > 0 else { throw TorchError("synthesis network has no b4 block") }
         let size = resolution / 2
         let styleDim = try weights["style.1.weight"].map { $0.size(0) } ?? mapping.int("w_dim")
-        var channels = [try weights["conv1.conv.weight"]!.size(1)]
+        var channels = [weights["conv1.conv.weight"]!.size(1)]
         var i = 0
         while let w = weights["convs.\(2 * i).conv.weight"] {
             channels.append(w.size(1))
