@@ -1,7 +1,7 @@
 /// Why a checkpoint could not be read, written or navigated.
 ///
-/// Every case carries the file (as the caller named it) and a message; `description` prints
-/// the file's last path component first, e.g. "generator.pt: truncated zip central directory".
+/// Every case carries the file (as the caller named it) and a message; `description` prints the file first,
+/// e.g. "weights/generator.pt: truncated zip central directory".
 public enum CheckpointError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The file could not be opened, read, written or renamed.
     case io(file: String, message: String)
@@ -28,8 +28,16 @@ public enum CheckpointError: Error, Equatable, Sendable, CustomStringConvertible
         }
     }
 
-    public var description: String {
-        let name = file.split(separator: "/", omittingEmptySubsequences: true).last.map(String.init) ?? file
-        return name.isEmpty ? message : "\(name): \(message)"
+    public var description: String { file.isEmpty ? message : "\(file): \(message)" }
+
+    /// The same error about `path`, for errors raised while navigating a value that no longer knows its file.
+    public func naming(_ path: String) -> CheckpointError {
+        guard file.isEmpty else { return self }
+        switch self {
+        case .io(_, let message): return .io(file: path, message: message)
+        case .invalid(_, let message): return .invalid(file: path, message: message)
+        case .unsupported(_, let message): return .unsupported(file: path, message: message)
+        case .lookup(_, let message): return .lookup(file: path, message: message)
+        }
     }
 }

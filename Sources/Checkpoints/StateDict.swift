@@ -1,49 +1,15 @@
 import Torch
 
-/// Named tensors in a fixed order, like a PyTorch `state_dict`: looked up by name, iterated in order.
-public struct StateDict: Sendable, RandomAccessCollection {
-    public typealias Element = (name: String, tensor: Tensor)
-
-    /// The names, in order.
-    public private(set) var names: [String] = []
-    private var tensorsByName: [String: Tensor] = [:]
-
-    /// An empty state dict.
-    public init() {}
-
-    /// Keeps the first position of a repeated name and its last tensor.
-    public init(_ entries: some Sequence<(String, Tensor)>) {
-        for (name, tensor) in entries { self[name] = tensor }
-    }
-
-    public var startIndex: Int { 0 }
-    public var endIndex: Int { names.count }
-    public subscript(position: Int) -> Element { (names[position], tensorsByName[names[position]]!) }
-
-    /// The tensor under `name`; setting appends a new name at the end, setting nil removes it.
-    public subscript(name: String) -> Tensor? {
-        get { tensorsByName[name] }
-        set {
-            if let newValue {
-                if tensorsByName.updateValue(newValue, forKey: name) == nil { names.append(name) }
-            } else if tensorsByName.removeValue(forKey: name) != nil {
-                names.removeAll { $0 == name }
-            }
-        }
-    }
-
+extension StateDict {
     /// The tensor under `name`, or an error that lists a few names that do exist.
     public func tensor(_ name: String) throws -> Tensor {
-        guard let tensor = tensorsByName[name] else {
+        guard let tensor = self[name] else {
             let known = names.prefix(8).joined(separator: ", ")
             let more = count > 8 ? ", ..." : ""
             throw CheckpointError.lookup(file: "", message: "no tensor '\(name)' (\(count) tensors: \(known)\(more))")
         }
         return tensor
     }
-
-    /// The same tensors as an unordered dictionary, e.g. for `Safetensors.write`.
-    public var dictionary: [String: Tensor] { tensorsByName }
 }
 
 extension PickleValue {

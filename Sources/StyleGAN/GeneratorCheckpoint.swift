@@ -33,7 +33,7 @@ public enum GeneratorCheckpoint {
             default: loaded = try loadTorch(path)
             }
         } catch let error as CheckpointError {
-            throw error.withFile(path)
+            throw error.naming(path)
         } catch let error as StateDictError {
             throw CheckpointError.invalid(file: path, message: error.description)
         } catch let error as TorchError {
@@ -112,17 +112,6 @@ public enum GeneratorCheckpoint {
         let computed = average == nil
         return LoadedGenerator(generator: generator, latentAvg: try average ?? generator.meanLatent(), latentAvgComputed: computed,
                                layout: layout, otherContents: others)
-    }
-}
-
-extension CheckpointError {
-    /// Lookups inside a loaded value do not know the file; name it.
-    fileprivate func withFile(_ path: String) -> CheckpointError {
-        switch self {
-        case .lookup(let file, let message) where file.isEmpty: .lookup(file: path, message: message)
-        case .invalid(let file, let message) where file.isEmpty: .invalid(file: path, message: message)
-        default: self
-        }
     }
 }
 
