@@ -30,6 +30,8 @@ let package = Package(
         .library(name: "Torch", targets: ["Torch"]),
         .library(name: "Checkpoints", targets: ["Checkpoints"]),
         .library(name: "StyleGAN", targets: ["StyleGAN"]),
+        .library(name: "Perception", targets: ["Perception"]),
+        .library(name: "Metrics", targets: ["Metrics"]),
         .library(name: "Images", targets: ["Images"]),
         .executable(name: "stylegan", targets: ["stylegan"]),
     ],
@@ -60,6 +62,8 @@ let package = Package(
         .target(name: "Torch", dependencies: ["CTorch"]),
         .target(name: "Checkpoints", dependencies: ["Torch"]),
         .target(name: "StyleGAN", dependencies: ["Torch", "Checkpoints"]),
+        .target(name: "Perception", dependencies: ["Torch", "Checkpoints", "Images"]),
+        .target(name: "Metrics", dependencies: ["Torch", "Checkpoints", "Perception"]),
         // libpng and libjpeg, found with pkg-config; only CImageCodecs calls them.
         .systemLibrary(name: "CLibPNG", path: "Sources/CLibPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(
@@ -78,7 +82,11 @@ let package = Package(
         .executableTarget(name: "stylegan-bench", dependencies: ["Torch"], path: "Sources/stylegan-bench"),
         .testTarget(name: "TorchTests", dependencies: ["Torch"]),
         .testTarget(name: "ImagesTests", dependencies: ["Images", "Torch"]),
-        .testTarget(name: "StyleGANTests", dependencies: ["StyleGAN", "Checkpoints", "Torch"]),
+        // Fixture lookup, tolerance checks and the fixtures' procedural weights, shared by the test targets.
+        .target(name: "TestSupport", dependencies: ["Torch", "Checkpoints"], path: "Tests/TestSupport"),
+        .testTarget(name: "StyleGANTests", dependencies: ["StyleGAN", "Checkpoints", "Torch", "TestSupport"]),
+        .testTarget(name: "PerceptionTests", dependencies: ["Perception", "Checkpoints", "Torch", "Images", "TestSupport"]),
+        .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Perception", "Torch", "TestSupport"]),
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "Torch"], exclude: ["Resources"]),
     ],
     cxxLanguageStandard: .cxx20

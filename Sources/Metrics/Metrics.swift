@@ -1,0 +1,2 @@
+/// Image-quality and identity metrics.
+public enum Metrics {}
