@@ -62,7 +62,8 @@ let package = Package(
         .target(name: "Torch", dependencies: ["CTorch"]),
         .target(name: "Checkpoints", dependencies: ["Torch"]),
         .target(name: "StyleGAN", dependencies: ["Torch", "Checkpoints"]),
-        .target(name: "Perception", dependencies: ["Torch", "Checkpoints", "Images"]),
+        // Shipped weights (LPIPS linear layers, MTCNN) travel as a resource bundle.
+        .target(name: "Perception", dependencies: ["Torch", "Checkpoints", "Images"], resources: [.copy("Weights")]),
         .target(name: "Metrics", dependencies: ["Torch", "Checkpoints", "Perception"]),
         // libpng and libjpeg, found with pkg-config; only CImageCodecs calls them.
         .systemLibrary(name: "CLibPNG", path: "Sources/CLibPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
