@@ -86,6 +86,9 @@ let package = Package(
         // Fixture lookup, tolerance checks and the fixtures' procedural weights, shared by the test targets.
         .target(name: "TestSupport", dependencies: ["Torch", "Checkpoints"], path: "Tests/TestSupport"),
         .testTarget(name: "StyleGANTests", dependencies: ["StyleGAN", "Checkpoints", "Torch", "TestSupport"]),
+        .testTarget(
+            name: "CLITests", dependencies: ["stylegan", "StyleGAN", "Checkpoints", "Torch", "TestSupport"]
+        ),
         .testTarget(name: "PerceptionTests", dependencies: ["Perception", "Checkpoints", "Torch", "Images", "TestSupport"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Perception", "Torch", "TestSupport"]),
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "Torch"], exclude: ["Resources"]),

@@ -13,6 +13,16 @@ public struct LoadedGenerator {
     public let layout: String
     /// Top-level entries of the file besides the generator (encoder weights, opts, ...), for `stylegan info`.
     public let otherContents: [String]
+
+    public init(generator: StyleGAN2Generator, latentAvg: Tensor, latentAvgComputed: Bool, layout: String,
+                otherContents: [String])
+    {
+        self.generator = generator
+        self.latentAvg = latentAvg
+        self.latentAvgComputed = latentAvgComputed
+        self.layout = layout
+        self.otherContents = otherContents
+    }
 }
 
 /// Loads StyleGAN2 generators from rosinality `.pt` files, pSp/e4e/ReStyle/E2Style/CLCAE containers, NVIDIA
