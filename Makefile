@@ -17,10 +17,8 @@ test: setup
 	$(SWIFT) test --skip-build
 
 demo: setup
-	@echo "make demo: not yet — the generator (issue 'StyleGAN2 generator') gives the demo its job."
-	@echo "For now, the toolkit checks its runtime:"
 	$(SWIFT) build -c release --product stylegan
-	$(RELEASE_BIN)/stylegan doctor
+	$(RELEASE_BIN)/stylegan demo --outdir demo
 
 bench: setup
 	$(SWIFT) build -c release --product stylegan-bench

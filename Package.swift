@@ -78,7 +78,8 @@ let package = Package(
             dependencies: [
                 "Torch", "Checkpoints", "StyleGAN", "Images",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            resources: [.copy("Resources")]
         ),
         .executableTarget(name: "stylegan-bench", dependencies: ["Torch"], path: "Sources/stylegan-bench"),
         .testTarget(name: "TorchTests", dependencies: ["Torch"]),

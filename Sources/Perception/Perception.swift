@@ -4,6 +4,6 @@ import Foundation
 public enum Perception {
     /// The folder of weights shipped inside the package (LPIPS linear layers, MTCNN).
     public static var bundledWeights: URL {
-        Bundle.module.resourceURL!.appendingPathComponent("Weights")
+        Bundle.module.bundleURL.appendingPathComponent("Weights")
     }
 }

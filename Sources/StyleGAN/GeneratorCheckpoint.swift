@@ -159,3 +159,13 @@ public struct GeneratorSummary {
         self.lines = lines
     }
 }
+
+extension LoadedGenerator {
+    /// A generator with seeded random weights (rosinality's initialisation) and its mean latent.
+    public static func random(_ config: GeneratorConfig, seed: UInt64) throws -> LoadedGenerator {
+        let g = try StyleGAN2Generator(config, generator: Torch.Generator(seed: seed))
+        g.eval()
+        return LoadedGenerator(generator: g, latentAvg: try g.meanLatent(seed: seed), latentAvgComputed: true,
+                               layout: "random weights (seed \(seed))", otherContents: [])
+    }
+}
