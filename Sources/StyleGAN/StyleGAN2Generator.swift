@@ -183,3 +183,17 @@ public struct FeatureInjection {
         self.blend = blend
     }
 }
+
+extension StyleGAN2Generator {
+    /// Floating-point operations of one synthesis pass (2 per multiply-add of the modulated convolutions and
+    /// ToRGB layers; mapping, modulation, blur and noise are not counted).
+    public func synthesisFLOPs(batch: Int) -> Int {
+        var total = conv1.conv.flops(batch: batch, size: 4) + to_rgb1.conv.flops(batch: batch, size: 4)
+        for (i, conv) in convs.enumerated() {
+            let size = resolution(ofLayer: i + 2)
+            total += conv.conv.flops(batch: batch, size: conv.conv.upsample ? size / 2 : size)
+        }
+        for (i, rgb) in to_rgbs.enumerated() { total += rgb.conv.flops(batch: batch, size: 8 << i) }
+        return total
+    }
+}
