@@ -131,9 +131,6 @@ public final class StyleGAN2Generator: Module {
         for k in 1...numLayers {
             let conv = styledConv(k)
             out = try conv(out, style: wPlus.select(1, k - 1), noise: maps[k - 1])
-            if let feature, feature.layer == k {
-                out = try feature.blend == 1 ? feature.tensor : out * (1 - feature.blend) + feature.tensor * feature.blend
-            }
             try observe(.feature(layer: k, out))
             if k == stopAfter { return out }
             // ToRGB follows conv1 and every second conv after it, reading the next w+ row.
@@ -142,6 +139,11 @@ public final class StyleGAN2Generator: Module {
                 let toRGB = rgbIndex == 0 ? to_rgb1 : to_rgbs[rgbIndex - 1]
                 skip = try toRGB(out, style: wPlus.select(1, k), skip: skip)
                 try observe(.rgb(index: rgbIndex, skip!))
+            }
+            // As in the Feature-Style encoder's and CLCAE's generators, the feature replaces layer K's output as
+            // the input of layer K + 1; the ToRGB reading layer K still sees the generator's own output.
+            if let feature, feature.layer == k {
+                out = try feature.blend == 1 ? feature.tensor : out * (1 - feature.blend) + feature.tensor * feature.blend
             }
         }
         return skip!
@@ -154,7 +156,9 @@ public final class StyleGAN2Generator: Module {
     }
 
     private func checkInjection(_ f: FeatureInjection, batch: Int) throws {
-        try checkLayer(f.layer)
+        guard (1..<numLayers).contains(f.layer) else {
+            throw TorchError("a feature can replace layers 1...\(numLayers - 1) of a \(config.size) generator, got \(f.layer)")
+        }
         let expected = [batch, channels(ofLayer: f.layer), resolution(ofLayer: f.layer), resolution(ofLayer: f.layer)]
         guard f.tensor.shape == expected || f.tensor.shape == [1] + expected.dropFirst() else {
             throw TorchError("feature for layer \(f.layer) must be \(expected), got \(f.tensor.shape)")
@@ -170,7 +174,8 @@ public enum SynthesisEvent {
     case rgb(index: Int, Tensor)
 }
 
-/// Replace layer K's output x by (1 - blend) x + blend f (the F space of the Feature-Style encoder and CLCAE).
+/// Replace layer K's output x by (1 - blend) x + blend f as the input of layer K + 1 (the F space of the
+/// Feature-Style encoder and CLCAE; their `features_in[K]` with `feature_scale`).
 public struct FeatureInjection {
     public var layer: Int
     /// [N or 1, C_K, R_K, R_K]

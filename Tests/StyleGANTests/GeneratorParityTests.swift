@@ -89,3 +89,48 @@ struct GeneratorParityTests {
         try expectClose(single, try ref("image_w").slice(0, 1, 2), "image_w[1] alone")
     }
 }
+
+/// F space: a feature replaces layer K's output as the input of layer K + 1.
+@Suite("Feature injection")
+struct FeatureInjectionTests {
+    let g: StyleGAN2Generator
+    let wPlus: Tensor
+
+    init() throws {
+        try Runtime.start()
+        g = try GeneratorCheckpoint.load(Fixtures.path("stylegan2-tiny64/generator.pt")).generator
+        wPlus = try g.latents([Fixtures.cases("stylegan2-tiny64/cases.safetensors")["w"]!], inputIsLatent: true)
+    }
+
+    @Test func theGeneratorsOwnFeatureChangesNothing() throws {
+        let f = try g.feature(atLayer: 5, wPlus)
+        #expect(f.shape == [3, 64, 16, 16])
+        let image = try g.synthesis(wPlus, feature: FeatureInjection(layer: 5, tensor: f))
+        try expectClose(image, try g.synthesis(wPlus), tol: 1e-6, "G with its own F")
+    }
+
+    @Test func blendZeroIgnoresTheFeatureAndBlendOneUsesIt() throws {
+        let other = try Tensor.randn([3, 64, 16, 16], generator: Generator(seed: 9))
+        let none = try g.synthesis(wPlus, feature: FeatureInjection(layer: 5, tensor: other, blend: 0))
+        try expectClose(none, try g.synthesis(wPlus), tol: 1e-6, "blend 0")
+        let full = try g.synthesis(wPlus, feature: FeatureInjection(layer: 5, tensor: other))
+        #expect(try maxAbsDifference(full, try g.synthesis(wPlus)) > 1e-3)
+        // Layer 6 reads the feature: its output depends only on the feature and rows 5... of w+.
+        var sixth: Tensor?
+        _ = try g.synthesis(wPlus, feature: FeatureInjection(layer: 5, tensor: other)) { event in
+            if case .feature(6, let x) = event { sixth = x }
+        }
+        let direct = try g.convs[4](other, style: wPlus.select(1, 5), noise: g.noises.maps[5])
+        try expectClose(sixth!, direct, tol: 1e-6, "layer 6 from the feature")
+    }
+
+    @Test func badFeaturesAreClearErrors() throws {
+        #expect(throws: TorchError.self) {
+            try g.synthesis(wPlus, feature: FeatureInjection(layer: 5, tensor: Tensor.zeros([3, 64, 8, 8])))
+        }
+        #expect(throws: TorchError.self) {
+            try g.synthesis(wPlus, feature: FeatureInjection(layer: 9, tensor: Tensor.zeros([3, 64, 64, 64])))
+        }
+        #expect(throws: TorchError.self) { try g.feature(atLayer: 0, wPlus) }
+    }
+}

@@ -68,6 +68,13 @@ public struct StateDictError: Error, Equatable, Sendable, CustomStringConvertibl
     public let unexpectedKeys: [String]
     public let shapeMismatches: [ShapeMismatch]
 
+    public init(moduleType: String, missingKeys: [String], unexpectedKeys: [String], shapeMismatches: [ShapeMismatch]) {
+        self.moduleType = moduleType
+        self.missingKeys = missingKeys
+        self.unexpectedKeys = unexpectedKeys
+        self.shapeMismatches = shapeMismatches
+    }
+
     /// PyTorch's wording, one line per kind of problem and per mismatched key.
     public var description: String {
         var lines = ["Error(s) in loading state_dict for \(moduleType):"]
