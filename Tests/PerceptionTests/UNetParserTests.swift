@@ -1,0 +1,95 @@
+import Checkpoints
+import Foundation
+import Perception
+import TestSupport
+import Testing
+import Torch
+
+/// E2Style's U-Net parser against `perception/unet-parser`: unet(feature_scale=4, n_classes=19), eval, procedural
+/// weights, 256x256 input. Also covers the loading rules the face networks share.
+@Suite("UNetParser (E2Style face parser)")
+struct UNetParserTests {
+    let keys: [Procedural.Key]
+    let net: UNetFaceParser
+    let cases: [String: Tensor]
+
+    init() throws {
+        try Runtime.start()
+        keys = try #require(Procedural.keyLists("perception/unet-parser/keys.json")["net"])
+        net = try UNetFaceParser()
+        try net.load(stateDict: Procedural.stateDict(keys), strict: true)
+        cases = try Fixtures.cases("perception/unet-parser/cases.safetensors")
+    }
+
+    func ref(_ key: String) throws -> Tensor { try #require(cases[key], "fixture case \(key) missing") }
+
+    @Test func keysAndParameterCountAreTheOfficialFiles() throws {
+        let ours = try net.stateDict().filter { !$0.name.hasSuffix("num_batches_tracked") }
+        #expect(ours.map(\.name) == keys.map(\.name))
+        #expect(ours.map(\.tensor.shape) == keys.map(\.shape))
+        let trainable = keys.filter { !$0.name.hasSuffix("running_mean") && !$0.name.hasSuffix("running_var") }
+        #expect(UNetFaceParser.officialParameterCount == trainable.reduce(0) { $0 + $1.shape.reduce(1, *) })
+        #expect(net.parameterCount == UNetFaceParser.officialParameterCount)
+    }
+
+    @Test func fiveFlattenedFeatures() throws {
+        let features = try net(ref("input"))
+        #expect(features.count == 5)
+        for (i, feature) in features.enumerated() {
+            try expectClose(feature, try ref("feature\(i + 1)"), "feature\(i + 1)")
+        }
+    }
+
+    @Test func logitsHaveTheInputSize() throws {
+        #expect(try net.logits(Procedural.input([2, 3, 32, 48])).shape == [2, 19, 32, 48])
+    }
+
+    @Test func bfloat16StaysClose() throws {
+        try net.to(dtype: .bfloat16)
+        let features = try net(ref("input").to(dtype: .bfloat16))
+        for (i, feature) in features.enumerated() {
+            #expect(feature.dtype == .bfloat16)
+            let cosine = try F.cosineSimilarity(feature.to(dtype: .float32), ref("feature\(i + 1)")).item()
+            #expect(cosine > 0.99, "feature\(i + 1): bf16 vs f32 cosine \(cosine)")
+        }
+    }
+
+    @Test func gradientsReachTheImageNotTheWeights() throws {
+        let x = try Procedural.input([1, 3, 32, 32]).requiresGrad(true)
+        try net(x).reduce(Tensor.zeros([])) { try $0 + $1.mean() }.backward()
+        let grad = try #require(try x.grad)
+        #expect(try grad.isfinite().all().item() == 1)
+        #expect(try grad.abs().max().item() > 0)
+        #expect(try net.parameters().allSatisfy { try $0.grad == nil })
+    }
+
+    @Test func wrongShapesAreRejectedAtTheBoundary() throws {
+        #expect(thrownMessage { _ = try net(Tensor.zeros([1, 3, 40, 32])) }?.contains("multiples of 16") == true)
+        #expect(thrownMessage { _ = try net(Tensor.zeros([1, 1, 32, 32])) }?.contains("[N, 3, H, W]") == true)
+    }
+
+    @Test func loadsDataParallelKeysFromAFile() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("unet-\(UUID()).safetensors").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let weights = try Procedural.stateDict(keys)
+        try Safetensors.write(Dictionary(uniqueKeysWithValues: weights.map { ("module." + $0.key, $0.value) }), to: path)
+        let loaded = try UNetFaceParser.load(from: path)
+        #expect(loaded.isTraining == false)
+        #expect(loaded.parameters().allSatisfy { !$0.requiresGrad })
+        try expectClose(try loaded(ref("input"))[4], try ref("feature5"), "feature5 after load(from:)")
+    }
+
+    @Test func loadingAMissingFileNamesIt() throws {
+        let message = thrownMessage { _ = try UNetFaceParser.load(from: "no/such/parsing.pth") }
+        #expect(message == "no/such/parsing.pth: no such file")
+    }
+}
+
+private func thrownMessage(_ body: () throws -> Void) -> String? {
+    do {
+        try body()
+        return nil
+    } catch {
+        return "\(error)"
+    }
+}
