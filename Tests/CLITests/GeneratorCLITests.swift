@@ -148,3 +148,25 @@ struct GeneratorCLITests {
         #expect(!FileManager.default.fileExists(atPath: dir.path("o")), "nothing written on failure")
     }
 }
+
+@Suite("CLI: render")
+struct RenderCLITests {
+    @Test func rendersAnInversionAndRefusesAnotherGenerator() throws {
+        try Runtime.start()
+        let dir = try Scratch()
+        let tiny = try Fixtures.path("stylegan2-tiny64/generator.pt")
+        let cases = try Fixtures.cases("stylegan2-tiny64/cases.safetensors")
+        let file = InversionFile(wPlus: try cases["w_plus"]!.select(0, 1),
+                                 metadata: .init(method: "test", generatorSHA256: try SHA256.hex(ofFile: tiny),
+                                                 imageSize: 64, seconds: 0))
+        try file.write(to: dir.path("x.safetensors"))
+        var r = try CLI.run(["render", dir.path("x.safetensors"), "--checkpoint", tiny])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(FileManager.default.fileExists(atPath: dir.path("x.png")))
+        r = try CLI.run(["convert", tiny, dir.path("g.safetensors")])
+        r = try CLI.run(["render", dir.path("x.safetensors"), "--checkpoint", dir.path("g.safetensors"), "--out", dir.path("y.png")])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("x.safetensors") && r.stderr.contains("another generator"))
+        #expect(!FileManager.default.fileExists(atPath: dir.path("y.png")))
+    }
+}
