@@ -31,6 +31,7 @@ let package = Package(
         .library(name: "Checkpoints", targets: ["Checkpoints"]),
         .library(name: "StyleGAN", targets: ["StyleGAN"]),
         .library(name: "Perception", targets: ["Perception"]),
+        .library(name: "Inversion", targets: ["Inversion"]),
         .library(name: "Metrics", targets: ["Metrics"]),
         .library(name: "Images", targets: ["Images"]),
         .executable(name: "stylegan", targets: ["stylegan"]),
@@ -64,7 +65,11 @@ let package = Package(
         .target(name: "StyleGAN", dependencies: ["Torch", "Checkpoints"]),
         // Shipped weights (LPIPS linear layers, MTCNN) travel as a resource bundle.
         .target(name: "Perception", dependencies: ["Torch", "Checkpoints", "Images"], resources: [.copy("Weights")]),
+        .target(name: "Inversion", dependencies: ["Torch", "Checkpoints", "StyleGAN", "Perception"]),
         .target(name: "Metrics", dependencies: ["Torch", "Checkpoints", "Perception"]),
+        // liblinear's linear SVM for InterFaceGAN boundaries; it has no pkg-config file, the module map links it.
+        .systemLibrary(name: "CLibLinear", path: "Sources/CLibLinear", providers: [.apt(["liblinear-dev"])]),
+        .target(name: "Editing", dependencies: ["Torch", "Checkpoints", "StyleGAN", "CLibLinear"]),
         // libpng and libjpeg, found with pkg-config; only CImageCodecs calls them.
         .systemLibrary(name: "CLibPNG", path: "Sources/CLibPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(
@@ -76,7 +81,7 @@ let package = Package(
         .executableTarget(
             name: "stylegan",
             dependencies: [
-                "Torch", "Checkpoints", "StyleGAN", "Images",
+                "Torch", "Checkpoints", "StyleGAN", "Images", "Editing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             resources: [.copy("Resources")]
@@ -88,9 +93,13 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Torch", "Checkpoints"], path: "Tests/TestSupport"),
         .testTarget(name: "StyleGANTests", dependencies: ["StyleGAN", "Checkpoints", "Torch", "TestSupport"]),
         .testTarget(
-            name: "CLITests", dependencies: ["stylegan", "StyleGAN", "Checkpoints", "Torch", "TestSupport"]
+            name: "CLITests", dependencies: ["stylegan", "StyleGAN", "Editing", "Checkpoints", "Torch", "TestSupport"]
+        ),
+        .testTarget(
+            name: "InversionTests", dependencies: ["Inversion", "StyleGAN", "Perception", "Checkpoints", "Torch", "TestSupport"]
         ),
         .testTarget(name: "PerceptionTests", dependencies: ["Perception", "Checkpoints", "Torch", "Images", "TestSupport"]),
+        .testTarget(name: "EditingTests", dependencies: ["Editing", "StyleGAN", "Checkpoints", "Torch", "TestSupport"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Perception", "Torch", "TestSupport"]),
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "Torch"], exclude: ["Resources"]),
     ],
