@@ -81,7 +81,7 @@ let package = Package(
         .executableTarget(
             name: "stylegan",
             dependencies: [
-                "Torch", "Checkpoints", "StyleGAN", "Images", "Editing",
+                "Torch", "Checkpoints", "StyleGAN", "Images", "Perception", "Editing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             resources: [.copy("Resources")]
@@ -98,7 +98,9 @@ let package = Package(
         .testTarget(
             name: "InversionTests", dependencies: ["Inversion", "StyleGAN", "Perception", "Checkpoints", "Torch", "TestSupport"]
         ),
-        .testTarget(name: "PerceptionTests", dependencies: ["Perception", "Checkpoints", "Torch", "Images", "TestSupport"]),
+        .testTarget(
+            name: "PerceptionTests", dependencies: ["stylegan", "Perception", "Checkpoints", "Torch", "Images", "TestSupport"]
+        ),
         .testTarget(name: "EditingTests", dependencies: ["Editing", "StyleGAN", "Checkpoints", "Torch", "TestSupport"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Perception", "Torch", "TestSupport"]),
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "Torch"], exclude: ["Resources"]),

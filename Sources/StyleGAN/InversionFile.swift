@@ -8,6 +8,7 @@ import Torch
 /// - `feature` [C, H, W] with its layer K and blend, for F-space methods (Feature-Style, CLCAE);
 /// - `delta.<generator key>` tensors for generator-tuning methods (PTI, GANI), with their kind:
 ///   multiplicative (θ' = θ (1 + Δ), GANI) or additive (θ' = θ + Δ, PTI);
+/// - `noise.<l>` [1, 1, R, R] noise maps when the method optimised them (the projector);
 /// - `__metadata__`: method, options, the generator file's SHA-256, image size, seconds and the loss curve.
 ///
 /// Rendering checks the SHA-256, so an inversion is never silently shown through another generator.
@@ -44,14 +45,18 @@ public struct InversionFile {
     public var feature: (layer: Int, tensor: Tensor, blend: Double)?
     /// Per-parameter generator changes keyed by the generator's state-dict key.
     public var deltas: (kind: DeltaKind, tensors: [String: Tensor])?
+    /// Per-layer noise maps [1, 1, R, R] the inversion used instead of the generator's fixed ones.
+    public var noiseMaps: [Tensor]?
     public var metadata: Metadata
 
     public init(wPlus: Tensor, feature: (layer: Int, tensor: Tensor, blend: Double)? = nil,
-                deltas: (kind: DeltaKind, tensors: [String: Tensor])? = nil, metadata: Metadata)
+                deltas: (kind: DeltaKind, tensors: [String: Tensor])? = nil, noiseMaps: [Tensor]? = nil,
+                metadata: Metadata)
     {
         self.wPlus = wPlus
         self.feature = feature
         self.deltas = deltas
+        self.noiseMaps = noiseMaps
         self.metadata = metadata
     }
 
@@ -68,6 +73,7 @@ public struct InversionFile {
             meta["delta_kind"] = deltas.kind.rawValue
             for (key, t) in deltas.tensors { tensors["delta." + key] = try t.to(device: .cpu, dtype: .float32) }
         }
+        for (i, map) in (noiseMaps ?? []).enumerated() { tensors["noise.\(i)"] = try map.to(device: .cpu, dtype: .float32) }
         try Safetensors.write(tensors, metadata: meta, to: path)
     }
 
@@ -97,6 +103,9 @@ public struct InversionFile {
             for (name, t) in deltaTensors { tensors[String(name.dropFirst("delta.".count))] = t }
             result.deltas = (kind, tensors)
         }
+        var maps: [Tensor] = []
+        while let map = file.tensors["noise.\(maps.count)"] { maps.append(map) }
+        if !maps.isEmpty { result.noiseMaps = maps }
         return result
     }
 }
@@ -123,6 +132,7 @@ extension StyleGAN2Generator {
 
 extension LoadedGenerator {
     /// Regenerates the image [1, 3, S, S] of an inversion made with the generator file whose SHA-256 is `sha256`.
+    /// The inversion's own noise maps are used when it has them, else `noise`.
     public func render(_ inversion: InversionFile, generatorSHA256 sha256: String, noise: NoiseMode = .const,
                        device: Device = .cpu) throws -> Tensor
     {
@@ -135,6 +145,7 @@ extension LoadedGenerator {
         let feature = try inversion.feature.map {
             FeatureInjection(layer: $0.layer, tensor: try $0.tensor.unsqueeze(0).to(device: device), blend: $0.blend)
         }
-        return try withInferenceMode { try g.synthesis(wPlus, noise: noise, feature: feature) }
+        let maps = try inversion.noiseMaps.map { NoiseMode.explicit(try $0.map { try $0.to(device: device) }) }
+        return try withInferenceMode { try g.synthesis(wPlus, noise: maps ?? noise, feature: feature) }
     }
 }

@@ -48,6 +48,22 @@ struct InversionFileTests {
         #expect(try maxAbsDifference(tuned.convs[3].conv.weight, g.convs[3].conv.weight) > 0)
     }
 
+    @Test func noiseMapsTravelWithTheInversion() throws {
+        let maps = try loaded.generator.noises.maps.enumerated().map { i, m in
+            try Tensor.randn(m.shape, generator: Generator(seed: UInt64(i)))
+        }
+        let wPlus = try Tensor.randn([10, 128], generator: Generator(seed: 4))
+        let file = InversionFile(wPlus: wPlus, noiseMaps: maps,
+                                 metadata: .init(method: "projector", generatorSHA256: sha, imageSize: 64, seconds: 0))
+        let path = temporary("noise.safetensors")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try file.write(to: path)
+        let back = try InversionFile.read(path)
+        #expect(back.noiseMaps?.count == 9)
+        let expected = try loaded.generator.synthesis(wPlus.unsqueeze(0), noise: .explicit(maps))
+        try expectClose(try loaded.render(back, generatorSHA256: sha), expected, tol: 1e-6, "render with stored noise")
+    }
+
     @Test func anotherGeneratorIsRefused() throws {
         let file = InversionFile(wPlus: try Tensor.zeros([10, 128]),
                                  metadata: .init(method: "projector", generatorSHA256: String(repeating: "0", count: 64),

@@ -1,21 +1,22 @@
 import Foundation
 import Torch
 
-/// Runs the built `stylegan` binary, which sits beside the test bundle in the build folder.
-enum CLI {
-    struct Result {
-        let status: Int32
-        let stdout: String
-        let stderr: String
+/// Runs the built `stylegan` binary, which sits beside the test bundle in the build folder (test targets that
+/// use it depend on the `stylegan` product so that it is built first).
+public enum CLI {
+    public struct Result {
+        public let status: Int32
+        public let stdout: String
+        public let stderr: String
     }
 
-    static var binary: URL {
+    public static var binary: URL {
         let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         // .../debug/StyleGANKitPackageTests.xctest -> .../debug/stylegan
         return exe.deletingLastPathComponent().appendingPathComponent("stylegan")
     }
 
-    static func run(_ arguments: [String], in directory: URL? = nil) throws -> Result {
+    public static func run(_ arguments: [String], in directory: URL? = nil) throws -> Result {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
@@ -34,17 +35,17 @@ enum CLI {
 }
 
 /// A fresh temporary folder, removed when the value is released.
-final class Scratch {
-    let url: URL
+public final class Scratch {
+    public let url: URL
 
-    init() throws {
+    public init() throws {
         url = FileManager.default.temporaryDirectory.appendingPathComponent("stylegan-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     }
 
-    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+    public func path(_ name: String) -> String { url.appendingPathComponent(name).path }
 
-    func files() throws -> [String] { try FileManager.default.contentsOfDirectory(atPath: url.path).sorted() }
+    public func files() throws -> [String] { try FileManager.default.contentsOfDirectory(atPath: url.path).sorted() }
 
     deinit { try? FileManager.default.removeItem(at: url) }
 }

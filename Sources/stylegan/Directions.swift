@@ -1,0 +1,218 @@
+import ArgumentParser
+import Checkpoints
+import Editing
+import Foundation
+import StyleGAN
+import Torch
+
+/// `stylegan directions sefa|ganspace|interfacegan`: latent directions to edit with, written as .npy files
+/// ([1, D], InterFaceGAN's boundary shape) with JSON sidecars.
+struct Directions: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Find latent directions: SeFa, GANSpace components or an InterFaceGAN boundary.",
+        discussion: """
+            Each direction is written as NAME.npy ([1, D], unit length) with NAME.json beside it (method, layers, \
+            eigenvalue or explained variance, std, the generator's SHA-256). `stylegan edit --direction NAME.npy` \
+            reads both: GANSpace strengths are in standard deviations, SeFa edits its factorised layers.
+            """,
+        subcommands: [SeFaDirections.self, GANSpaceDirections.self, InterFaceGANDirections.self]
+    )
+}
+
+/// The generator and the output folder, shared by the three methods.
+struct DirectionOutput: ParsableArguments {
+    @Option(help: "Generator checkpoint (.pt, .pkl, .safetensors).")
+    var checkpoint: String
+
+    @Option(help: "Output folder.")
+    var out: String
+
+    @Option(help: "cpu, cuda or cuda:N.")
+    var device: DeviceChoice = DeviceChoice(.cpu)
+
+    @OptionGroup var runtime: RuntimeOptions
+
+    /// Starts the runtime and loads the generator and its file's SHA-256.
+    func load() throws -> (LoadedGenerator, String) {
+        try runtime.start()
+        return (try GeneratorCheckpoint.load(checkpoint, device: device.value), try SHA256.hex(ofFile: checkpoint))
+    }
+
+    /// Writes every direction once all of them are computed, so a failure leaves no partial set.
+    func write(_ directions: [(name: String, vector: Tensor, sidecar: DirectionFile.Sidecar)]) throws {
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        for d in directions { try DirectionFile.write(d.vector, sidecar: d.sidecar, to: "\(out)/\(d.name).npy") }
+    }
+}
+
+struct SeFaDirections: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sefa",
+        abstract: "Closed-form directions from the style modulation weights (SeFa).",
+        discussion: """
+            Layers are w+ rows: row r < L - 1 is the styled conv it drives, the last row the final ToRGB \
+            (SeFa's numbering); default all. Writes sefa_000.npy ... largest eigenvalue first.
+            """
+    )
+
+    @Option(help: "w+ rows to factorise, e.g. 0-5 (default: all).")
+    var layers: RowList?
+
+    @Option(help: "Directions to write.")
+    var components: Int = 5
+
+    @OptionGroup var output: DirectionOutput
+
+    func validate() throws {
+        guard components >= 1 else { throw ValidationError("--components must be at least 1, got \(components)") }
+    }
+
+    func run() throws {
+        let (loaded, sha) = try output.load()
+        let g = loaded.generator
+        if let layers, let bad = layers.rows.first(where: { $0 >= g.nLatent }) {
+            throw ValidationError("--layers: row \(bad) is outside 0...\(g.nLatent - 1) (this generator's w+ has \(g.nLatent) rows)")
+        }
+        guard components <= g.config.styleDim else {
+            throw ValidationError("--components: W has \(g.config.styleDim) dimensions, so at most \(g.config.styleDim) directions")
+        }
+        let f = try SeFa.factorize(g, rows: layers?.rows)
+        let values = try f.eigenvalues.doubles()
+        let directions = try (0..<components).map { k in
+            (name: String(format: "sefa_%03d", k), vector: try f.directions.select(0, k),
+             sidecar: DirectionFile.Sidecar(method: "sefa", generatorSHA256: sha, index: k, layers: f.rows, eigenvalue: values[k]))
+        }
+        try output.write(directions)
+        for d in directions { print("\(output.out)/\(d.name).npy".padded + "  eigenvalue \(String(format: "%.4f", d.sidecar.eigenvalue!))") }
+    }
+}
+
+struct GANSpaceDirections: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ganspace",
+        abstract: "Principal components of W (GANSpace).",
+        discussion: """
+            Maps --samples seeded z codes, accumulates the mean and covariance of w in float64 and writes the \
+            leading components as ganspace_000.npy ... (strength in standard deviations), and all of them as \
+            ganspace.npz in GANSpace's cache layout (lat_comp [K, 1, D], lat_mean, lat_stdev, var_ratio).
+            """
+    )
+
+    @Option(help: "w codes to sample.")
+    var samples: Int = 1_000_000
+
+    @Option(help: "Components to write.")
+    var components: Int = 80
+
+    @Option(help: "Seed of the z codes.")
+    var seed: UInt64 = 0
+
+    @OptionGroup var output: DirectionOutput
+
+    func validate() throws {
+        guard components >= 1 else { throw ValidationError("--components must be at least 1, got \(components)") }
+        guard samples >= 2 else { throw ValidationError("--samples must be at least 2, got \(samples)") }
+    }
+
+    func run() throws {
+        let (loaded, sha) = try output.load()
+        let d = loaded.generator.config.styleDim
+        guard components <= d else { throw ValidationError("--components: W has \(d) dimensions, so at most \(d) components") }
+        let c = try GANSpace.components(of: loaded.generator, samples: samples, count: components, seed: seed,
+                                        device: output.device.value, progress: Progress(label: "ganspace").update)
+        let directions = try (0..<components).map { k in
+            (name: String(format: "ganspace_%03d", k), vector: try c.directions.select(0, k),
+             sidecar: DirectionFile.Sidecar(method: "ganspace", generatorSHA256: sha, index: k,
+                                            explainedVarianceRatio: c.explainedVarianceRatio?[k], std: c.std[k], samples: samples))
+        }
+        try output.write(directions)
+        try GANSpace.write(c, to: "\(output.out)/ganspace.npz")
+        for (k, d) in directions.enumerated() {
+            print("\(output.out)/\(d.name).npy".padded + String(format: "  std %.4f  variance %.2f%%", c.std[k],
+                                                              100 * (c.explainedVarianceRatio?[k] ?? 0)))
+        }
+        print("wrote \(output.out)/ganspace.npz (GANSpace cache layout)")
+    }
+}
+
+struct InterFaceGANDirections: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "interfacegan",
+        abstract: "An attribute boundary from labelled latent codes (InterFaceGAN, linear SVM by liblinear).",
+        discussion: """
+            --labels: one row per code, the value in the last field; a header row is skipped. All 0/1 values \
+            are binary labels (every code is used); other numbers are attribute scores, of which the --chosen \
+            highest and lowest become positives and negatives, as InterFaceGAN's train_boundary. Each class is \
+            split --split-ratio : rest into training and validation. Writes NAME.npy [1, D] and NAME.json.
+            """
+    )
+
+    @Option(help: "W codes [N, D] (.npy), e.g. the latents.npy of `stylegan generate`.")
+    var latents: String
+
+    @Option(help: "CSV of labels or scores, one row per code.")
+    var labels: String
+
+    @Option(help: "Scores only: ratio (0, 1] or number (> 1) of codes taken from each end.")
+    var chosen: Double = 0.02
+
+    @Option(help: "Share of each class used for training; the rest validates.")
+    var splitRatio: Double = 0.7
+
+    @Option(help: "Seed of the training/validation split.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Name of the boundary file, without extension.")
+    var name: String = "boundary"
+
+    @OptionGroup var output: DirectionOutput
+
+    func validate() throws {
+        guard chosen.isFinite, chosen > 0 else { throw ValidationError("--chosen must be positive, got \(chosen)") }
+        guard splitRatio > 0, splitRatio <= 1 else { throw ValidationError("--split-ratio must be in (0, 1], got \(splitRatio)") }
+        guard !name.isEmpty, !name.contains("/") else { throw ValidationError("--name must be a plain file name, got '\(name)'") }
+    }
+
+    func run() throws {
+        let (loaded, sha) = try output.load()
+        let d = loaded.generator.config.styleDim
+        let codes = try NumPy.readArray(latents)
+        guard codes.rank == 2, codes.size(1) == d else {
+            throw ValidationError("\(latents): latent codes must be W codes [N, \(d)], got \(codes.shape)")
+        }
+        let values: AttributeLabels.Values
+        do {
+            values = try AttributeLabels.read(labels)  // its errors name the file
+        } catch let error as TorchError {
+            throw ValidationError(error.message)
+        }
+        guard values.count == codes.size(0) else {
+            throw ValidationError("\(labels): \(values.count) labels for the \(codes.size(0)) codes of \(latents)")
+        }
+        let boundary: InterFaceGAN.Boundary
+        do {
+            boundary = try InterFaceGAN.train(latents: codes, labels: values,
+                                              options: .init(chosen: chosen, splitRatio: splitRatio, seed: seed))
+        } catch let error as TorchError {
+            throw ValidationError("\(latents) with \(labels): \(error.message)")
+        }
+        let sidecar = DirectionFile.Sidecar(method: "interfacegan", generatorSHA256: sha, samples: codes.size(0),
+                                            validationAccuracy: boundary.validationAccuracy,
+                                            trainingAccuracy: boundary.trainingAccuracy)
+        try output.write([(name: name, vector: boundary.normal, sidecar: sidecar)])
+        print("wrote \(output.out)/\(name).npy: trained on \(boundary.training.positives) positive and "
+            + "\(boundary.training.negatives) negative codes, training accuracy "
+            + String(format: "%.4f", boundary.trainingAccuracy)
+            + (boundary.validationAccuracy.map { String(format: ", validation accuracy %.4f", $0) } ?? ""))
+    }
+}
+
+/// w+ rows such as "0-5" or "0-3,8" (sorted, without repeats).
+struct RowList: ExpressibleByArgument {
+    let rows: [Int]
+
+    init?(argument: String) {
+        guard let list = SeedList(argument: argument) else { return nil }
+        rows = Array(Set(list.values)).sorted()
+    }
+}

@@ -1,0 +1,287 @@
+import ArgumentParser
+import Checkpoints
+import Editing
+import Foundation
+import Images
+import StyleGAN
+import Torch
+
+/// `stylegan edit INVERSION... --checkpoint G`: images of inversions moved along a direction, mixed with
+/// another inversion's styles, or interpolated toward it.
+struct Edit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Edit inversions: move along a direction, mix styles, or interpolate.",
+        discussion: """
+            --direction takes FILE.npy (a [1, D] direction: an InterFaceGAN boundary, or one `stylegan directions` \
+            wrote, whose sidecar makes strengths GANSpace sigmas and gives SeFa's layers as the default --layers), \
+            FILE.npz:K (component K of a GANSpace cache; strength in sigmas), sefa:K (SeFa direction K of \
+            --layers, default all) or ganspace:K (GANSpace component K of --samples mapped codes; strength in sigmas).
+
+            Each strength gives one image per inversion, NAME_TAG_NN.png, and TAG_sweep.png lays them out, a row \
+            per inversion. --mix OTHER takes --layers from OTHER (strength 1, the default, replaces them); \
+            --interpolate OTHER makes --frames frames, linear in W+ and in the feature F. A feature moves with an \
+            edit by f' = f + G^K(w') - G^K(w); PTI/GANI inversions are edited with their tuned weights.
+            """
+    )
+
+    @Argument(help: "Inversion files (.safetensors).")
+    var inversions: [String]
+
+    @Option(help: "The generator checkpoint the inversions were made with.")
+    var checkpoint: String
+
+    @Option(help: "FILE.npy, FILE.npz:K, sefa:K or ganspace:K.")
+    var direction: DirectionSpec?
+
+    @Option(help: "Another inversion whose styles replace --layers.")
+    var mix: String?
+
+    @Option(help: "Another inversion to interpolate toward.")
+    var interpolate: String?
+
+    @Option(parsing: .unconditional, help: "Strengths: start:end:count (e.g. -3:3:7) or a list (0,1.5).")
+    var strength: StrengthList?
+
+    @Option(help: "w+ rows to edit, e.g. 0-7 or 8-17 (default: all, or the direction's own).")
+    var layers: RowList?
+
+    @Option(help: "Per-row strength, one weight per w+ row (instead of --layers).")
+    var layerWeights: String?
+
+    @Option(help: "Project the direction off this one (InterFaceGAN conditional editing); repeat for more.")
+    var condition: [String] = []
+
+    @Option(help: "Frames for --interpolate.")
+    var frames: Int = 8
+
+    @Option(help: "ganspace:K only: w codes to sample.")
+    var samples: Int = 1_000_000
+
+    @Option(help: "ganspace:K only: seed of the z codes.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Output folder.")
+    var outdir: String = "edits"
+
+    @Option(help: "cpu, cuda or cuda:N.")
+    var device: DeviceChoice = DeviceChoice(.cpu)
+
+    @OptionGroup var runtime: RuntimeOptions
+
+    func validate() throws {
+        guard [direction != nil, mix != nil, interpolate != nil].filter({ $0 }).count == 1 else {
+            throw ValidationError("give one of --direction, --mix or --interpolate")
+        }
+        guard layers == nil || layerWeights == nil else { throw ValidationError("give --layers or --layer-weights, not both") }
+        if mix != nil, layers == nil, layerWeights == nil {
+            throw ValidationError("--mix needs --layers (or --layer-weights): the w+ rows to take from the other inversion")
+        }
+        if interpolate != nil {
+            guard strength == nil, layers == nil, layerWeights == nil else {
+                throw ValidationError("--interpolate takes --frames, not --strength or --layers")
+            }
+            guard frames >= 2 else { throw ValidationError("--frames must be at least 2, got \(frames)") }
+        }
+        if !condition.isEmpty, direction == nil { throw ValidationError("--condition applies to --direction") }
+        guard samples >= 2 else { throw ValidationError("--samples must be at least 2, got \(samples)") }
+        let stems = inversions.map(Edit.stem)
+        if let repeated = stems.first(where: { s in stems.filter { $0 == s }.count > 1 }) {
+            throw ValidationError("two inversions are named \(repeated); their images would overwrite each other")
+        }
+    }
+
+    func run() throws {
+        try runtime.start()
+        let loaded = try GeneratorCheckpoint.load(checkpoint, device: device.value)
+        let sha = try SHA256.hex(ofFile: checkpoint)
+        let g = loaded.generator
+        // Everything is read, checked and rendered before the first file is written.
+        let editors = try inversions.map { path in
+            try named(path) { try InversionEditor(loaded, inversion: InversionFile.read(path), generatorSHA256: sha, device: device.value) }
+        }
+        let operation = try self.operation(loaded, sha: sha)
+        let rows = try rowWeights(g, default: operation.defaultRows)
+        let values = strength?.values ?? operation.defaultStrengths
+        let progress = Progress(label: "edit")
+        var images: [[Tensor]] = []
+        for (i, editor) in editors.enumerated() {
+            let edited: [InversionFile] = try named(inversions[i]) {
+                switch operation {
+                case .direction(let d):
+                    return try values.map { try editor.edited(DirectionEdit.apply(editor.wPlus, along: d, strength: $0, rows: rows)) }
+                case .mix(let other, _):
+                    return try values.map { try editor.edited(StyleMixing.apply(editor.wPlus, from: other.wPlus, strength: $0, rows: rows)) }
+                case .interpolate(let other, _):
+                    return try InversionInterpolation.frames(from: editor, to: other, count: frames)
+                }
+            }
+            images.append(try edited.map { try editor.render($0) })
+            progress.update(i + 1, editors.count)
+        }
+        try FileManager.default.createDirectory(atPath: outdir, withIntermediateDirectories: true)
+        let tag = operation.tag
+        for (path, row) in zip(inversions, images) {
+            for (k, image) in row.enumerated() {
+                try Image(tensor: image).write(to: "\(outdir)/\(Edit.stem(path))_\(tag)_\(String(format: "%02d", k)).png")
+            }
+        }
+        let grid = try imageGrid(images.flatMap { $0 }, columns: images[0].count)
+        try Image(tensor: grid).write(to: "\(outdir)/\(tag)_sweep.png")
+        let steps = interpolate != nil ? "\(frames) frames" : "strengths " + values.map { String(format: "%g", $0) }.joined(separator: ", ")
+        print("wrote \(images[0].count) images per inversion (\(steps)) to \(outdir), and \(outdir)/\(tag)_sweep.png")
+    }
+
+    /// What the command does, with its inputs read and checked.
+    enum Operation {
+        case direction(LatentDirection)
+        case mix(InversionFile, name: String)
+        case interpolate(InversionFile, name: String)
+
+        var tag: String {
+            switch self {
+            case .direction(let d): d.label
+            case .mix(_, let name): "mix_\(name)"
+            case .interpolate(_, let name): "interp_\(name)"
+            }
+        }
+
+        var defaultRows: [Int]? {
+            if case .direction(let d) = self { return d.rows }
+            return nil
+        }
+
+        var defaultStrengths: [Double] {
+            if case .direction = self { return [-3, -2, -1, 0, 1, 2, 3] }  // InterFaceGAN's and SeFa's -3...3
+            return [1]
+        }
+    }
+
+    private func operation(_ loaded: LoadedGenerator, sha: String) throws -> Operation {
+        let g = loaded.generator
+        if let path = mix ?? interpolate {
+            let other = try named(path) { () -> InversionFile in
+                let file = try InversionFile.read(path)
+                _ = try InversionEditor(loaded, inversion: file, generatorSHA256: sha)  // same generator, same shape
+                return file
+            }
+            return mix != nil ? .mix(other, name: Edit.stem(path)) : .interpolate(other, name: Edit.stem(path))
+        }
+        var d: LatentDirection
+        switch direction! {
+        case .file(let path):
+            d = try named(path) { try DirectionFile.read(path).direction }
+            try named(path) { try d.check(styleDim: g.config.styleDim) }
+        case .ganspaceCache(let path, let k):
+            d = try named(path) {
+                try GANSpace.load(path).direction(k, label: "\(Edit.stem(path))\(k)")
+            }
+            try named(path) { try d.check(styleDim: g.config.styleDim) }
+        case .sefa(let k):
+            guard k < g.config.styleDim else {
+                throw ValidationError("--direction sefa:\(k): SeFa gives \(g.config.styleDim) directions (0...\(g.config.styleDim - 1))")
+            }
+            let rows = try rowWeights(g, default: nil).rows
+            let f = try option("--direction sefa:\(k)") { try SeFa.factorize(g, rows: rows) }
+            d = try LatentDirection(vector: f.directions.select(0, k), rows: f.rows, label: "sefa\(k)")
+        case .ganspace(let k):
+            guard k < g.config.styleDim else {
+                throw ValidationError("--direction ganspace:\(k): W has \(g.config.styleDim) components (0...\(g.config.styleDim - 1))")
+            }
+            let c = try GANSpace.components(of: g, samples: samples, count: k + 1, seed: seed, device: device.value,
+                                            progress: Progress(label: "ganspace").update)
+            d = try c.direction(k)
+        }
+        if !condition.isEmpty {
+            let conditions = try condition.map { path in try named(path) { try DirectionFile.read(path).direction.vector } }
+            d = try option("--condition") { try d.conditioned(on: conditions) }
+        }
+        return .direction(d)
+    }
+
+    /// The row weights of --layers / --layer-weights, else `fallback` rows, else all rows.
+    private func rowWeights(_ g: StyleGAN2Generator, default fallback: [Int]?) throws -> RowWeights {
+        if let layerWeights {
+            let values = layerWeights.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+            guard values.count == g.nLatent, values.allSatisfy({ $0?.isFinite == true }) else {
+                throw ValidationError("--layer-weights must be \(g.nLatent) finite numbers (one per w+ row), got '\(layerWeights)'")
+            }
+            return try option("--layer-weights") { try RowWeights(values: values.map { $0! }) }
+        }
+        if let rows = layers?.rows {
+            return try option("--layers") { try RowWeights(rows: rows, count: g.nLatent) }
+        }
+        if let fallback {
+            return try option("--direction (the layers of its sidecar)") { try RowWeights(rows: fallback, count: g.nLatent) }
+        }
+        return try RowWeights.all(g.nLatent)
+    }
+
+    /// The file name without folder and extension.
+    static func stem(_ path: String) -> String { ((path as NSString).lastPathComponent as NSString).deletingPathExtension }
+}
+
+/// Runs `body`, reporting a library check it fails as an error about `path`.
+private func named<T>(_ path: String, _ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as TorchError {
+        throw ValidationError("\(path): \(error.message)")
+    }
+}
+
+/// Runs `body`, reporting a library check it fails as an error about the option.
+private func option<T>(_ name: String, _ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as TorchError {
+        throw ValidationError("\(name): \(error.message)")
+    }
+}
+
+/// What --direction names.
+enum DirectionSpec: ExpressibleByArgument {
+    case file(String)
+    case ganspaceCache(String, Int)
+    case sefa(Int)
+    case ganspace(Int)
+
+    init?(argument: String) {
+        func index(after prefix: String) -> Int? {
+            guard argument.hasPrefix(prefix), let k = Int(argument.dropFirst(prefix.count)), k >= 0 else { return nil }
+            return k
+        }
+        if argument.hasPrefix("sefa:") {
+            guard let k = index(after: "sefa:") else { return nil }
+            self = .sefa(k)
+        } else if argument.hasPrefix("ganspace:") {
+            guard let k = index(after: "ganspace:") else { return nil }
+            self = .ganspace(k)
+        } else if let colon = argument.lastIndex(of: ":"), argument[..<colon].lowercased().hasSuffix(".npz") {
+            guard let k = Int(argument[argument.index(after: colon)...]), k >= 0 else { return nil }
+            self = .ganspaceCache(String(argument[..<colon]), k)
+        } else if argument.lowercased().hasSuffix(".npy") {
+            self = .file(argument)
+        } else {
+            return nil
+        }
+    }
+}
+
+/// "-3:3:7" (start:end:count, evenly spaced) or "0,1.5": finite strengths.
+struct StrengthList: ExpressibleByArgument {
+    let values: [Double]
+
+    init?(argument: String) {
+        let parts = argument.split(separator: ":", omittingEmptySubsequences: false)
+        if parts.count == 3 {
+            guard let a = Double(parts[0]), let b = Double(parts[1]), let n = Int(parts[2]), a.isFinite, b.isFinite,
+                  (1...1000).contains(n)
+            else { return nil }
+            values = n == 1 ? [a] : (0..<n).map { a + (b - a) * Double($0) / Double(n - 1) }
+        } else {
+            let list = argument.split(separator: ",", omittingEmptySubsequences: false).map { Double($0) }
+            guard !list.isEmpty, list.allSatisfy({ $0?.isFinite == true }) else { return nil }
+            values = list.map { $0! }
+        }
+    }
+}

@@ -1,0 +1,127 @@
+import Checkpoints
+@testable import Editing
+import Foundation
+import StyleGAN
+import TestSupport
+import Testing
+import Torch
+
+/// Edits of inversions: W+ moves, row ranges, mixing, interpolation, the F-space rule, tuned generators.
+@Suite("Edits")
+struct EditTests {
+    let loaded: LoadedGenerator
+    let sha = String(repeating: "a", count: 64)
+    let wPlus: Tensor
+    let other: Tensor
+
+    init() throws {
+        try Runtime.start()
+        loaded = try GeneratorCheckpoint.load(Fixtures.path("stylegan2-tiny64/generator.pt"))
+        let cases = try Fixtures.cases("stylegan2-tiny64/cases.safetensors")
+        wPlus = try cases["w_plus"]!.select(0, 0)
+        other = try cases["w_plus"]!.select(0, 2)
+    }
+
+    func inversion(_ w: Tensor, feature: Bool = false, deltas: Bool = false) throws -> InversionFile {
+        let f = feature ? (3, try Tensor.randn([64, 8, 8], generator: Generator(seed: 4)), 0.75) : nil
+        let d: (InversionFile.DeltaKind, [String: Tensor])? = deltas
+            ? (.multiplicative, ["convs.2.conv.weight": try Tensor.randn([1, 64, 64, 3, 3], generator: Generator(seed: 5)) * 0.05])
+            : nil
+        return InversionFile(wPlus: w, feature: f, deltas: d,
+                             metadata: .init(method: "test", generatorSHA256: sha, imageSize: 64, seconds: 0))
+    }
+
+    var direction: LatentDirection { get throws { try LatentDirection(vector: Tensor.randn([128], generator: Generator(seed: 8)), label: "d") } }
+
+    @Test func strengthZeroReproducesTheInversionExactly() throws {
+        for (feature, deltas) in [(false, false), (true, false), (true, true)] {
+            let file = try inversion(wPlus, feature: feature, deltas: deltas)
+            let editor = try InversionEditor(loaded, inversion: file, generatorSHA256: sha)
+            let w = try DirectionEdit.apply(editor.wPlus, along: direction, strength: 0, rows: .all(10))
+            #expect(try maxAbsDifference(w, wPlus) == 0)
+            let edited = try editor.edited(w)
+            if feature { #expect(try maxAbsDifference(edited.feature!.tensor, file.feature!.tensor) == 0, "f' = f when w' = w") }
+            let image = try editor.render(edited)
+            #expect(try maxAbsDifference(image, loaded.render(file, generatorSHA256: sha)) == 0,
+                    "feature \(feature), deltas \(deltas): same pixels as render")
+        }
+    }
+
+    @Test func theFeatureMovesByWhatTheEditChangesAtLayerK() throws {
+        let file = try inversion(wPlus, feature: true, deltas: true)
+        let editor = try InversionEditor(loaded, inversion: file, generatorSHA256: sha)
+        let w2 = try DirectionEdit.apply(editor.wPlus, along: direction, strength: 2.5, rows: .all(10))
+        let edited = try editor.edited(w2)
+        // G^K through the tuned weights, worked out separately.
+        let tuned = try loaded.generator.applying(.multiplicative, file.deltas!.tensors)
+        let gk = { (w: Tensor) in try tuned.feature(atLayer: 3, w.unsqueeze(0)).squeeze(0) }
+        try expectClose(edited.feature!.tensor - file.feature!.tensor, try gk(w2) - gk(wPlus), tol: 1e-6, "f' - f = G^K(w') - G^K(w)")
+        #expect(try maxAbsDifference(gk(w2), gk(wPlus)) > 1e-3, "the edit does change layer K")
+        #expect(edited.feature!.layer == 3 && edited.feature!.blend == 0.75 && edited.deltas != nil)
+        // The base generator would give another image: the tuned one is used.
+        #expect(try maxAbsDifference(editor.generator.convs[2].conv.weight, loaded.generator.convs[2].conv.weight) > 0)
+    }
+
+    @Test func rowRangesGetTheEditAndOtherRowsKeepTheirCodes() throws {
+        let d = try LatentDirection(vector: Tensor.randn([1, 128], generator: Generator(seed: 1)), unit: 0.5, label: "g")
+        let rows = try RowWeights(rows: [6, 7, 8], count: 10)
+        let w = try DirectionEdit.apply(wPlus, along: d, strength: -2, rows: rows)
+        for r in 0..<10 {
+            let change = try w.select(0, r) - wPlus.select(0, r)
+            if [6, 7, 8].contains(r) {
+                try expectClose(change, try d.vector * -1.0, tol: 1e-6, "row \(r): sigma -2 x std 0.5 x comp")
+            } else {
+                #expect(try change.abs().max().item() == 0, "row \(r) untouched")
+            }
+        }
+        let half = try DirectionEdit.apply(wPlus, along: d, strength: 2, rows: RowWeights(values: [0.5] + Array(repeating: 0, count: 9)))
+        try expectClose(half.select(0, 0) - wPlus.select(0, 0), d.vector * 0.5, tol: 1e-6, "per-row strength")
+        #expect(throws: TorchError.self) { try RowWeights(rows: [9, 10], count: 10) }
+        #expect(throws: TorchError.self) { try DirectionEdit.apply(wPlus, along: d, strength: .nan, rows: rows) }
+        #expect(throws: TorchError.self) { try DirectionEdit.apply(wPlus, along: d, strength: 1, rows: .all(9)) }
+        let narrow = try LatentDirection(vector: Tensor.ones([64]), label: "narrow")
+        #expect(throws: TorchError.self) { try DirectionEdit.apply(wPlus, along: narrow, strength: 1, rows: .all(10)) }
+    }
+
+    @Test func styleMixingTakesTheChosenRows() throws {
+        let rows = try RowWeights(rows: Array(4..<10), count: 10)
+        let mixed = try StyleMixing.apply(wPlus, from: other, strength: 1, rows: rows)
+        #expect(try maxAbsDifference(mixed.slice(0, 0, 4), wPlus.slice(0, 0, 4)) == 0)
+        try expectClose(mixed.slice(0, 4, 10), other.slice(0, 4, 10), tol: 1e-6, "rows 4-9 from the other code")
+        let none = try StyleMixing.apply(wPlus, from: other, strength: 0, rows: rows)
+        #expect(try maxAbsDifference(none, wPlus) == 0)
+        let halfway = try StyleMixing.apply(wPlus, from: other, strength: 0.5, rows: rows)
+        try expectClose(halfway.slice(0, 4, 10), (wPlus.slice(0, 4, 10) + other.slice(0, 4, 10)) * 0.5, tol: 1e-6, "blend")
+        #expect(throws: TorchError.self) { try StyleMixing.apply(wPlus, from: other.slice(0, 0, 9), strength: 1, rows: rows) }
+    }
+
+    @Test func interpolationIsLinearInWPlusAndF() throws {
+        let a = try inversion(wPlus, feature: true)
+        let b = try inversion(other)
+        let editor = try InversionEditor(loaded, inversion: a, generatorSHA256: sha)
+        let frames = try InversionInterpolation.frames(from: editor, to: b, count: 5)
+        #expect(frames.count == 5)
+        #expect(try maxAbsDifference(frames[0].wPlus, wPlus) == 0)
+        try expectClose(frames[4].wPlus, other, tol: 1e-6, "last frame is the other inversion")
+        try expectClose(frames[2].wPlus, (wPlus + other) * 0.5, tol: 1e-6, "midpoint")
+        // b has no feature: its end is its own layer-3 output.
+        let own = try loaded.generator.feature(atLayer: 3, other.unsqueeze(0)).squeeze(0)
+        try expectClose(frames[4].feature!.tensor, own, tol: 1e-6, "feature at t = 1")
+        try expectClose(frames[1].feature!.tensor, a.feature!.tensor * 0.75 + own * 0.25, tol: 1e-6, "feature at t = 1/4")
+        #expect(frames.allSatisfy { $0.feature!.layer == 3 && $0.feature!.blend == 0.75 })
+        #expect(throws: TorchError.self) { try InversionInterpolation.frames(from: editor, to: b, count: 1) }
+        let tuned = try inversion(other, deltas: true)
+        let error = #expect(throws: TorchError.self) { try InversionInterpolation.frames(from: editor, to: tuned, count: 3) }
+        #expect(error?.message.contains("tuned") == true)
+    }
+
+    @Test func anotherGeneratorIsRefused() throws {
+        let error = #expect(throws: TorchError.self) {
+            try InversionEditor(loaded, inversion: inversion(wPlus), generatorSHA256: String(repeating: "b", count: 64))
+        }
+        #expect(error?.message.contains("another generator") == true)
+        #expect(throws: TorchError.self) {
+            try InversionEditor(loaded, inversion: inversion(Tensor.zeros([8, 128])), generatorSHA256: sha)
+        }
+    }
+}

@@ -1,0 +1,104 @@
+@testable import Editing
+import Foundation
+import TestSupport
+import Testing
+import Torch
+
+/// Boundaries from labelled codes (liblinear), label files, and conditional projection.
+@Suite("InterFaceGAN")
+struct InterFaceGANTests {
+    init() throws { try Runtime.start() }
+
+    /// Codes [n, d] around an offset, the planted unit normal, and x·normal for each code, with codes within
+    /// `margin` of the plane through the offset left out.
+    func separable(n: Int, d: Int, margin: Double, seed: UInt64) throws -> (Tensor, Tensor, [Double]) {
+        let rng = try Generator(seed: seed)
+        let raw = try Tensor.randn([d], dtype: .float64, generator: rng)
+        let normal = try raw / raw.norm()
+        let x = try Tensor.randn([n * 3, d], dtype: .float64, generator: rng) + 2
+        let side = try (x - 2).matmul(normal.reshape([d, 1])).reshape([-1])
+        let keep = try side.abs().gt(margin).nonzero().reshape([-1]).slice(0, 0, n)
+        return (try x.indexSelect(0, keep), normal, try side.indexSelect(0, keep).doubles())
+    }
+
+    @Test func aBoundarySeparatesLinearlySeparableLabels() throws {
+        let (x, planted, side) = try separable(n: 400, d: 24, margin: 0.5, seed: 1)
+        let labels = side.map { $0 > 0 }
+        let b = try InterFaceGAN.train(latents: x.to(dtype: .float32), labels: .binary(labels))
+        #expect(b.normal.shape == [1, 24] && b.normal.dtype == .float32)
+        #expect(abs(try b.normal.norm().item() - 1) < 1e-6, "unit normal")
+        #expect(b.trainingAccuracy == 1 && b.validationAccuracy == 1)
+        let positives = labels.filter { $0 }.count
+        #expect(b.training.positives == Int(Double(positives) * 0.7) && b.training.positives + b.validation.positives == positives)
+        // One threshold along the normal splits every code, training and held-out alike.
+        let projected = try x.matmul(b.normal.to(dtype: .float64).reshape([24, 1])).reshape([-1]).doubles()
+        let lowestPositive = zip(projected, labels).filter { $0.1 }.map(\.0).min()!
+        let highestNegative = zip(projected, labels).filter { !$0.1 }.map(\.0).max()!
+        #expect(lowestPositive > highestNegative)
+        #expect(try (b.normal.to(dtype: .float64).reshape([-1]) * planted).sum().item() > 0.9, "close to the planted normal")
+    }
+
+    @Test func scoresChooseTheTopAndBottom() throws {
+        let (x, planted, side) = try separable(n: 1000, d: 16, margin: 0, seed: 2)
+        let b = try InterFaceGAN.train(latents: x, labels: .scores(side), options: .init(chosen: 0.2, splitRatio: 0.7, seed: 4))
+        // InterFaceGAN's counts: chosen = int(1000 * 0.2) per class, int(200 * 0.7) of them for training.
+        #expect(b.training == (140, 140) && b.validation == (60, 60))
+        #expect(b.validationAccuracy == 1)
+        #expect(try (b.normal.to(dtype: .float64).reshape([-1]) * planted).sum().item() > 0.9)
+        let again = try InterFaceGAN.train(latents: x, labels: .scores(side), options: .init(chosen: 0.2, splitRatio: 0.7, seed: 4))
+        try expectClose(again.normal, b.normal, tol: 0, "seeded split, same boundary")
+        let counted = try InterFaceGAN.train(latents: x, labels: .scores(side), options: .init(chosen: 50))
+        #expect(counted.training == (35, 35) && counted.validation == (15, 15))
+    }
+
+    @Test func badTrainingInputs() throws {
+        let x = try Tensor.randn([10, 4])
+        #expect(throws: TorchError.self) { try InterFaceGAN.train(latents: x, labels: .binary(Array(repeating: true, count: 9))) }
+        #expect(throws: TorchError.self) { try InterFaceGAN.train(latents: x, labels: .binary(Array(repeating: true, count: 10))) }
+        #expect(throws: TorchError.self) { try InterFaceGAN.train(latents: x.unsqueeze(0), labels: .binary([true])) }
+        let error = #expect(throws: TorchError.self) {
+            try InterFaceGAN.train(latents: x, labels: .binary([true] + Array(repeating: false, count: 9)))
+        }
+        #expect(error?.message.contains("too few") == true)
+    }
+
+    @Test func labelFiles() throws {
+        #expect(try AttributeLabels.parse("label\n1\n0\n1\n", name: "l.csv") == .binary([true, false, true]))
+        #expect(try AttributeLabels.parse("idx,score\n0,0.25\n1,-1.5\r\n\n", name: "l.csv") == .scores([0.25, -1.5]))
+        #expect(try AttributeLabels.parse("0\n1", name: "l.csv") == .binary([false, true]))
+        let error = #expect(throws: TorchError.self) { try AttributeLabels.parse("1\nyes\n0\n", name: "l.csv") }
+        #expect(error?.message.contains("l.csv: line 2") == true)
+        #expect(throws: TorchError.self) { try AttributeLabels.parse("label\n", name: "l.csv") }
+        #expect(throws: TorchError.self) { try AttributeLabels.parse("1\nnan\n", name: "l.csv") }
+    }
+
+    @Test func conditionalProjectionIsOrthogonalToTheConditions() throws {
+        let rng = try Generator(seed: 3)
+        func unit() throws -> Tensor { let v = try Tensor.randn([1, 32], dtype: .float64, generator: rng); return try v / v.norm() }
+        let (p, c1, c2, c3) = (try unit(), try unit(), try unit(), try unit())
+        func dot(_ a: Tensor, _ b: Tensor) throws -> Double { try (a * b).sum().item() }
+        // InterFaceGAN's closed forms for one and two unit conditions.
+        let one = try p - c1 * dot(p, c1)
+        let (pc1, pc2, c12) = (try dot(p, c1), try dot(p, c2), try dot(c1, c2))
+        let alpha = (pc1 - pc2 * c12) / (1 - c12 * c12 + 1e-8)
+        let beta = (pc2 - pc1 * c12) / (1 - c12 * c12 + 1e-8)
+        let two = try p - c1 * alpha - c2 * beta
+        try expectClose(ConditionalDirection.project(p, onto: [c1]), try one / one.norm(), tol: 1e-12, "one condition")
+        try expectClose(ConditionalDirection.project(p, onto: [c1, c2]), try two / two.norm(), tol: 1e-7, "two conditions")
+        // Any number, any length, a dependent one among them.
+        let conditions = [try c1 * 3, c2, c3, try c1 + c2]
+        let n = try ConditionalDirection.project(p.to(dtype: .float32), onto: conditions)
+        #expect(n.shape == [1, 32] && n.dtype == .float32)
+        #expect(abs(try n.to(dtype: .float64).norm().item() - 1) < 1e-6)
+        for (i, c) in conditions.enumerated() {
+            #expect(abs(try dot(n.to(dtype: .float64), c)) < 1e-6, "orthogonal to condition \(i)")
+        }
+        #expect(try dot(n.to(dtype: .float64), p) > 0, "still points along the primal")
+        let inSpan = try c1 * 2 - c2
+        #expect(throws: TorchError.self) { try ConditionalDirection.project(inSpan, onto: [c1, c2]) }
+        #expect(throws: TorchError.self) { try ConditionalDirection.project(p, onto: [try Tensor.ones([1, 31])]) }
+        let direction = try LatentDirection(vector: p, unit: 2, label: "p").conditioned(on: [c1])
+        #expect(direction.unit == 2)
+        #expect(abs(try dot(direction.vector.to(dtype: .float64).reshape([1, 32]), c1)) < 1e-6)
+    }
+}
