@@ -32,6 +32,7 @@ let package = Package(
         .library(name: "StyleGAN", targets: ["StyleGAN"]),
         .library(name: "Perception", targets: ["Perception"]),
         .library(name: "Inversion", targets: ["Inversion"]),
+        .library(name: "Encoders", targets: ["Encoders"]),
         .library(name: "Metrics", targets: ["Metrics"]),
         .library(name: "Images", targets: ["Images"]),
         .executable(name: "stylegan", targets: ["stylegan"]),
@@ -66,6 +67,7 @@ let package = Package(
         // Shipped weights (LPIPS linear layers, MTCNN) travel as a resource bundle.
         .target(name: "Perception", dependencies: ["Torch", "Checkpoints", "Images"], resources: [.copy("Weights")]),
         .target(name: "Inversion", dependencies: ["Torch", "Checkpoints", "StyleGAN", "Perception"]),
+        .target(name: "Encoders", dependencies: ["Torch", "Checkpoints", "StyleGAN", "Perception"]),
         .target(name: "Metrics", dependencies: ["Torch", "Checkpoints", "Perception"]),
         // liblinear's linear SVM for InterFaceGAN boundaries; it has no pkg-config file, the module map links it.
         .systemLibrary(name: "CLibLinear", path: "Sources/CLibLinear", providers: [.apt(["liblinear-dev"])]),
@@ -94,6 +96,9 @@ let package = Package(
         .testTarget(name: "StyleGANTests", dependencies: ["StyleGAN", "Checkpoints", "Torch", "TestSupport"]),
         .testTarget(
             name: "CLITests", dependencies: ["stylegan", "StyleGAN", "Editing", "Checkpoints", "Torch", "TestSupport"]
+        ),
+        .testTarget(
+            name: "EncodersTests", dependencies: ["Encoders", "StyleGAN", "Perception", "Checkpoints", "Torch", "TestSupport"]
         ),
         .testTarget(
             name: "InversionTests", dependencies: ["Inversion", "StyleGAN", "Perception", "Checkpoints", "Torch", "TestSupport"]

@@ -1,0 +1,28 @@
+import StyleGAN
+import Torch
+
+/// What an encoder returns for images [N, 3, H, W] in [-1, 1]: w+ codes with `latent_avg` already added, and
+/// for F-space encoders (Feature-Style, CLCAE) the layer-K feature with its blend factor.
+public struct EncoderOutput {
+    /// [N, L, D]
+    public var wPlus: Tensor
+    /// [N, C, R, R] replacing layer K (see `StyleGAN2Generator`), blended with factor `blend`.
+    public var feature: FeatureInjection?
+
+    public init(wPlus: Tensor, feature: FeatureInjection? = nil) {
+        self.wPlus = wPlus
+        self.feature = feature
+    }
+}
+
+/// An image-to-latent encoder of one of the published methods, ready to invert images for a generator.
+///
+/// Iterative methods (ReStyle, E2Style's refinement stages) need the generator to render their current
+/// reconstruction, so `encode` receives it.
+public protocol InversionEncoder: AnyObject {
+    /// Method name as the CLI spells it ("psp", "e4e", "restyle-psp", "restyle-e4e", "fs", "clcae", "e2style").
+    var method: String { get }
+    /// Input resolution the encoder expects (256 for all published checkpoints).
+    var inputSize: Int { get }
+    func encode(_ images: Tensor, generator: StyleGAN2Generator) throws -> EncoderOutput
+}
