@@ -68,7 +68,7 @@ let package = Package(
         .target(name: "Perception", dependencies: ["Torch", "Checkpoints", "Images"], resources: [.copy("Weights")]),
         .target(name: "Inversion", dependencies: ["Torch", "Checkpoints", "StyleGAN", "Perception"]),
         .target(name: "Encoders", dependencies: ["Torch", "Checkpoints", "StyleGAN", "Perception"]),
-        .target(name: "Metrics", dependencies: ["Torch", "Checkpoints", "Perception"]),
+        .target(name: "Metrics", dependencies: ["Torch", "Checkpoints", "Images", "Perception"]),
         // liblinear's linear SVM for InterFaceGAN boundaries; it has no pkg-config file, the module map links it.
         .systemLibrary(name: "CLibLinear", path: "Sources/CLibLinear", providers: [.apt(["liblinear-dev"])]),
         .target(name: "Editing", dependencies: ["Torch", "Checkpoints", "StyleGAN", "CLibLinear"]),
@@ -83,7 +83,7 @@ let package = Package(
         .executableTarget(
             name: "stylegan",
             dependencies: [
-                "Torch", "Checkpoints", "StyleGAN", "Images", "Perception", "Editing",
+                "Torch", "Checkpoints", "StyleGAN", "Images", "Perception", "Metrics", "Editing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             resources: [.copy("Resources")]
@@ -95,7 +95,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Torch", "Checkpoints"], path: "Tests/TestSupport"),
         .testTarget(name: "StyleGANTests", dependencies: ["StyleGAN", "Checkpoints", "Torch", "TestSupport"]),
         .testTarget(
-            name: "CLITests", dependencies: ["stylegan", "StyleGAN", "Editing", "Checkpoints", "Torch", "TestSupport"]
+            name: "CLITests", dependencies: ["stylegan", "StyleGAN", "Editing", "Checkpoints", "Torch", "TestSupport", "Images", "Perception"]
         ),
         .testTarget(
             name: "EncodersTests", dependencies: ["Encoders", "StyleGAN", "Perception", "Checkpoints", "Torch", "TestSupport"]
