@@ -88,7 +88,9 @@ let package = Package(
             ],
             resources: [.copy("Resources")]
         ),
-        .executableTarget(name: "stylegan-bench", dependencies: ["Torch", "StyleGAN"], path: "Sources/stylegan-bench"),
+        .executableTarget(
+            name: "stylegan-bench", dependencies: ["Torch", "StyleGAN", "Perception"], path: "Sources/stylegan-bench"
+        ),
         .testTarget(name: "TorchTests", dependencies: ["Torch"]),
         .testTarget(name: "ImagesTests", dependencies: ["Images", "Torch"]),
         // Fixture lookup, tolerance checks and the fixtures' procedural weights, shared by the test targets.

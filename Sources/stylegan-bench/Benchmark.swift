@@ -41,6 +41,9 @@ struct Benchmark {
                        note: "FLOPs counted: forward 2·N·Cout·H·W·Cin·9 = \(fmt(flops / 3 / 1e9)) GFLOP; "
                            + "backward (input and weight gradients) twice that.")
         try generatorSection(into: &report, reference: generatorReference)
+        report.section("Perception networks, forward, batch 4, random weights", try PerceptionBenchmark.run(),
+                       note: "LPIPS FLOPs: both images through the backbone. InceptionV3: 11.42 GFLOP per image at 299 "
+                           + "(convolutions). IR-SE50 FLOPs are not counted.")
         try report.write(to: outPath)
         print(report.text)
         print("wrote \(outPath)")
