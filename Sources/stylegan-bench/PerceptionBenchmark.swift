@@ -10,7 +10,7 @@ enum PerceptionBenchmark {
         for dtype in [DType.float32, .bfloat16] {
             let lpips = try LPIPS(network: .alex, dtype: dtype)
             let x = try Tensor.rand([batch, 3, 256, 256]).to(dtype: dtype) * 2 - 1
-            let lpipsFlops = try Double(lpips.flops(inputShape: [batch, 3, 256, 256])) * 2
+            let lpipsFlops = try Double(lpips.flops(inputShape: [batch, 3, 256, 256]))
             rows.append(try row("LPIPS (AlexNet)", "2 x 256x256", dtype, batch, iterations, lpipsFlops) { _ = try lpips(x, x) })
 
             let arcface = try IRSE50().to(dtype: dtype)
