@@ -83,7 +83,7 @@ let package = Package(
         .executableTarget(
             name: "stylegan",
             dependencies: [
-                "Torch", "Checkpoints", "StyleGAN", "Images", "Perception", "Metrics", "Editing",
+                "Torch", "Checkpoints", "StyleGAN", "Images", "Perception", "Metrics", "Inversion", "Editing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             resources: [.copy("Resources")]

@@ -98,12 +98,12 @@ struct Eval: ParsableCommand {
             default: break
             }
         }
-        guard missing.isEmpty else { throw ValidationError(missing.joined(separator: "\n")) }
+        guard missing.isEmpty else { throw CLIError(missing.joined(separator: "\n")) }
         let pairs: ImagePairs
         do {
             pairs = try ImagePairs(reference: reference, reconstructed: reconstructed)
         } catch let error as ImagePairsError {
-            throw ValidationError(error.description)
+            throw CLIError(error.description)
         }
         let rows = try evaluation.run(pairs, metrics: metrics, progress: Progress(label: "eval").update)
         print(json ? try MetricSummary.json(rows) : MetricSummary.table(rows))

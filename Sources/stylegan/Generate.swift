@@ -72,7 +72,7 @@ struct Generate: ParsableCommand {
             let path = latent!
             codes = try NumPy.readArray(path)
             space = latentSpace
-            guard codes.rank >= 1 else { throw ValidationError("\(path): latents must be [N, D] or [N, L, D]") }
+            guard codes.rank >= 1 else { throw CLIError("\(path): latents must be [N, D] or [N, L, D]") }
             names = (0..<codes.size(0)).map { String(format: "latent%04d", $0) }
         }
         let progress = Progress(label: "generate")
@@ -81,7 +81,7 @@ struct Generate: ParsableCommand {
             rendered = try loaded.render(codes, space: space, truncation: truncation, noise: noise.mode, batch: batch,
                                          device: device.value, progress: progress.update)
         } catch let error as TorchError where latent != nil {
-            throw ValidationError("\(latent!): \(error.message)")
+            throw CLIError("\(latent!): \(error.message)")
         }
         try FileManager.default.createDirectory(atPath: outdir, withIntermediateDirectories: true)
         for (image, name) in zip(try Image.images(from: rendered.images), names) {

@@ -33,7 +33,7 @@ struct Render: ParsableCommand {
         do {
             image = try loaded.render(file, generatorSHA256: SHA256.hex(ofFile: checkpoint), device: device.value)
         } catch let error as TorchError {
-            throw ValidationError("\(inversion): \(error.message)")
+            throw CLIError("\(inversion): \(error.message)")
         }
         let output = out ?? (inversion as NSString).deletingPathExtension + ".png"
         try Image(tensor: image).write(to: output)

@@ -1,0 +1,181 @@
+import ArgumentParser
+import Checkpoints
+import Foundation
+import Images
+import Inversion
+import Metrics
+import Perception
+import StyleGAN
+import Torch
+
+/// `stylegan invert IMAGE... --checkpoint G --method M`: one inversion file, reconstruction and metrics per image.
+struct Invert: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Invert photos into the generator (projector, projector-w, pti, gani).",
+        discussion: """
+            Faces are aligned with MTCNN first (--no-align to skip, e.g. for cars); images are centre-cropped and \
+            resized to the generator's size. For each IMAGE writes OUTDIR/NAME.safetensors (the inversion file), \
+            OUTDIR/NAME.png (the reconstruction) and prints PSNR, SSIM and LPIPS against the input. The projector's \
+            perceptual loss is LPIPS-VGG, whose backbone (vgg16-397923af.pth) must be given with --weights or \
+            --lpips-backbone; --losses l2 runs on MSE alone.
+            """
+    )
+
+    @Argument(help: "Photos (PNG or JPEG).")
+    var images: [String]
+
+    @Option(help: "Generator checkpoint (.pt, .pkl, .safetensors).")
+    var checkpoint: String
+
+    @Option(help: "projector (W+), projector-w (W), pti, gani.")
+    var method: InversionMethod = .projector
+
+    @Option(help: "Optimisation steps (default: the method's own).")
+    var steps: Int?
+
+    @Flag(inversion: .prefixedNo, help: "Align faces with MTCNN first.")
+    var align = true
+
+    @Option(help: "Loss terms, comma-separated: lpips, l2 (default: the method's own).")
+    var losses: String?
+
+    @Option(help: "Folder with network weights under their published names.")
+    var weights: String?
+
+    @Option(help: "LPIPS backbone weights (vgg16-397923af.pth for the projector).")
+    var lpipsBackbone: String?
+
+    @Option(help: "Output folder.")
+    var outdir: String = "inversions"
+
+    @Option(help: "Seed of the method's randomness.")
+    var seed: UInt64 = 0
+
+    @Option(help: "cpu, cuda or cuda:N.")
+    var device: DeviceChoice = DeviceChoice(.cpu)
+
+    @Flag(help: "Print one JSON object per image instead of a table.")
+    var json = false
+
+    @OptionGroup var runtime: RuntimeOptions
+
+    func validate() throws {
+        if let steps, steps < 1 { throw ValidationError("--steps must be at least 1, got \(steps)") }
+        _ = try lossTerms
+    }
+
+    var lossTerms: Set<String> {
+        get throws {
+            let terms = Set((losses ?? "lpips").split(separator: ",").map(String.init))
+            let unknown = terms.subtracting(["lpips", "l2"])
+            guard unknown.isEmpty, !terms.isEmpty else {
+                throw ValidationError("--losses takes lpips and/or l2, got \(losses ?? "")")
+            }
+            return terms
+        }
+    }
+
+    func run() throws {
+        try runtime.start()
+        let loaded = try GeneratorCheckpoint.load(checkpoint, device: device.value)
+        let sha = try SHA256.hex(ofFile: checkpoint)
+        let size = loaded.generator.config.size
+        let lpips = try perceptualNetwork()
+        let aligner = align ? FaceAligner(detector: try MTCNN(device: device.value)) : nil
+        try FileManager.default.createDirectory(atPath: outdir, withIntermediateDirectories: true)
+        var rows: [[String]] = [["image", "seconds", "psnr", "ssim", "lpips"]]
+        var failed = 0
+        for path in images {
+            do {
+                let target = try prepare(path, size: size, aligner: aligner)
+                let started = Date()
+                let progress = Progress(label: URL(fileURLWithPath: path).lastPathComponent)
+                let result = try invert(target, loaded: loaded, lpips: lpips) { step, total in progress.update(step, total) }
+                let seconds = Date().timeIntervalSince(started)
+                let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+                let metadata = InversionFile.Metadata(method: method.rawValue, options: result.options, generatorSHA256: sha,
+                                                      imageSize: size, seconds: seconds, lossCurve: result.lossCurve)
+                try InversionFile(wPlus: result.wPlus.select(0, 0), noiseMaps: result.noiseMaps, metadata: metadata)
+                    .write(to: "\(outdir)/\(name).safetensors")
+                try Image(tensor: result.image).write(to: "\(outdir)/\(name).png")
+                let scores = try score(result.image, target, lpips: lpips)
+                if json {
+                    let object: [String: Any] = ["image": path, "inversion": "\(outdir)/\(name).safetensors",
+                                                 "seconds": seconds, "psnr": scores.psnr, "ssim": scores.ssim,
+                                                 "lpips": scores.lpips as Any]
+                    let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+                    print(String(decoding: data, as: UTF8.self))
+                } else {
+                    rows.append([path, String(format: "%.1f", seconds), String(format: "%.2f", scores.psnr),
+                                 String(format: "%.4f", scores.ssim), scores.lpips.map { String(format: "%.4f", $0) } ?? "-"])
+                }
+            } catch {
+                failed += 1
+                FileHandle.standardError.write(Data("error: \(path): \(error)\n".utf8))
+            }
+        }
+        if !json { print(rows.map { $0.joined(separator: "\t") }.joined(separator: "\n")) }
+        if failed > 0 { throw ExitCode.failure }
+    }
+
+    /// LPIPS-VGG when the loss asks for it (the projector's perceptual term, also reported as a metric).
+    func perceptualNetwork() throws -> LPIPS? {
+        guard try lossTerms.contains("lpips") else { return nil }
+        let file = lpipsBackbone ?? weights.map { ($0 as NSString).appendingPathComponent("vgg16-397923af.pth") }
+        guard let file, FileManager.default.fileExists(atPath: file) else {
+            throw CLIError("the LPIPS loss needs the VGG16 backbone vgg16-397923af.pth (--weights DIR or "
+                + "--lpips-backbone FILE); run with --losses l2 to invert without it")
+        }
+        return try LPIPS(network: .vgg, backbone: file).to(device: device.value)
+    }
+
+    /// The image as the generator's input: aligned (faces) or centre-cropped, resized to size x size.
+    func prepare(_ path: String, size: Int, aligner: FaceAligner?) throws -> Tensor {
+        if let aligner {
+            return try aligner.align(path: path, outputSize: size).image.tensor().to(device: device.value)
+        }
+        let image = try Image.read(path: path).tensor()
+        return try resize(centerCrop(image), height: size, width: size).to(device: device.value)
+    }
+
+    struct Outcome {
+        var wPlus: Tensor
+        var noiseMaps: [Tensor]?
+        var image: Tensor
+        var lossCurve: [Double]
+        var options: [String: String]
+    }
+
+    func invert(_ target: Tensor, loaded: LoadedGenerator, lpips: LPIPS?, progress: (Int, Int) -> Void) throws -> Outcome {
+        var terms: [(name: String, weight: Double, compute: (Tensor, Tensor) throws -> Tensor)] = []
+        if let lpips { terms.append(ImageLoss.lpips(lpips)) }
+        if try lossTerms.contains("l2") { terms.append(ImageLoss.l2()) }
+        let loss = ImageLoss(terms: terms)
+        switch method {
+        case .projector, .projectorW:
+            var options = Projector.Options()
+            options.wPlus = method == .projector
+            options.seed = seed
+            if let steps { options.steps = steps }
+            let total = options.steps
+            let result = try Projector(generator: loaded.generator, loss: loss, options: options)
+                .project(target) { step, _ in progress(step, total) }
+            let encoded = String(decoding: try JSONEncoder().encode(options), as: UTF8.self)
+            return Outcome(wPlus: result.wPlus, noiseMaps: result.noiseMaps,
+                           image: result.image, lossCurve: result.lossCurve,
+                           options: ["projector": encoded, "losses": terms.map(\.name).joined(separator: ",")])
+        }
+    }
+
+    func score(_ image: Tensor, _ target: Tensor, lpips: LPIPS?) throws -> (psnr: Double, ssim: Double, lpips: Double?) {
+        let x = try image.clamp(min: -1, max: 1)
+        return (try Metrics.psnr(x, target)[0], try Metrics.ssim(x, target)[0],
+                try lpips.map { try Metrics.lpips(x, target, network: $0)[0] })
+    }
+}
+
+/// The optimisation-based methods of `stylegan invert`.
+enum InversionMethod: String, ExpressibleByArgument, CaseIterable {
+    case projector
+    case projectorW = "projector-w"
+}

@@ -1,0 +1,50 @@
+import Checkpoints
+import Foundation
+import Images
+import StyleGAN
+import TestSupport
+import Testing
+import Torch
+
+/// `stylegan invert` end to end with the projector on the bundled 64x64 generator.
+@Suite("CLI: invert")
+struct InvertCLITests {
+    let generator = Fixtures.packageRoot.appendingPathComponent("Sources/stylegan/Resources/demo-generator-64.safetensors").path
+
+    @Test func projectsRendersAndReports() throws {
+        let dir = try Scratch()
+        var r = try CLI.run(["generate", "--checkpoint", generator, "--seeds", "5,6", "--outdir", dir.path("src")])
+        #expect(r.status == 0, "\(r.stderr)")
+        r = try CLI.run(["invert", dir.path("src/seed0005.png"), dir.path("src/seed0006.png"), "--checkpoint", generator,
+                         "--no-align", "--losses", "l2", "--steps", "40", "--outdir", dir.path("inv"), "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let lines = r.stdout.split(separator: "\n")
+        #expect(lines.count == 2)
+        let first = try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as! [String: Any]
+        #expect((first["psnr"] as! Double) > 10)
+        #expect(try dir.files().contains("inv"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path("inv")).sorted()
+            == ["seed0005.png", "seed0005.safetensors", "seed0006.png", "seed0006.safetensors"])
+        let file = try InversionFile.read(dir.path("inv/seed0005.safetensors"))
+        #expect(file.metadata.method == "projector" && file.metadata.lossCurve.count == 40)
+        #expect(file.metadata.generatorSHA256 == (try SHA256.hex(ofFile: generator)))
+        #expect(file.noiseMaps?.count == 9 && file.wPlus.shape == [10, 64])
+        // Rendering the file gives the reconstruction the command wrote.
+        r = try CLI.run(["render", dir.path("inv/seed0005.safetensors"), "--checkpoint", generator, "--out", dir.path("r.png")])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try Image.read(path: dir.path("r.png")).pixels == Image.read(path: dir.path("inv/seed0005.png")).pixels)
+    }
+
+    @Test func missingWeightsAndBadImagesAreClearErrors() throws {
+        let dir = try Scratch()
+        var r = try CLI.run(["invert", "x.png", "--checkpoint", generator, "--no-align", "--outdir", dir.path("inv")])
+        #expect(r.status != 0 && r.stderr.contains("vgg16-397923af.pth") && r.stderr.contains("--losses l2"))
+        try Data("junk".utf8).write(to: URL(fileURLWithPath: dir.path("junk.png")))
+        r = try CLI.run(["invert", dir.path("junk.png"), "--checkpoint", generator, "--no-align", "--losses", "l2",
+                         "--steps", "2", "--outdir", dir.path("inv")])
+        #expect(r.status != 0 && r.stderr.contains("junk.png"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path("inv")).isEmpty)
+        r = try CLI.run(["invert", dir.path("junk.png"), "--checkpoint", generator, "--losses", "ssim"])
+        #expect(r.status != 0 && r.stderr.contains("--losses"))
+    }
+}
