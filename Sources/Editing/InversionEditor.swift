@@ -48,12 +48,14 @@ public struct InversionEditor {
     }
 
     /// The image [1, 3, S, S] of an inversion edited from this one, rendered one at a time exactly as
-    /// `LoadedGenerator.render` does, so an unedited inversion gives the same pixels.
+    /// `LoadedGenerator.render` does (with the inversion's own noise maps when it has them), so an unedited
+    /// inversion gives the same pixels.
     public func render(_ file: InversionFile) throws -> Tensor {
         let wPlus = try file.wPlus.unsqueeze(0).to(device: device)
         let feature = try file.feature.map {
             FeatureInjection(layer: $0.layer, tensor: try $0.tensor.unsqueeze(0).to(device: device), blend: $0.blend)
         }
-        return try withInferenceMode { try generator.synthesis(wPlus, noise: .const, feature: feature).to(device: .cpu) }
+        let noise = try file.noiseMaps.map { NoiseMode.explicit(try $0.map { try $0.to(device: device) }) } ?? .const
+        return try withInferenceMode { try generator.synthesis(wPlus, noise: noise, feature: feature).to(device: .cpu) }
     }
 }
