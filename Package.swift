@@ -62,7 +62,9 @@ let package = Package(
             ]
         ),
         .target(name: "Torch", dependencies: ["CTorch"]),
-        .target(name: "Checkpoints", dependencies: ["Torch"]),
+        // zlib, found with pkg-config, inflates compressed .npz members.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "Checkpoints", dependencies: ["Torch", "CZlib"]),
         .target(name: "StyleGAN", dependencies: ["Torch", "Checkpoints"]),
         // Shipped weights (LPIPS linear layers, MTCNN) travel as a resource bundle.
         .target(name: "Perception", dependencies: ["Torch", "Checkpoints", "Images"], resources: [.copy("Weights")]),

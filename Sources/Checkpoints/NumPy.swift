@@ -148,12 +148,15 @@ public enum NumPy {
             guard entry.name.hasSuffix(".npy") else {
                 throw CheckpointError.invalid(file: file, message: "member '\(entry.name)' is not an .npy array")
             }
-            guard entry.method == 0 else {
-                throw CheckpointError.unsupported(file: file, message:
-                    "compressed .npz (np.savez_compressed) is not supported")
+            let name = String(entry.name.dropLast(4))
+            if entry.method == 8 {
+                // np.savez_compressed: DEFLATE members.
+                let data = try archive.inflated(entry)
+                arrays[name] = try data.withUnsafeBytes { try decodeArray($0, file: file, member: entry.name) }
+            } else {
+                let data = try archive.contents(of: entry, verify: true)
+                arrays[name] = try decodeArray(data, file: file, member: entry.name)
             }
-            let data = try archive.contents(of: entry, verify: true)
-            arrays[String(entry.name.dropLast(4))] = try decodeArray(data, file: file, member: entry.name)
         }
         return arrays
     }

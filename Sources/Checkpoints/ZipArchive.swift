@@ -175,6 +175,19 @@ struct ZipArchive {
 
     func entry(named name: String) -> Entry? { index[name].map { entries[$0] } }
 
+    /// The bytes of a DEFLATE-compressed entry (method 8), checked against its CRC-32.
+    func inflated(_ entry: Entry) throws -> [UInt8] {
+        guard entry.method == 8 else {
+            throw CheckpointError.unsupported(file: file, message: "zip entry '\(entry.name)' uses compression method \(entry.method)")
+        }
+        let compressed = UnsafeRawBufferPointer(rebasing: bytes[entry.dataOffset..<(entry.dataOffset + entry.compressedSize)])
+        let data = try Inflate.decompress(compressed, size: entry.size, file: file, member: entry.name)
+        guard data.withUnsafeBytes({ CRC32.checksum($0) }) == entry.crc32 else {
+            throw CheckpointError.invalid(file: file, message: "zip entry '\(entry.name)' fails its CRC-32 check")
+        }
+        return data
+    }
+
     /// The bytes of a stored (uncompressed) entry, checked against its CRC-32 when `verify` is set
     /// (skipped for multi-gigabyte tensor data, whose length is checked instead).
     func contents(of entry: Entry, verify: Bool) throws -> UnsafeRawBufferPointer {

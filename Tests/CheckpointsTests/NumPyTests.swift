@@ -91,9 +91,9 @@ struct NumPyTests {
         expectFailure("big_endian.npy: big-endian data ('>f4') is not supported") {
             _ = try NumPy.readArray(try Fixtures.resource("big_endian.npy"))
         }
-        expectFailure("compressed.npz: compressed .npz (np.savez_compressed) is not supported") {
-            _ = try NumPy.readArchive(try Fixtures.resource("compressed.npz"))
-        }
+        // np.savez_compressed members are DEFLATE streams, inflated through zlib.
+        let compressed = try NumPy.readArchive(try Fixtures.resource("compressed.npz"))
+        #expect(try compressed.tensor("w").floats() == [0, 1, 2, 3, 4, 5])
     }
 
     /// An .npy file (version 1.0) with `header` as its dict and `data` after it.
@@ -143,6 +143,32 @@ struct NumPyTests {
             let archive = try NumPy.encodeArchive(["x.txt": try Tensor.zeros([1])])
             _ = try NumPy.decodeArchive(archive.replacing(Array("x.txt.npy".utf8), with: Array("x.txt.abc".utf8)),
                                         name: "a.npz")
+        }
+    }
+}
+
+@Suite("Compressed .npz")
+struct CompressedNpzTests {
+    /// Truncated or corrupted DEFLATE members are clear errors, and a declared size the compressed data could
+    /// never reach is refused before allocating.
+    @Test func damagedMembersAreErrors() throws {
+        let good = try Array(Data(contentsOf: URL(fileURLWithPath: try Fixtures.resource("compressed.npz"))))
+        // The first member's DEFLATE data: after the 30-byte local header, its name and extra field. NumPy writes
+        // through zipfile with zip64 extras, so the compressed size is the extra field's second 8-byte value.
+        func u16(_ at: Int) -> Int { Int(good[at]) | Int(good[at + 1]) << 8 }
+        let start = 30 + u16(26) + u16(28)
+        let zip64 = 30 + u16(26) + 4
+        let length = (0..<8).reduce(0) { $0 | Int(good[zip64 + 8 + $1]) << (8 * $1) }
+        #expect(length > 0 && start + length < good.count)
+        for i in start..<(start + length) {
+            var bytes = good
+            bytes[i] ^= 0x5A
+            #expect(throws: CheckpointError.self, "flipped compressed byte \(i - start)") {
+                try NumPy.decodeArchive(bytes, name: "c.npz")
+            }
+        }
+        for cut in stride(from: 10, to: good.count, by: 7) {
+            #expect(throws: CheckpointError.self) { try NumPy.decodeArchive(Array(good.prefix(cut)), name: "c.npz") }
         }
     }
 }
