@@ -7,13 +7,8 @@ import Torch
 extension GANSpace {
     /// Reads the latent components of a GANSpace cache; `lat_comp` may also be [K, D].
     public static func load(_ path: String) throws -> Components {
-        let arrays: StateDict
-        do {
-            arrays = try NumPy.readArchive(path)
-        } catch let error as CheckpointError where error.message.contains("savez_compressed") {
-            throw CheckpointError.unsupported(file: path, message: "\(error.message); GANSpace writes its caches "
-                + "compressed: re-save it with numpy.savez(out, **numpy.load(in))")
-        }
+        // GANSpace writes its caches with np.savez_compressed; the reader inflates them.
+        let arrays = try NumPy.readArchive(path)
         func invalid(_ message: String) -> CheckpointError { .invalid(file: path, message: message) }
         func array(_ key: String) throws -> Tensor {
             guard let t = arrays[key] else { throw invalid("not a GANSpace cache: no '\(key)' array") }
