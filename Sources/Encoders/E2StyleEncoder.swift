@@ -1,0 +1,59 @@
+import StyleGAN
+import Torch
+
+/// E2Style inversion: the first stage encodes the image (plus `latent_avg` when trained with
+/// `start_from_latent_avg`); each refinement stage encodes the image beside the previous stage's reconstruction
+/// (fixed noise, `face_pool` to 256) and adds its residual codes, as the official `E2Style.forward`.
+public final class E2StyleEncoder: InversionEncoder {
+    public let method = "e2style"
+    public let firstStage: E2StyleStageEncoder
+    public let refineStages: [E2StyleStageEncoder]
+    /// [L, D] added to the first stage's codes; nil when the checkpoint predicts w+ directly.
+    public let latentAvg: Tensor?
+    /// Stages run, 1 (first stage only) ... 1 + refineStages.count (all, the default): the official `--stage`.
+    public var stages: Int
+    public var inputSize: Int { 256 }
+
+    /// `latentAvg` may be [D], [1, D] or [L, D].
+    public init(firstStage: E2StyleStageEncoder, refineStages: [E2StyleStageEncoder], latentAvg: Tensor?) throws {
+        guard firstStage.inputChannels == 3 else {
+            throw TorchError("e2style: the first stage takes \(firstStage.inputChannels) channels, not images")
+        }
+        for (i, stage) in refineStages.enumerated() {
+            guard stage.inputChannels == 6, stage.styleCount == firstStage.styleCount else {
+                throw TorchError("e2style: refinement stage \(i) takes \(stage.inputChannels) channels to "
+                    + "\(stage.styleCount) codes; expected 6 channels (image and reconstruction) to \(firstStage.styleCount)")
+            }
+        }
+        self.firstStage = firstStage
+        self.refineStages = refineStages
+        self.latentAvg = try latentAvg.map { try latentRows($0, count: firstStage.styleCount) }
+        stages = 1 + refineStages.count
+    }
+
+    /// The codes after each stage run, [N, L, 512] each, latent average included.
+    public func codesPerStage(_ images: Tensor, generator: StyleGAN2Generator) throws -> [Tensor] {
+        guard (1...1 + refineStages.count).contains(stages) else {
+            throw TorchError("e2style: stages must be in 1...\(1 + refineStages.count) for this checkpoint, got \(stages)")
+        }
+        try expectImages(images, channels: 3, height: 256, width: 256, for: method)
+        try expectCompatible(generator, styleCount: firstStage.styleCount, method: method)
+        return try withNoGrad {
+            let x = try images.to(device: deviceOf(firstStage))
+            var codes = try firstStage.styleCodes(x)
+            if let latentAvg { codes = try codes + latentAvg.to(device: x.device) }
+            var all = [codes]
+            for stage in refineStages.prefix(stages - 1) {
+                let previous = try renderFacePooled(codes, generator: generator)
+                codes = try codes + stage.styleCodes(Tensor.cat([x, previous], dim: 1))
+                all.append(codes)
+            }
+            return all
+        }
+    }
+
+    /// w+ after the last stage run.
+    public func encode(_ images: Tensor, generator: StyleGAN2Generator) throws -> EncoderOutput {
+        EncoderOutput(wPlus: try codesPerStage(images, generator: generator).last!)
+    }
+}

@@ -1,0 +1,81 @@
+import Checkpoints
+import StyleGAN
+import Torch
+
+extension EncoderMethodLoader {
+    /// pSp and e4e containers as released: `state_dict` with `encoder.*` and `decoder.*`, `latent_avg`, and `opts`
+    /// (`encoder_type`, `output_size` or e4e's `stylegan_size`, `input_nc`, `start_from_latent_avg`).
+    public static let pSpFamily = EncoderMethodLoader(methods: ["psp", "e4e"], identify: PSPCheckpoint.identify,
+                                                      load: PSPCheckpoint.load)
+}
+
+enum PSPCheckpoint {
+    static let pSpTypes = ["GradualStyleEncoder", "BackboneEncoderUsingLastLayerIntoW", "BackboneEncoderUsingLastLayerIntoWPlus"]
+    static let e4eTypes = ["Encoder4Editing", "SingleStyleCodeEncoder"]
+
+    static func identify(_ file: EncoderCheckpointFile) throws -> String? {
+        guard let type = try encoderType(file) else { return nil }
+        return pSpTypes.contains(type) ? "psp" : e4eTypes.contains(type) ? "e4e" : nil
+    }
+
+    /// `opts.encoder_type`, or for a file without opts the pSp type its keys show.
+    static func encoderType(_ file: EncoderCheckpointFile) throws -> String? {
+        if let type = try file.options.string("encoder_type") { return type }
+        if file.shape("encoder.latlayer1.weight") != nil { return "GradualStyleEncoder" }
+        if file.shape("encoder.output_layer_2.3.weight") != nil { return "BackboneEncoderUsingLastLayerIntoWPlus" }
+        if file.shape("encoder.linear.weight") == [512, 512], file.contains(prefix: "encoder.body.") {
+            return "BackboneEncoderUsingLastLayerIntoW"
+        }
+        return nil
+    }
+
+    static func load(_ file: EncoderCheckpointFile, method: String, device: Device) throws -> LoadedEncoder {
+        let options = file.options
+        let type = try encoderType(file) ?? (method == "e4e" ? "Encoder4Editing" : "GradualStyleEncoder")
+        let channels = try options.int("input_nc") ?? file.shape("encoder.input_layer.0.weight")?[1] ?? 3
+        guard channels == 3 else {
+            throw CheckpointError.unsupported(file: file.path, message: "this \(method) encoder takes \(channels)-channel "
+                + "inputs (label or sketch maps); only image encoders (input_nc 3) invert photos")
+        }
+        let generator = try file.generator(device: device)
+        let size = try options.int("output_size") ?? options.int("stylegan_size") ?? generator?.generator.config.size ?? 1024
+        let styles = try EncoderCheckpoint.styleCount(outputSize: size)
+        let network: any StyleCodeNetwork
+        let description: String
+        switch type {
+        case "GradualStyleEncoder":
+            network = try GradualStyleEncoder(styleCount: styles)
+            description = "GradualStyleEncoder (IR-SE50 feature pyramid)"
+        case "Encoder4Editing":
+            network = try GradualStyleEncoder(styleCount: styles, readout: .e4eInference)
+            description = "Encoder4Editing (IR-SE50 feature pyramid, w0 + offsets)"
+        case "BackboneEncoderUsingLastLayerIntoW", "SingleStyleCodeEncoder":
+            network = try BackboneEncoderUsingLastLayerIntoW(styleCount: styles)
+            description = "\(type) (IR-SE50, one w)"
+        case "BackboneEncoderUsingLastLayerIntoWPlus":
+            network = try BackboneEncoderUsingLastLayerIntoWPlus(styleCount: styles)
+            description = "\(type) (IR-SE50, w+ from the last map)"
+        default:
+            throw CheckpointError.unsupported(file: file.path, message: "encoder_type '\(type)' is not one of "
+                + (pSpTypes + e4eTypes).joined(separator: ", "))
+        }
+        try file.load(network, prefix: "encoder.", as: "\(method) \(type)")
+        try network.to(device: device)
+        var average: (Tensor, String)?
+        if try options.bool("start_from_latent_avg") ?? false {
+            average = try file.latentAverage(rows: styles, generator: generator)
+            guard average != nil else {
+                throw CheckpointError.invalid(file: file.path, message: "trained with start_from_latent_avg, but holds "
+                    + "neither latent_avg nor a generator to compute it from")
+            }
+        }
+        let encoder = try PSPEncoder(method: method, network: network, latentAvg: average?.0.to(device: device))
+        let lines = [("styles", "\(styles)"), ("input", "images 3x256x256"),
+                     ("latent_avg", average.map { "added, \($0.1)" } ?? "not added (start_from_latent_avg off)")]
+        return LoadedEncoder(encoder: encoder, generator: generator, summary: file.summary(
+            method: method, network: description, parameters: network.parameterCount, lines: lines,
+            optionKeys: ["encoder_type", "output_size", "stylegan_size", "input_nc", "start_from_latent_avg", "learn_in_w",
+                         "dataset_type"],
+            generator: generator))
+    }
+}

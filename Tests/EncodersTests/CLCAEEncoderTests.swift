@@ -1,0 +1,83 @@
+import Checkpoints
+import Encoders
+import Foundation
+import StyleGAN
+import TestSupport
+import Testing
+import Torch
+
+/// The CLCAE inversion encoder against `encoders/clcae`: GradualStyleEncoder(50, "ir_se", for_feature) for a 1024
+/// generator, eval mode, procedural weights.
+@Suite("CLCAE inversion encoder")
+struct CLCAEEncoderTests {
+    init() throws { try Runtime.start() }
+
+    /// A CLCAE model (AFPSP weights under `encoder.` and `decoder.`, `latent_avg`, opts) goes through the method
+    /// loader; the offsets match the reference, and w+ and the feature are formed as the inference script forms them.
+    @Test func loadsAModelAndMatchesTheReference() throws {
+        let keys = try #require(Procedural.keyLists("encoders/clcae/keys.json")["inversion_encoder"])
+        let generator = try FeatureSpaceTestSupport.generator()
+        var tensors = try Procedural.stateDict(keys).map { ("encoder." + $0.key, $0.value) }
+        tensors += try generator.generator.stateDict().map { ("decoder." + $0.name, $0.tensor) }
+        let options = EncoderOptions(["output_size": .int(1024), "idx_k": .none, "learn_in_w": .bool(true),
+                                      "dataset_type": .string("ffhq_encode_inversion")])
+        var file: EncoderCheckpointFile? = EncoderCheckpointFile(
+            path: "clcae.pt", weights: StateDict(tensors), latentAvg: try generator.latentAvg.reshape([1, 512]),
+            options: options, recordedMethod: nil, otherContents: [])
+        tensors = []
+        #expect(try EncoderMethodLoader.clcae.identify(file!) == "clcae")
+        let loaded = try EncoderMethodLoader.clcae.load(file!, "clcae", .cpu)
+        file = nil
+        let encoder = try #require(loaded.encoder as? CLCAEEncoder)
+        let g = try #require(loaded.generator)
+        #expect(!g.latentAvgComputed && encoder.featureLayer == 5 && encoder.inputSize == 256)
+        try expectClose(encoder.latentAvg, generator.latentAvg, tol: 0, "latent_avg")
+        #expect(encoder.averageImage.shape == [1, 3, 256, 256])
+        let ours = try encoder.encoder.stateDict().filter { !$0.name.hasSuffix("num_batches_tracked") }
+        #expect(ours.map(\.name) == keys.map(\.name))
+        #expect(encoder.encoder.parameterCount == CLCAE.GradualStyleEncoder.inversionParameterCount)
+
+        let ref = try Fixtures.cases("encoders/clcae/cases.safetensors")
+        let offsets = try withNoGrad { try encoder.encoder.offsets(try #require(ref["input"])) }
+        let (latentOffset, baseOffset, featureOffset) = (try #require(ref["latent_offset"]), try #require(ref["base_offset"]),
+                                                         try #require(ref["feature_offset"]))
+        try expectClose(offsets.latentOffset, latentOffset, "latent_offset")
+        try expectClose(offsets.baseOffset, baseOffset, "base_offset")
+        try expectClose(offsets.featureOffset, featureOffset, "feature_offset")
+
+        let out = try encoder.output(from: offsets)
+        let expected = try latentOffset.squeeze(2) + (baseOffset + generator.latentAvg).unsqueeze(1)
+        try expectClose(out.wPlus, expected, "w+ = latent_offset + base_offset + latent_avg")
+        let feature = try #require(out.feature)
+        #expect(feature.layer == 5 && feature.blend == 1)
+        try expectClose(feature.tensor, featureOffset, "feature replacing layer 5")
+    }
+
+    /// x_avg is the generator's image of `latent_avg` with its fixed noise, pooled to 256.
+    @Test func averageImageIsTheGeneratorsAverageFace() throws {
+        let loaded = try GeneratorCheckpoint.load(Fixtures.path("stylegan2-tiny64/generator.pt"))
+        let g = loaded.generator
+        let image = try withNoGrad { try g.synthesis(loaded.latentAvg.expand([1, g.nLatent, 128]), noise: .const) }
+        let pooled = try CLCAEEncoder.averageImage(of: loaded)
+        #expect(pooled.shape == [1, 3, 256, 256])
+        try expectClose(pooled, try F.adaptiveAvgPool2d(image, (256, 256)), tol: 0, "x_avg")
+    }
+
+    @Test func refusesOtherFiles() throws {
+        let path = FeatureSpaceTestSupport.scratchPath("clcae-stub.safetensors")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let stub = ["encoder.styles_others.0.linear.bias": try Tensor.zeros([512])]
+        func message(metadata: [String: String]) throws -> String {
+            try Safetensors.write(stub, metadata: metadata, to: path)
+            return try #require(FeatureSpaceTestSupport.thrownMessage { _ = try CLCAEEncoder.load(path: path) })
+        }
+        let variant = try message(metadata: ["method": "clcae", "opts": #"{"no_w_attention": true}"#])
+        #expect(variant.hasPrefix(path) && variant.contains("no_w_attention"), "\(variant)")
+        let cars = try message(metadata: ["opts": #"{"dataset_type": "car_encode_inversion"}"#])
+        #expect(cars.contains("cars"), "\(cars)")
+        let method = try message(metadata: ["method": "psp"])
+        #expect(method.contains("a psp encoder file, not CLCAE"), "\(method)")
+        let noDecoder = try message(metadata: [:])
+        #expect(noDecoder.hasPrefix(path) && noDecoder.contains("decoder.*"), "\(noDecoder)")
+    }
+}

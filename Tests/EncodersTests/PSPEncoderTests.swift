@@ -1,0 +1,72 @@
+import Encoders
+import StyleGAN
+import TestSupport
+import Testing
+import Torch
+
+extension PSPFamilyEncoderTests {
+    /// pSp's GradualStyleEncoder(50, "ir_se") against `encoders/psp` and, with e4e's readout, Encoder4Editing against
+    /// `encoders/e4e` (procedural weights, 18 styles); the pSp variants' layouts.
+    @Suite("pSp")
+    struct PSPEncoderTests {
+        init() throws { try Runtime.start() }
+
+        /// One network serves both fixtures: e4e's Encoder4Editing has pSp's keys in pSp's order, so the procedural
+        /// fill gives both the same weights, and only the readout differs.
+        @Test func pSpAndE4EMatchTheirFixtures() throws {
+            let keys = try #require(Procedural.keyLists("encoders/psp/keys.json")["encoder"])
+            let e4eKeys = try #require(Procedural.keyLists("encoders/e4e/keys.json")["encoder"])
+            #expect(keys.map(\.name) == e4eKeys.map(\.name) && keys.map(\.shape) == e4eKeys.map(\.shape))
+            let net = try GradualStyleEncoder()
+            #expect(try EncoderTestSupport.hasKeys(net, keys))
+            #expect(net.parameterCount == 267_136_704)
+            #expect(EncoderTestSupport.parameterCount(keys) == 267_136_704)
+            try net.load(stateDict: Procedural.stateDict(keys), strict: true)
+
+            let cases = try Fixtures.cases("encoders/psp/cases.safetensors")
+            let input = try #require(cases["input"])
+            try expectClose(input, try Procedural.input([1, 3, 256, 256]), tol: 1e-6, "procedural input")
+            let codes = try withNoGrad { try net.styleCodes(input) }
+            try EncoderTestSupport.expectParity(codes, try #require(cases["codes"]), "psp codes")
+
+            let e4eCases = try Fixtures.cases("encoders/e4e/cases.safetensors")
+            net.readout = .e4eInference
+            let e4eCodes = try withNoGrad { try net.styleCodes(try #require(e4eCases["input"])) }
+            try EncoderTestSupport.expectParity(e4eCodes, try #require(e4eCases["codes"]), "e4e codes")
+
+            // A generator reading other codes than the encoder predicts is refused before any work.
+            let g = try EncoderTestSupport.tinyGenerator()
+            let encoder = try PSPEncoder(method: "psp", network: net, latentAvg: Tensor.randn([512]))
+            let message = EncoderTestSupport.thrownMessage { _ = try encoder.encode(input, generator: g.generator) }
+            #expect(message?.contains("predicts 18 codes of 512 dimensions") == true)
+        }
+
+        @Test func latentAverageIsAddedToEveryRow() throws {
+            let net = try BackboneEncoderUsingLastLayerIntoW(styleCount: 4)
+            #expect(net.parameterCount == 31_212_736)
+            let g = try EncoderTestSupport.tinyGenerator()
+            let x = try EncoderTestSupport.images()
+            let average = try Tensor.randn([1, 512])
+            let encoder = try PSPEncoder(method: "psp", network: net, latentAvg: average)
+            let wPlus = try encoder.encode(x, generator: g.generator).wPlus
+            let w = try withNoGrad { try net(x) }
+            #expect(wPlus.shape == [1, 4, 512])
+            for row in 0..<4 {
+                try expectClose(wPlus.select(1, row), try w + average, tol: 1e-6, "row \(row) = w + latent_avg")
+            }
+            let small = try EncoderTestSupport.images(1, height: 128)
+            #expect(EncoderTestSupport.thrownMessage { _ = try encoder.encode(small, generator: g.generator) }
+                == "psp: expected images [N, 3, 256, 256], got [1, 3, 128, 256]")
+        }
+
+        @Test func intoWPlusLayout() throws {
+            let net = try BackboneEncoderUsingLastLayerIntoWPlus(styleCount: 18)
+            #expect(net.parameterCount == 48_524_480)
+            let names = try net.stateDict().map(\.name).filter { !$0.hasPrefix("body.") }
+            #expect(names.prefix(4) == ["input_layer.0.weight", "input_layer.1.weight", "input_layer.1.bias",
+                                        "input_layer.1.running_mean"])
+            #expect(names.contains("output_layer_2.0.running_var") && names.contains("output_layer_2.3.weight"))
+            #expect(try net.stateDict().tensor("linear.weight").shape == [512 * 18, 512])
+        }
+    }
+}
