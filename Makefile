@@ -12,9 +12,11 @@ setup:
 build: setup
 	$(SWIFT) build -c release --product stylegan
 
+# libgomp's worker threads spin while idle; on a 2-core machine the spinning test process would starve the
+# `stylegan` processes the CLI tests start, so tests run with the passive wait policy.
 test: setup
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	OMP_WAIT_POLICY=PASSIVE $(SWIFT) test --skip-build
 
 demo: setup
 	$(SWIFT) build -c release --product stylegan

@@ -64,7 +64,9 @@ let package = Package(
         .target(name: "Torch", dependencies: ["CTorch"]),
         // zlib, found with pkg-config, inflates compressed .npz members.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        .target(name: "Checkpoints", dependencies: ["Torch", "CZlib"]),
+        // Byte-level parsing and hashing (unpickler, zip, SHA-256 of multi-gigabyte checkpoints) is optimised even
+        // in debug builds, where unoptimised Swift is orders of magnitude slower on such loops.
+        .target(name: "Checkpoints", dependencies: ["Torch", "CZlib"], swiftSettings: [.unsafeFlags(["-O"])]),
         .target(name: "StyleGAN", dependencies: ["Torch", "Checkpoints"]),
         // Shipped weights (LPIPS linear layers, MTCNN) travel as a resource bundle.
         .target(name: "Perception", dependencies: ["Torch", "Checkpoints", "Images"], resources: [.copy("Weights")]),
@@ -85,7 +87,7 @@ let package = Package(
         .executableTarget(
             name: "stylegan",
             dependencies: [
-                "Torch", "Checkpoints", "StyleGAN", "Images", "Perception", "Metrics", "Inversion", "Editing",
+                "Torch", "Checkpoints", "StyleGAN", "Images", "Perception", "Metrics", "Inversion", "Editing", "Encoders",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             resources: [.copy("Resources")]
@@ -99,7 +101,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Torch", "Checkpoints"], path: "Tests/TestSupport"),
         .testTarget(name: "StyleGANTests", dependencies: ["StyleGAN", "Checkpoints", "Torch", "TestSupport"]),
         .testTarget(
-            name: "CLITests", dependencies: ["stylegan", "StyleGAN", "Editing", "Checkpoints", "Torch", "TestSupport", "Images", "Perception"]
+            name: "CLITests", dependencies: ["stylegan", "StyleGAN", "Editing", "Checkpoints", "Torch", "TestSupport", "Images", "Perception", "Encoders"]
         ),
         .testTarget(
             name: "EncodersTests", dependencies: ["Encoders", "StyleGAN", "Perception", "Checkpoints", "Torch", "TestSupport"]

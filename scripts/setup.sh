@@ -32,7 +32,7 @@ version="$(installed_version)"
 if [ "${version%%+*}" != "$TORCH_PIN" ]; then
   echo "setup: installing torch==$TORCH_PIN into $PYDIR"
   rm -rf "$PYDIR"
-  "$PYTHON" -m pip install --quiet --disable-pip-version-check --no-warn-script-location \
+  "$PYTHON" -m pip install --quiet --disable-pip-version-check --no-warn-script-location --root-user-action=ignore \
     --target "$PYDIR" "torch==$TORCH_PIN"
   version="$(installed_version)"
 fi

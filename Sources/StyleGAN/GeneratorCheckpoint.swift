@@ -93,6 +93,13 @@ public enum GeneratorCheckpoint {
         let file = try Safetensors.read(path)
         var weights = file.tensors.dictionary
         let latent = weights.removeValue(forKey: latentAvgKey)
+        // An encoder container saved as safetensors keeps the generator under `decoder.`.
+        if weights.keys.contains(where: { $0.hasPrefix("decoder.") }) {
+            let others = weights.keys.filter { !$0.hasPrefix("decoder.") }.count
+            return try build(weights: strip(weights, prefix: "decoder."), config: nil, latentAvg: latent,
+                             layout: "encoder container (safetensors, decoder.* weights)",
+                             others: others > 0 ? ["\(others) non-decoder tensors"] : [])
+        }
         var config: GeneratorConfig?
         if let json = file.metadata[configKey] {
             config = try JSONDecoder().decode(GeneratorConfig.self, from: Data(json.utf8))

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Checkpoints
+import Encoders
 import Foundation
 import Images
 import Inversion
@@ -11,24 +12,35 @@ import Torch
 /// `stylegan invert IMAGE... --checkpoint G --method M`: one inversion file, reconstruction and metrics per image.
 struct Invert: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Invert photos into the generator (projector, projector-w, pti, gani).",
+        abstract: "Invert photos into the generator (projector, encoders, ...).",
         discussion: """
             Faces are aligned with MTCNN first (--no-align to skip, e.g. for cars); images are centre-cropped and \
             resized to the generator's size. For each IMAGE writes OUTDIR/NAME.safetensors (the inversion file), \
             OUTDIR/NAME.png (the reconstruction) and prints PSNR, SSIM and LPIPS against the input. The projector's \
             perceptual loss is LPIPS-VGG, whose backbone (vgg16-397923af.pth) must be given with --weights or \
-            --lpips-backbone; --losses l2 runs on MSE alone.
+            --lpips-backbone; --losses l2 runs on MSE alone. Encoder methods (psp, e4e, restyle-psp, restyle-e4e, \
+            fs, clcae, e2style) read --encoder; the generator comes from the encoder file when it holds one \
+            (its decoder), else from --checkpoint.
             """
     )
 
     @Argument(help: "Photos (PNG or JPEG).")
     var images: [String]
 
-    @Option(help: "Generator checkpoint (.pt, .pkl, .safetensors).")
-    var checkpoint: String
+    @Option(help: "Generator checkpoint (.pt, .pkl, .safetensors); optional when the encoder file holds one.")
+    var checkpoint: String?
 
-    @Option(help: "projector (W+), projector-w (W), pti, gani.")
+    @Option(help: "projector (W+), projector-w (W), psp, e4e, restyle-psp, restyle-e4e, fs, clcae, e2style.")
     var method: InversionMethod = .projector
+
+    @Option(help: "Encoder checkpoint for the encoder methods.")
+    var encoder: String?
+
+    @Option(help: "ReStyle iterations (default: the checkpoint's, else 5).")
+    var iterations: Int?
+
+    @Option(help: "E2Style stages to run (default: every stage in the file).")
+    var stages: Int?
 
     @Option(help: "Optimisation steps (default: the method's own).")
     var steps: Int?
@@ -61,12 +73,22 @@ struct Invert: ParsableCommand {
 
     func validate() throws {
         if let steps, steps < 1 { throw ValidationError("--steps must be at least 1, got \(steps)") }
+        if let iterations, iterations < 1 { throw ValidationError("--iterations must be at least 1, got \(iterations)") }
+        if let stages, stages < 1 { throw ValidationError("--stages must be at least 1, got \(stages)") }
+        if method.isEncoder {
+            guard encoder != nil else { throw ValidationError("--method \(method.rawValue) needs --encoder FILE") }
+            if method == .fs, checkpoint == nil {
+                throw ValidationError("Feature-Style encoder files hold no generator: give the one it was trained with (--checkpoint)")
+            }
+        } else {
+            guard checkpoint != nil else { throw ValidationError("--method \(method.rawValue) needs --checkpoint FILE") }
+        }
         _ = try lossTerms
     }
 
     var lossTerms: Set<String> {
         get throws {
-            let terms = Set((losses ?? "lpips").split(separator: ",").map(String.init))
+            let terms = Set((losses ?? (method.isEncoder ? "l2" : "lpips")).split(separator: ",").map(String.init))
             let unknown = terms.subtracting(["lpips", "l2"])
             guard unknown.isEmpty, !terms.isEmpty else {
                 throw ValidationError("--losses takes lpips and/or l2, got \(losses ?? "")")
@@ -77,8 +99,10 @@ struct Invert: ParsableCommand {
 
     func run() throws {
         try runtime.start()
-        let loaded = try GeneratorCheckpoint.load(checkpoint, device: device.value)
-        let sha = try SHA256.hex(ofFile: checkpoint)
+        let encoding = try loadEncoder()
+        let generatorPath = encoding?.generatorPath ?? checkpoint!
+        let loaded = try encoding?.generator ?? GeneratorCheckpoint.load(generatorPath, device: device.value)
+        let sha = try SHA256.hex(ofFile: generatorPath)
         let size = loaded.generator.config.size
         let lpips = try perceptualNetwork()
         let aligner = align ? FaceAligner(detector: try MTCNN(device: device.value)) : nil
@@ -90,12 +114,15 @@ struct Invert: ParsableCommand {
                 let target = try prepare(path, size: size, aligner: aligner)
                 let started = Date()
                 let progress = Progress(label: URL(fileURLWithPath: path).lastPathComponent)
-                let result = try invert(target, loaded: loaded, lpips: lpips) { step, total in progress.update(step, total) }
+                let result = try encoding.map { try encode(target, with: $0.encoder, loaded: loaded) }
+                    ?? invert(target, loaded: loaded, lpips: lpips) { step, total in progress.update(step, total) }
                 let seconds = Date().timeIntervalSince(started)
                 let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
                 let metadata = InversionFile.Metadata(method: method.rawValue, options: result.options, generatorSHA256: sha,
                                                       imageSize: size, seconds: seconds, lossCurve: result.lossCurve)
-                try InversionFile(wPlus: result.wPlus.select(0, 0), noiseMaps: result.noiseMaps, metadata: metadata)
+                let feature = try result.feature.map { ($0.layer, try $0.tensor.select(0, 0), $0.blend) }
+                try InversionFile(wPlus: result.wPlus.select(0, 0), feature: feature, noiseMaps: result.noiseMaps,
+                                  metadata: metadata)
                     .write(to: "\(outdir)/\(name).safetensors")
                 try Image(tensor: result.image).write(to: "\(outdir)/\(name).png")
                 let scores = try score(result.image, target, lpips: lpips)
@@ -140,6 +167,7 @@ struct Invert: ParsableCommand {
 
     struct Outcome {
         var wPlus: Tensor
+        var feature: FeatureInjection?
         var noiseMaps: [Tensor]?
         var image: Tensor
         var lossCurve: [Double]
@@ -164,6 +192,48 @@ struct Invert: ParsableCommand {
             return Outcome(wPlus: result.wPlus, noiseMaps: result.noiseMaps,
                            image: result.image, lossCurve: result.lossCurve,
                            options: ["projector": encoded, "losses": terms.map(\.name).joined(separator: ",")])
+        default:
+            throw CLIError("--method \(method.rawValue) is an encoder method")
+        }
+    }
+
+    /// The encoder of an encoder method, with the generator it comes with (or nil for optimisation methods).
+    func loadEncoder() throws -> (encoder: any InversionEncoder, generator: LoadedGenerator?, generatorPath: String?)? {
+        guard method.isEncoder, let encoder else { return nil }
+        let loaded = if method == .fs {
+            try FeatureStyleEncoder.load(encoder: encoder, generator: checkpoint!, device: device.value)
+        } else {
+            try EncoderCheckpoint.load(encoder, device: device.value)
+        }
+        guard loaded.encoder.method == method.rawValue else {
+            throw CLIError("\(encoder): this is a \(loaded.encoder.method) encoder, not \(method.rawValue)")
+        }
+        if let restyle = loaded.encoder as? ReStyleEncoder, let iterations { restyle.iterations = iterations }
+        if let e2style = loaded.encoder as? E2StyleEncoder, let stages {
+            guard stages <= e2style.stages else {
+                throw CLIError("\(encoder): has \(e2style.stages) stages, --stages \(stages) asked for more")
+            }
+            e2style.stages = stages
+        }
+        // The generator inside the encoder file wins, as the published inference scripts use it; the inversion
+        // then records that file's SHA-256, so rendering takes the encoder file as --checkpoint.
+        if method != .fs, let generator = loaded.generator { return (loaded.encoder, generator, encoder) }
+        guard let checkpoint else { throw CLIError("\(encoder) holds no generator; give one with --checkpoint") }
+        return (loaded.encoder, nil, checkpoint)
+    }
+
+    /// One forward pass of an encoder at its input size, rendered at the generator's.
+    func encode(_ target: Tensor, with encoder: any InversionEncoder, loaded: LoadedGenerator) throws -> Outcome {
+        let g = loaded.generator
+        let input = try resize(target, height: encoder.inputSize, width: encoder.inputSize)
+        return try withInferenceMode {
+            let output = try encoder.encode(input, generator: g)
+            let image = try g.synthesis(output.wPlus, noise: .const, feature: output.feature)
+            var options: [String: String] = ["encoder": self.encoder ?? ""]
+            if let r = encoder as? ReStyleEncoder { options["iterations"] = "\(r.iterations)" }
+            if let e = encoder as? E2StyleEncoder { options["stages"] = "\(e.stages)" }
+            return Outcome(wPlus: output.wPlus, feature: output.feature, noiseMaps: nil, image: image, lossCurve: [],
+                           options: options)
         }
     }
 
@@ -174,8 +244,14 @@ struct Invert: ParsableCommand {
     }
 }
 
-/// The optimisation-based methods of `stylegan invert`.
+/// The methods of `stylegan invert`: optimisation, or one of the published encoders.
 enum InversionMethod: String, ExpressibleByArgument, CaseIterable {
     case projector
     case projectorW = "projector-w"
+    case psp, e4e
+    case restylePSP = "restyle-psp"
+    case restyleE4E = "restyle-e4e"
+    case fs, clcae, e2style
+
+    var isEncoder: Bool { ![.projector, .projectorW].contains(self) }
 }
