@@ -39,6 +39,9 @@ struct EncoderCLITests {
         r = try CLI.run(["render", dir.path("inv/seed0001.safetensors"), "--checkpoint", dir.path("psp.safetensors"),
                          "--out", dir.path("r.png")])
         #expect(r.status == 0, "\(r.stderr)")
+        r = try CLI.run(["info", "--checkpoint", dir.path("psp.safetensors")])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("psp") && r.stdout.contains("generator:") && r.stdout.contains("32x32"), "\(r.stdout)")
         r = try CLI.run(["invert", dir.path("src/seed0001.png"), "--method", "e4e", "--encoder", dir.path("psp.safetensors"),
                          "--no-align", "--outdir", dir.path("inv2")])
         #expect(r.status != 0 && r.stderr.contains("psp encoder, not e4e"))
