@@ -12,7 +12,7 @@ import Torch
 /// `stylegan invert IMAGE... --checkpoint G --method M`: one inversion file, reconstruction and metrics per image.
 struct Invert: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Invert photos into the generator (projector, encoders, ...).",
+        abstract: "Invert photos into the generator (projector, PTI, GANI, encoders).",
         discussion: """
             Faces are aligned with MTCNN first (--no-align to skip, e.g. for cars); images are centre-cropped and \
             resized to the generator's size. For each IMAGE writes OUTDIR/NAME.safetensors (the inversion file), \
@@ -20,7 +20,10 @@ struct Invert: ParsableCommand {
             perceptual loss is LPIPS-VGG, whose backbone (vgg16-397923af.pth) must be given with --weights or \
             --lpips-backbone; --losses l2 runs on MSE alone. Encoder methods (psp, e4e, restyle-psp, restyle-e4e, \
             fs, clcae, e2style) read --encoder; the generator comes from the encoder file when it holds one \
-            (its decoder), else from --checkpoint.
+            (its decoder), else from --checkpoint. PTI and GANI tune the generator around a pivot from the \
+            projector (W), or from an encoder with encoder+pti / encoder+gani; their inversion files carry the \
+            generator deltas. Loss weights: LPIPS AlexNet (alexnet-owt-7be5be79.pth), ArcFace (model_ir_se50.pth), \
+            BiSeNet (79999_iter.pth); choose --losses to run without the ones you lack.
             """
     )
 
@@ -30,8 +33,17 @@ struct Invert: ParsableCommand {
     @Option(help: "Generator checkpoint (.pt, .pkl, .safetensors); optional when the encoder file holds one.")
     var checkpoint: String?
 
-    @Option(help: "projector (W+), projector-w (W), psp, e4e, restyle-psp, restyle-e4e, fs, clcae, e2style.")
+    @Option(help: "projector (W+), projector-w (W), pti, gani, psp, e4e, restyle-psp, restyle-e4e, fs, clcae, e2style, encoder+pti, encoder+gani.")
     var method: InversionMethod = .projector
+
+    @Option(help: "GANI domain preset: faces, cars, churches, horses.")
+    var domain: GANI.Domain = .faces
+
+    @Option(help: "ArcFace IR-SE50 weights for GANI's identity term (model_ir_se50.pth).")
+    var arcface: String?
+
+    @Option(help: "BiSeNet face-parsing weights for GANI's parsing term (79999_iter.pth).")
+    var parsing: String?
 
     @Option(help: "Encoder checkpoint for the encoder methods.")
     var encoder: String?
@@ -48,7 +60,7 @@ struct Invert: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Align faces with MTCNN first.")
     var align = true
 
-    @Option(help: "Loss terms, comma-separated: lpips, l2 (default: the method's own).")
+    @Option(help: "Loss terms, comma-separated: lpips, l2, id, parsing (default: the method's own).")
     var losses: String?
 
     @Option(help: "Folder with network weights under their published names.")
@@ -75,7 +87,7 @@ struct Invert: ParsableCommand {
         if let steps, steps < 1 { throw ValidationError("--steps must be at least 1, got \(steps)") }
         if let iterations, iterations < 1 { throw ValidationError("--iterations must be at least 1, got \(iterations)") }
         if let stages, stages < 1 { throw ValidationError("--stages must be at least 1, got \(stages)") }
-        if method.isEncoder {
+        if method.isEncoder || method.usesEncoderPivot {
             guard encoder != nil else { throw ValidationError("--method \(method.rawValue) needs --encoder FILE") }
             if method == .fs, checkpoint == nil {
                 throw ValidationError("Feature-Style encoder files hold no generator: give the one it was trained with (--checkpoint)")
@@ -88,10 +100,13 @@ struct Invert: ParsableCommand {
 
     var lossTerms: Set<String> {
         get throws {
-            let terms = Set((losses ?? (method.isEncoder ? "l2" : "lpips")).split(separator: ",").map(String.init))
-            let unknown = terms.subtracting(["lpips", "l2"])
+            let terms = Set((losses ?? method.defaultLosses).split(separator: ",").map(String.init))
+            let unknown = terms.subtracting(["lpips", "l2", "id", "parsing"])
             guard unknown.isEmpty, !terms.isEmpty else {
-                throw ValidationError("--losses takes lpips and/or l2, got \(losses ?? "")")
+                throw ValidationError("--losses takes lpips, l2, id and parsing, got \(losses ?? "")")
+            }
+            if method == .projector || method == .projectorW, !terms.isSubset(of: ["lpips", "l2"]) {
+                throw ValidationError("the projector's losses are lpips and l2")
             }
             return terms
         }
@@ -105,6 +120,7 @@ struct Invert: ParsableCommand {
         let sha = try SHA256.hex(ofFile: generatorPath)
         let size = loaded.generator.config.size
         let lpips = try perceptualNetwork()
+        let networks = try lossNetworks()
         let aligner = align ? FaceAligner(detector: try MTCNN(device: device.value)) : nil
         try FileManager.default.createDirectory(atPath: outdir, withIntermediateDirectories: true)
         var rows: [[String]] = [["image", "seconds", "psnr", "ssim", "lpips"]]
@@ -114,15 +130,22 @@ struct Invert: ParsableCommand {
                 let target = try prepare(path, size: size, aligner: aligner)
                 let started = Date()
                 let progress = Progress(label: URL(fileURLWithPath: path).lastPathComponent)
-                let result = try encoding.map { try encode(target, with: $0.encoder, loaded: loaded) }
-                    ?? invert(target, loaded: loaded, lpips: lpips) { step, total in progress.update(step, total) }
+                let result: Outcome
+                if let encoding, method.isEncoder {
+                    result = try encode(target, with: encoding.encoder, loaded: loaded)
+                } else {
+                    let pivot = try encoding.map { try encode(target, with: $0.encoder, loaded: loaded).wPlus }
+                    result = try invert(target, loaded: loaded, lpips: lpips, networks: networks, pivot: pivot) { step, total in
+                        progress.update(step, total)
+                    }
+                }
                 let seconds = Date().timeIntervalSince(started)
                 let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
                 let metadata = InversionFile.Metadata(method: method.rawValue, options: result.options, generatorSHA256: sha,
                                                       imageSize: size, seconds: seconds, lossCurve: result.lossCurve)
                 let feature = try result.feature.map { ($0.layer, try $0.tensor.select(0, 0), $0.blend) }
-                try InversionFile(wPlus: result.wPlus.select(0, 0), feature: feature, noiseMaps: result.noiseMaps,
-                                  metadata: metadata)
+                try InversionFile(wPlus: result.wPlus.select(0, 0), feature: feature, deltas: result.deltas,
+                                  noiseMaps: result.noiseMaps, metadata: metadata)
                     .write(to: "\(outdir)/\(name).safetensors")
                 try Image(tensor: result.image).write(to: "\(outdir)/\(name).png")
                 let scores = try score(result.image, target, lpips: lpips)
@@ -145,15 +168,45 @@ struct Invert: ParsableCommand {
         if failed > 0 { throw ExitCode.failure }
     }
 
-    /// LPIPS-VGG when the loss asks for it (the projector's perceptual term, also reported as a metric).
+    /// LPIPS when the loss asks for it: VGG for the projector (as its reference), AlexNet for PTI and GANI; it is
+    /// also reported as a metric.
     func perceptualNetwork() throws -> LPIPS? {
         guard try lossTerms.contains("lpips") else { return nil }
-        let file = lpipsBackbone ?? weights.map { ($0 as NSString).appendingPathComponent("vgg16-397923af.pth") }
-        guard let file, FileManager.default.fileExists(atPath: file) else {
-            throw CLIError("the LPIPS loss needs the VGG16 backbone vgg16-397923af.pth (--weights DIR or "
-                + "--lpips-backbone FILE); run with --losses l2 to invert without it")
+        let vgg = method == .projector || method == .projectorW
+        let name = vgg ? "vgg16-397923af.pth" : "alexnet-owt-7be5be79.pth"
+        let file = try weightFile(lpipsBackbone, name, purpose: "the LPIPS loss needs the \(vgg ? "VGG16" : "AlexNet") backbone")
+        return try LPIPS(network: vgg ? .vgg : .alex, backbone: file).to(device: device.value)
+    }
+
+    /// GANI's identity and parsing networks, loaded before any image so that missing weights fail at once.
+    struct LossNetworks {
+        var identity: GANI.IdentityNetwork?
+        var parsing: BiSeNet?
+    }
+
+    func lossNetworks() throws -> LossNetworks {
+        let terms = try lossTerms
+        var networks = LossNetworks()
+        if terms.contains("id") {
+            networks.identity = .arcFace(try IRSE50.load(from: weightFile(arcface, "model_ir_se50.pth",
+                                                                          purpose: "the identity term needs ArcFace"),
+                                                         device: device.value))
         }
-        return try LPIPS(network: .vgg, backbone: file).to(device: device.value)
+        if terms.contains("parsing") {
+            networks.parsing = try BiSeNet.load(from: weightFile(parsing, "79999_iter.pth",
+                                                                 purpose: "the parsing term needs BiSeNet"),
+                                                device: device.value)
+        }
+        return networks
+    }
+
+    /// A weight file from its flag or the --weights folder; missing, a clear error naming the file.
+    func weightFile(_ flag: String?, _ name: String, purpose: String) throws -> String {
+        let file = flag ?? weights.map { ($0 as NSString).appendingPathComponent(name) }
+        guard let file, FileManager.default.fileExists(atPath: file) else {
+            throw CLIError("\(purpose) \(name) (--weights DIR or its own flag); choose other --losses to run without it")
+        }
+        return file
     }
 
     /// The image as the generator's input: aligned (faces) or centre-cropped, resized to size x size.
@@ -168,18 +221,43 @@ struct Invert: ParsableCommand {
     struct Outcome {
         var wPlus: Tensor
         var feature: FeatureInjection?
+        var deltas: (kind: InversionFile.DeltaKind, tensors: [String: Tensor])?
         var noiseMaps: [Tensor]?
         var image: Tensor
         var lossCurve: [Double]
         var options: [String: String]
     }
 
-    func invert(_ target: Tensor, loaded: LoadedGenerator, lpips: LPIPS?, progress: (Int, Int) -> Void) throws -> Outcome {
+    func invert(_ target: Tensor, loaded: LoadedGenerator, lpips: LPIPS?, networks: LossNetworks, pivot: Tensor?,
+                progress: (Int, Int) -> Void) throws -> Outcome
+    {
         var terms: [(name: String, weight: Double, compute: (Tensor, Tensor) throws -> Tensor)] = []
         if let lpips { terms.append(ImageLoss.lpips(lpips)) }
         if try lossTerms.contains("l2") { terms.append(ImageLoss.l2()) }
         let loss = ImageLoss(terms: terms)
         switch method {
+        case .pti, .encoderPTI:
+            var options = PTI.Options()
+            options.seed = seed
+            if let steps { options.steps = steps }
+            let total = options.steps
+            let result = try PTI(generator: loaded, loss: loss, options: options)
+                .tune(target: target, pivot: pivot) { stage, step, _ in if stage == .tuning { progress(step, total) } }
+            return Outcome(wPlus: result.pivot, deltas: (.additive, result.deltas), image: result.image,
+                           lossCurve: result.lossCurve, options: try optionStrings(options, terms: terms))
+        case .gani, .encoderGANI:
+            var options = GANI.Options(domain: domain)
+            options.seed = seed
+            if let steps { options.steps = steps }
+            let total = options.steps
+            var ganiOptions = options
+            if try !lossTerms.contains("l2") { ganiOptions.reconstructionWeight = 0 }
+            let imageLoss = GANI.imageLoss(options: ganiOptions, lpips: lpips, identity: networks.identity,
+                                           parsing: networks.parsing)
+            let result = try GANI(generator: loaded, imageLoss: imageLoss, options: ganiOptions)
+                .tune(target: target, pivot: pivot) { stage, step, _ in if stage == .tuning { progress(step, total) } }
+            return Outcome(wPlus: result.pivot, deltas: (.multiplicative, result.deltas), image: result.image,
+                           lossCurve: result.lossCurve, options: try optionStrings(ganiOptions, terms: imageLoss.terms))
         case .projector, .projectorW:
             var options = Projector.Options()
             options.wPlus = method == .projector
@@ -197,15 +275,25 @@ struct Invert: ParsableCommand {
         }
     }
 
+    /// The options as recorded in the inversion file's metadata.
+    func optionStrings(_ options: some Encodable, terms: [(name: String, weight: Double, compute: (Tensor, Tensor) throws -> Tensor)])
+        throws -> [String: String]
+    {
+        var out = ["options": String(decoding: try JSONEncoder().encode(options), as: UTF8.self),
+                   "losses": terms.map(\.name).joined(separator: ",")]
+        if let encoder { out["pivot"] = "encoder \(encoder)" }
+        return out
+    }
+
     /// The encoder of an encoder method, with the generator it comes with (or nil for optimisation methods).
     func loadEncoder() throws -> (encoder: any InversionEncoder, generator: LoadedGenerator?, generatorPath: String?)? {
-        guard method.isEncoder, let encoder else { return nil }
+        guard method.isEncoder || method.usesEncoderPivot, let encoder else { return nil }
         let loaded = if method == .fs {
             try FeatureStyleEncoder.load(encoder: encoder, generator: checkpoint!, device: device.value)
         } else {
             try EncoderCheckpoint.load(encoder, device: device.value)
         }
-        guard loaded.encoder.method == method.rawValue else {
+        guard method.usesEncoderPivot || loaded.encoder.method == method.rawValue else {
             throw CLIError("\(encoder): this is a \(loaded.encoder.method) encoder, not \(method.rawValue)")
         }
         if let restyle = loaded.encoder as? ReStyleEncoder, let iterations { restyle.iterations = iterations }
@@ -217,7 +305,7 @@ struct Invert: ParsableCommand {
         }
         // The generator inside the encoder file wins, as the published inference scripts use it; the inversion
         // then records that file's SHA-256, so rendering takes the encoder file as --checkpoint.
-        if method != .fs, let generator = loaded.generator { return (loaded.encoder, generator, encoder) }
+        if loaded.encoder.method != "fs", let generator = loaded.generator { return (loaded.encoder, generator, encoder) }
         guard let checkpoint else { throw CLIError("\(encoder) holds no generator; give one with --checkpoint") }
         return (loaded.encoder, nil, checkpoint)
     }
@@ -252,6 +340,23 @@ enum InversionMethod: String, ExpressibleByArgument, CaseIterable {
     case restylePSP = "restyle-psp"
     case restyleE4E = "restyle-e4e"
     case fs, clcae, e2style
+    case pti, gani
+    case encoderPTI = "encoder+pti"
+    case encoderGANI = "encoder+gani"
 
-    var isEncoder: Bool { ![.projector, .projectorW].contains(self) }
+    /// Encoder methods: one forward pass of a published encoder.
+    var isEncoder: Bool { ![.projector, .projectorW, .pti, .gani, .encoderPTI, .encoderGANI].contains(self) }
+    /// Tuning methods whose pivot comes from an encoder.
+    var usesEncoderPivot: Bool { self == .encoderPTI || self == .encoderGANI }
+    /// The loss terms a method uses unless --losses says otherwise.
+    var defaultLosses: String {
+        switch self {
+        case .projector, .projectorW: "lpips"
+        case .pti, .encoderPTI: "l2,lpips"
+        case .gani, .encoderGANI: "l2,lpips,id,parsing"
+        default: "l2"
+        }
+    }
 }
+
+extension GANI.Domain: ExpressibleByArgument {}
