@@ -93,7 +93,8 @@ let package = Package(
             resources: [.copy("Resources")]
         ),
         .executableTarget(
-            name: "stylegan-bench", dependencies: ["Torch", "StyleGAN", "Perception"], path: "Sources/stylegan-bench"
+            name: "stylegan-bench", dependencies: ["Torch", "StyleGAN", "Perception", "Inversion", "Encoders"],
+            path: "Sources/stylegan-bench"
         ),
         .testTarget(name: "TorchTests", dependencies: ["Torch"]),
         .testTarget(name: "ImagesTests", dependencies: ["Images", "Torch"]),

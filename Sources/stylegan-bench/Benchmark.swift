@@ -44,6 +44,16 @@ struct Benchmark {
         report.section("Perception networks, forward, batch 4, random weights", try PerceptionBenchmark.run(),
                        note: "LPIPS FLOPs: both images through the backbone. InceptionV3: 11.42 GFLOP per image at 299 "
                            + "(convolutions). IR-SE50 FLOPs are not counted.")
+        let step = try MethodBenchmark.projectorStep()
+        report.section("Inversion by optimisation at 256 (full-size generator, channel multiplier 2)", [
+            ["method", "default steps", "s / step", "s / image (steps x s / step)"],
+            ["projector (W+, MSE; LPIPS-VGG adds its forward/backward)", "1000", fmt(step), fmt(step * 1000)],
+        ], note: "Measured over 5 steps after 3 warm-up steps. PTI and GANI figures follow once they land; the "
+            + "reference projector cannot run here (its LPIPS package downloads weights at start-up).")
+        report.section("Encoders, 256 input, 1024 config-f generator, random weights", try MethodBenchmark.encoders(),
+                       note: "Encoder time includes ReStyle's per-iteration rendering (its method needs it); the last "
+                           + "column adds the final 1024 synthesis. The papers report times on GPUs; their texts "
+                           + "were not available here to put their figures beside these.")
         try report.write(to: outPath)
         print(report.text)
         print("wrote \(outPath)")
@@ -161,6 +171,9 @@ struct Machine {
                 + ((try? Runtime.cpuCapability()) ?? "unknown")
                 + "; AMX: \(Runtime.cpuHas("amx_bf16") ? "yes" : "no")",
             "- torch \(Runtime.builtForVersion), \(Runtime.threads) threads, release build",
+            "- load average when the run started: "
+                + ((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3)
+                    .joined(separator: " ") ?? "unknown") + " (other work on the machine slows every figure)",
         ])
     }
 }

@@ -23,12 +23,7 @@ struct IRSE50Tests {
     func ref(_ key: String) throws -> Tensor { try #require(cases[key], "fixture case \(key) missing") }
 
     @Test func keysAndParameterCountAreTheOfficialFiles() throws {
-        let ours = try net.stateDict().filter { !$0.name.hasSuffix("num_batches_tracked") }
-        #expect(ours.map(\.name) == keys.map(\.name))
-        #expect(ours.map(\.tensor.shape) == keys.map(\.shape))
-        let trainable = keys.filter { !$0.name.hasSuffix("running_mean") && !$0.name.hasSuffix("running_var") }
-        #expect(IRSE50.officialParameterCount == trainable.reduce(0) { $0 + $1.shape.reduce(1, *) })
-        #expect(net.parameterCount == IRSE50.officialParameterCount)
+        try expectKeysAndParameterCount(net, keys, official: IRSE50.officialParameterCount)
     }
 
     @Test func stageOutputsAndEmbedding() throws {

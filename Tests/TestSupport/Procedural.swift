@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 import Torch
 
 /// The fixtures' procedural weights and inputs (`../shared/fixtures/procedural.py`), re-implemented so that big
@@ -62,4 +63,17 @@ public enum Procedural {
         if let keys = file.keys { return ["model": keys] }
         throw TorchError("\(relative): no keys or modules list")
     }
+}
+
+/// The module's state dict is the fixture's key list (names, order, shapes; `num_batches_tracked` aside) and its
+/// parameter count is `official`, the trainable entries of that list.
+public func expectKeysAndParameterCount(_ module: Module, _ keys: [Procedural.Key], official: Int,
+                                        sourceLocation: SourceLocation = #_sourceLocation) throws
+{
+    let ours = try module.stateDict().filter { !$0.name.hasSuffix("num_batches_tracked") }
+    #expect(ours.map(\.name) == keys.map(\.name), sourceLocation: sourceLocation)
+    #expect(ours.map(\.tensor.shape) == keys.map(\.shape), sourceLocation: sourceLocation)
+    let trainable = keys.filter { !$0.name.hasSuffix("running_mean") && !$0.name.hasSuffix("running_var") }
+    #expect(official == trainable.reduce(0) { $0 + $1.shape.reduce(1, *) }, sourceLocation: sourceLocation)
+    #expect(module.parameterCount == official, sourceLocation: sourceLocation)
 }
