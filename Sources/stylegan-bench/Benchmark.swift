@@ -45,11 +45,17 @@ struct Benchmark {
                        note: "LPIPS FLOPs: both images through the backbone. InceptionV3: 11.42 GFLOP per image at 299 "
                            + "(convolutions). IR-SE50 FLOPs are not counted.")
         let step = try MethodBenchmark.projectorStep()
+        let tuning = try MethodBenchmark.tuningSteps()
         report.section("Inversion by optimisation at 256 (full-size generator, channel multiplier 2)", [
             ["method", "default steps", "s / step", "s / image (steps x s / step)"],
             ["projector (W+, MSE; LPIPS-VGG adds its forward/backward)", "1000", fmt(step), fmt(step * 1000)],
-        ], note: "Measured over 5 steps after 3 warm-up steps. PTI and GANI figures follow once they land; the "
-            + "reference projector cannot run here (its LPIPS package downloads weights at start-up).")
+            ["PTI tuning (MSE; + LPIPS AlexNet in the reference loss), after a 450-step W pivot", "350",
+             fmt(tuning.pti), fmt(tuning.pti * 350 + step * 450)],
+            ["GANI (faces preset, MSE only; ID and parsing terms add their networks)", "300", fmt(tuning.gani),
+             fmt(tuning.gani * 300)],
+        ], note: "Step times measured over 5 (projector) and 3 (PTI, GANI) steps after warm-up; per-image seconds are "
+            + "steps x step time (PTI adds its pivot projection). The reference projector cannot run here (its LPIPS "
+            + "package downloads weights at start-up).")
         report.section("Encoders, 256 input, 1024 config-f generator, random weights", try MethodBenchmark.encoders(),
                        note: "Encoder time includes ReStyle's per-iteration rendering (its method needs it); the last "
                            + "column adds the final 1024 synthesis. The papers report times on GPUs; their texts "

@@ -64,6 +64,34 @@ enum MethodBenchmark {
         return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 / 5
     }
 
+    /// Seconds per tuning step of PTI and GANI at 256 (pivot given, MSE loss), from `steps` steps after a warm-up.
+    static func tuningSteps(steps: Int = 3) throws -> (pti: Double, gani: Double) {
+        let loaded = try LoadedGenerator.random(GeneratorConfig(size: 256), seed: 0)
+        let target = try Tensor.rand([1, 3, 256, 256]) * 2 - 1
+        let pivot = try loaded.latentAvg.reshape([1, -1])
+        let loss = ImageLoss(terms: [ImageLoss.l2()])
+        func perStep(_ run: (Int) throws -> Void) throws -> Double {
+            try run(1)
+            let start = DispatchTime.now().uptimeNanoseconds
+            try run(steps)
+            let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            return elapsed / Double(steps)
+        }
+        let pti = try perStep { n in
+            var options = PTI.Options()
+            options.steps = n
+            options.lpipsThreshold = nil
+            _ = try PTI(generator: loaded, loss: loss, options: options).tune(target: target, pivot: pivot)
+        }
+        let gani = try perStep { n in
+            var options = GANI.Options.faces
+            options.steps = n
+            _ = try GANI(generator: loaded, imageLoss: GANI.imageLoss(options: options), options: options)
+                .tune(target: target, pivot: pivot)
+        }
+        return (pti, gani)
+    }
+
     private static func time(_ body: () throws -> Void) throws -> Double {
         try body()
         let start = DispatchTime.now().uptimeNanoseconds
