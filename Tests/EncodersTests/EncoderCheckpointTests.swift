@@ -60,10 +60,10 @@ struct EncoderCheckpointOptionsTests {
         #expect(try method(Self.file(type("GradualStyleEncoder"), recorded: "e4e")) == "e4e")
 
         let unknown = Support.thrownMessage { _ = try method(Self.file(type("Foo"), keys: ["a.weight": [1]])) }
-        #expect(unknown == "model.pt: not an encoder checkpoint of e2style, restyle-psp, restyle-e4e, psp, e4e: "
+        #expect(unknown == "model.pt: not an encoder checkpoint of e2style, restyle-psp, restyle-e4e, fs, clcae, psp, e4e: "
             + "opts.encoder_type 'Foo'; 1 tensors (a.weight)")
         #expect(Support.thrownMessage { _ = try method(Self.file(recorded: "nope")) }
-            == "model.pt: records encoder method 'nope', not one of e2style, restyle-psp, restyle-e4e, psp, e4e")
+            == "model.pt: records encoder method 'nope', not one of e2style, restyle-psp, restyle-e4e, fs, clcae, psp, e4e")
     }
 
     @Test func unusableConfigurationsAreNamed() throws {
