@@ -18,6 +18,8 @@ public struct Projector {
         public var noiseRegularize = 1e5
         /// Weight of the MSE term added to the perceptual loss (0 in the reference).
         public var mse = 0.0
+        /// Keep the learning rate at `lr` throughout (Image2StyleGAN) instead of the ramps.
+        public var constantLearningRate = false
         /// Optimise w+ [L, D] instead of one w.
         public var wPlus = false
         /// Optimise the noise maps (the reference) or keep the generator's fixed maps.
@@ -27,6 +29,22 @@ public struct Projector {
         public var seed: UInt64 = 0
 
         public init() {}
+
+        /// Image2StyleGAN (Abdal et al. 2019): w+ from the mean, Adam at a constant 0.01 for 5000 steps, MSE plus a
+        /// perceptual loss (theirs: VGG16 conv1_1, conv1_2, conv3_2, conv4_2 features; ours: the LPIPS term passed
+        /// to the projector), no latent noise and the generator's own noise maps.
+        public static var image2StyleGAN: Options {
+            var o = Options()
+            o.steps = 5000
+            o.lr = 0.01
+            o.constantLearningRate = true
+            o.noise = 0
+            o.noiseRegularize = 0
+            o.optimizeNoise = false
+            o.wPlus = true
+            o.mse = 1
+            return o
+        }
     }
 
     public struct Result {
@@ -52,6 +70,7 @@ public struct Projector {
 
     /// The reference's learning-rate schedule at progress t in [0, 1].
     public static func learningRate(_ t: Double, options: Options) -> Double {
+        if options.constantLearningRate { return options.lr }
         var ramp = Swift.min(1, (1 - t) / options.lrRampdown)
         ramp = 0.5 - 0.5 * cos(ramp * .pi)
         ramp *= Swift.min(1, t / options.lrRampup)

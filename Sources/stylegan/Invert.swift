@@ -33,7 +33,7 @@ struct Invert: ParsableCommand {
     @Option(help: "Generator checkpoint (.pt, .pkl, .safetensors); optional when the encoder file holds one.")
     var checkpoint: String?
 
-    @Option(help: "projector (W+), projector-w (W), pti, gani, psp, e4e, restyle-psp, restyle-e4e, fs, clcae, e2style, encoder+pti, encoder+gani.")
+    @Option(help: "projector (W+), projector-w (W), image2stylegan (W+, MSE + perceptual), pti, gani, psp, e4e, restyle-psp, restyle-e4e, fs, clcae, e2style, encoder+pti, encoder+gani.")
     var method: InversionMethod = .projector
 
     @Option(help: "GANI domain preset: faces, cars, churches, horses.")
@@ -105,7 +105,7 @@ struct Invert: ParsableCommand {
             guard unknown.isEmpty, !terms.isEmpty else {
                 throw ValidationError("--losses takes lpips, l2, id and parsing, got \(losses ?? "")")
             }
-            if method == .projector || method == .projectorW, !terms.isSubset(of: ["lpips", "l2"]) {
+            if [.projector, .projectorW, .image2StyleGAN].contains(method), !terms.isSubset(of: ["lpips", "l2"]) {
                 throw ValidationError("the projector's losses are lpips and l2")
             }
             return terms
@@ -172,7 +172,7 @@ struct Invert: ParsableCommand {
     /// also reported as a metric.
     func perceptualNetwork() throws -> LPIPS? {
         guard try lossTerms.contains("lpips") else { return nil }
-        let vgg = method == .projector || method == .projectorW
+        let vgg = [.projector, .projectorW, .image2StyleGAN].contains(method)
         let name = vgg ? "vgg16-397923af.pth" : "alexnet-owt-7be5be79.pth"
         let file = try weightFile(lpipsBackbone, name, purpose: "the LPIPS loss needs the \(vgg ? "VGG16" : "AlexNet") backbone")
         return try LPIPS(network: vgg ? .vgg : .alex, backbone: file).to(device: device.value)
@@ -258,9 +258,9 @@ struct Invert: ParsableCommand {
                 .tune(target: target, pivot: pivot) { stage, step, _ in if stage == .tuning { progress(step, total) } }
             return Outcome(wPlus: result.pivot, deltas: (.multiplicative, result.deltas), image: result.image,
                            lossCurve: result.lossCurve, options: try optionStrings(ganiOptions, terms: imageLoss.terms))
-        case .projector, .projectorW:
-            var options = Projector.Options()
-            options.wPlus = method == .projector
+        case .projector, .projectorW, .image2StyleGAN:
+            var options = method == .image2StyleGAN ? Projector.Options.image2StyleGAN : Projector.Options()
+            options.wPlus = method != .projectorW
             options.seed = seed
             if let steps { options.steps = steps }
             let total = options.steps
@@ -336,6 +336,7 @@ struct Invert: ParsableCommand {
 enum InversionMethod: String, ExpressibleByArgument, CaseIterable {
     case projector
     case projectorW = "projector-w"
+    case image2StyleGAN = "image2stylegan"
     case psp, e4e
     case restylePSP = "restyle-psp"
     case restyleE4E = "restyle-e4e"
@@ -345,13 +346,13 @@ enum InversionMethod: String, ExpressibleByArgument, CaseIterable {
     case encoderGANI = "encoder+gani"
 
     /// Encoder methods: one forward pass of a published encoder.
-    var isEncoder: Bool { ![.projector, .projectorW, .pti, .gani, .encoderPTI, .encoderGANI].contains(self) }
+    var isEncoder: Bool { ![.projector, .projectorW, .image2StyleGAN, .pti, .gani, .encoderPTI, .encoderGANI].contains(self) }
     /// Tuning methods whose pivot comes from an encoder.
     var usesEncoderPivot: Bool { self == .encoderPTI || self == .encoderGANI }
     /// The loss terms a method uses unless --losses says otherwise.
     var defaultLosses: String {
         switch self {
-        case .projector, .projectorW: "lpips"
+        case .projector, .projectorW, .image2StyleGAN: "lpips"
         case .pti, .encoderPTI: "l2,lpips"
         case .gani, .encoderGANI: "l2,lpips,id,parsing"
         default: "l2"

@@ -19,6 +19,13 @@ struct ProjectorTests {
         return 10 * log10(1 / mse)
     }
 
+    @Test func image2StyleGANPresetKeepsItsLearningRate() {
+        let o = Projector.Options.image2StyleGAN
+        #expect(o.steps == 5000 && o.wPlus && !o.optimizeNoise && o.noise == 0 && o.mse == 1)
+        #expect(Projector.learningRate(0, options: o) == 0.01)
+        #expect(Projector.learningRate(0.99, options: o) == 0.01)
+    }
+
     @Test func learningRateRamps() {
         let o = Projector.Options()
         #expect(Projector.learningRate(0, options: o) == 0)
