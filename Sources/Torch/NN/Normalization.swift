@@ -24,19 +24,11 @@ public class BatchNorm: Module, Layer {
         self.momentum = momentum
         self.inputPatterns = inputPatterns
         (weight, bias) = affine ? try normAffine(numFeatures, dtype: dtype, device: device) : (nil, nil)
-        if trackRunningStats {
-            runningMean = try Tensor.zeros([numFeatures], dtype: dtype, device: device)
-            runningVar = try Tensor.ones([numFeatures], dtype: dtype, device: device)
-            numBatchesTracked = try Tensor.zeros([], dtype: .int64, device: device)
-        } else {
-            (runningMean, runningVar, numBatchesTracked) = (nil, nil, nil)
-        }
+        (runningMean, runningVar, numBatchesTracked) = trackRunningStats
+            ? try runningStatistics(numFeatures, dtype: dtype, device: device) : (nil, nil, nil)
         super.init()
-        try register(parameter: "weight", weight)
-        try register(parameter: "bias", bias)
-        try register(buffer: "running_mean", runningMean)
-        try register(buffer: "running_var", runningVar)
-        try register(buffer: "num_batches_tracked", numBatchesTracked)
+        try registerNormState(weight: weight, bias: bias, runningMean: runningMean, runningVar: runningVar,
+                              numBatchesTracked: numBatchesTracked)
     }
 
     override public var keysOptionalOnLoad: Set<String> { ["num_batches_tracked"] }
@@ -97,19 +89,11 @@ public final class InstanceNorm2d: Module, Layer {
         self.eps = eps
         self.momentum = momentum
         (weight, bias) = affine ? try normAffine(numFeatures, dtype: dtype, device: device) : (nil, nil)
-        if trackRunningStats {
-            runningMean = try Tensor.zeros([numFeatures], dtype: dtype, device: device)
-            runningVar = try Tensor.ones([numFeatures], dtype: dtype, device: device)
-            numBatchesTracked = try Tensor.zeros([], dtype: .int64, device: device)
-        } else {
-            (runningMean, runningVar, numBatchesTracked) = (nil, nil, nil)
-        }
+        (runningMean, runningVar, numBatchesTracked) = trackRunningStats
+            ? try runningStatistics(numFeatures, dtype: dtype, device: device) : (nil, nil, nil)
         super.init()
-        try register(parameter: "weight", weight)
-        try register(parameter: "bias", bias)
-        try register(buffer: "running_mean", runningMean)
-        try register(buffer: "running_var", runningVar)
-        try register(buffer: "num_batches_tracked", numBatchesTracked)
+        try registerNormState(weight: weight, bias: bias, runningMean: runningMean, runningVar: runningVar,
+                              numBatchesTracked: numBatchesTracked)
     }
 
     override public var keysOptionalOnLoad: Set<String> { ["num_batches_tracked"] }
@@ -191,4 +175,24 @@ public final class GroupNorm: Module, Layer {
 private func normAffine(_ channels: Int, dtype: DType, device: Device) throws -> (Tensor?, Tensor?) {
     (try Tensor.ones([channels], dtype: dtype, device: device),
      try Tensor.zeros([channels], dtype: dtype, device: device))
+}
+
+/// Running mean 0, running variance 1 and a zero batch count, as batch and instance norm start them.
+private func runningStatistics(_ channels: Int, dtype: DType, device: Device) throws -> (Tensor?, Tensor?, Tensor?) {
+    (try Tensor.zeros([channels], dtype: dtype, device: device),
+     try Tensor.ones([channels], dtype: dtype, device: device),
+     try Tensor.zeros([], dtype: .int64, device: device))
+}
+
+extension Module {
+    /// Registers a normalisation layer's state under PyTorch's names; absent tensors register nothing.
+    fileprivate func registerNormState(weight: Tensor?, bias: Tensor?, runningMean: Tensor?, runningVar: Tensor?,
+                                       numBatchesTracked: Tensor?) throws
+    {
+        try register(parameter: "weight", weight)
+        try register(parameter: "bias", bias)
+        try register(buffer: "running_mean", runningMean)
+        try register(buffer: "running_var", runningVar)
+        try register(buffer: "num_batches_tracked", numBatchesTracked)
+    }
 }

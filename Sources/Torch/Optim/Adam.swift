@@ -47,11 +47,7 @@ public class Adam: Optimizer {
     public init(groups: [ParamGroup<Options>]) throws {
         for group in groups {
             let o = group.options
-            try OptimizerChecks.require(group.lr >= 0, "Invalid learning rate: \(group.lr)")
-            try OptimizerChecks.require(o.eps >= 0, "Invalid epsilon value: \(o.eps)")
-            try OptimizerChecks.require((0..<1).contains(o.betas.0), "Invalid beta parameter at index 0: \(o.betas.0)")
-            try OptimizerChecks.require((0..<1).contains(o.betas.1), "Invalid beta parameter at index 1: \(o.betas.1)")
-            try OptimizerChecks.require(o.weightDecay >= 0, "Invalid weight_decay value: \(o.weightDecay)")
+            try OptimizerChecks.adamOptions(lr: group.lr, eps: o.eps, betas: o.betas, weightDecay: o.weightDecay)
         }
         try OptimizerChecks.disjoint(groups.map(\.params))
         paramGroups = groups

@@ -97,6 +97,15 @@ enum OptimizerChecks {
     static func require(_ condition: Bool, _ message: @autoclosure () -> String) throws {
         if !condition { throw TorchError(message()) }
     }
+
+    /// The option checks Adam and RAdam share, with PyTorch's messages.
+    static func adamOptions(lr: Double, eps: Double, betas: (Double, Double), weightDecay: Double) throws {
+        try require(lr >= 0, "Invalid learning rate: \(lr)")
+        try require(eps >= 0, "Invalid epsilon value: \(eps)")
+        try require((0..<1).contains(betas.0), "Invalid beta parameter at index 0: \(betas.0)")
+        try require((0..<1).contains(betas.1), "Invalid beta parameter at index 1: \(betas.1)")
+        try require(weightDecay >= 0, "Invalid weight_decay value: \(weightDecay)")
+    }
 }
 
 extension Tensor {
