@@ -118,6 +118,9 @@ int ct_device(ct_tensor t, int *type, int *index) {
 }
 
 int ct_is_contiguous(ct_tensor t) { return t && t->tensor.is_contiguous() ? 1 : 0; }
+int ct_is_channels_last(ct_tensor t) {
+  return t && t->tensor.dim() == 4 && t->tensor.is_contiguous(at::MemoryFormat::ChannelsLast) ? 1 : 0;
+}
 
 int ct_to_string(ct_tensor t, char *buf, size_t cap) {
   int rc = 0;
@@ -173,6 +176,10 @@ int ct_to(ct_tensor t, int device_type, int device_index, int dtype, int copy, c
 
 int ct_contiguous(ct_tensor t, ct_tensor *out) {
   return guarded([&] { set_out(out, ref(t).contiguous()); });
+}
+
+int ct_contiguous_channels_last(ct_tensor t, ct_tensor *out) {
+  return guarded([&] { set_out(out, ref(t).contiguous(at::MemoryFormat::ChannelsLast)); });
 }
 
 int ct_clone(ct_tensor t, ct_tensor *out) {

@@ -129,6 +129,9 @@ int ct_interpolate(ct_tensor x, const int64_t *size, const double *scale, size_t
 int ct_leaky_relu(ct_tensor x, double slope, ct_tensor *out) {
   return guarded([&] { set_out(out, at::leaky_relu(ref(x), slope)); });
 }
+int ct_leaky_relu_(ct_tensor x, double slope) {
+  return guarded([&] { at::Tensor t = ref(x); at::leaky_relu_(t, slope); });
+}
 int ct_prelu(ct_tensor x, ct_tensor weight, ct_tensor *out) {
   return guarded([&] { set_out(out, at::prelu(ref(x), ref(weight))); });
 }

@@ -6,7 +6,11 @@
 #include <ATen/cpu/Utils.h>
 #include <ATen/detail/CUDAHooksInterface.h>
 #include <cpuid.h>
+#include <climits>
 #include <dlfcn.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 using namespace ctorch;
 
@@ -50,6 +54,15 @@ int ct_load_cuda(void) {
 
 void ct_set_num_threads(int n) {
   if (n > 0) at::set_num_threads(n);
+}
+
+int ct_keep_freed_memory(void) {
+#if defined(__GLIBC__)
+  // glibc serves blocks above its mmap threshold (at most 32 MiB) with a fresh mmap and unmaps them on free, so
+  // each large activation costs a page fault per 4 KiB; keeping them in the heap lets the next tensor reuse them.
+  if (mallopt(M_MMAP_MAX, 0) != 1 || mallopt(M_TRIM_THRESHOLD, INT_MAX) != 1) return -1;
+#endif
+  return 0;
 }
 
 int ct_get_num_threads(void) { return at::get_num_threads(); }

@@ -29,10 +29,17 @@ public final class EqualLinear: Module, Layer {
 
     /// [N, in] -> [N, out]
     public func callAsFunction(_ x: Tensor) throws -> Tensor {
+        try callAsFunction(x, dtype: weight.dtype)
+    }
+
+    /// The same layer computed in `dtype` whatever the parameters' dtype: a bfloat16 generator still derives
+    /// its styles and demodulation in float32.
+    public func callAsFunction(_ x: Tensor, dtype: DType) throws -> Tensor {
         try expectInput(x, [.rest, .size(weight.size(1))])
-        let w = try weight * scale
+        let x = try x.to(dtype: dtype)
+        let w = try weight.to(dtype: dtype) * scale
         guard let bias else { return try F.linear(x, w) }
-        let b = try bias * lrMul
+        let b = try bias.to(dtype: dtype) * lrMul
         if activated { return try fusedLeakyReLU(F.linear(x, w), bias: b) }
         return try F.linear(x, w, bias: b)
     }

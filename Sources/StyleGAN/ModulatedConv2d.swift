@@ -4,11 +4,23 @@ import Torch
 /// each output channel to unit expected magnitude (eps 1e-8), and upsampling layers run a stride-2 transposed
 /// convolution followed by the FIR blur (`conv.weight`, `conv.modulation.*`, `conv.blur.kernel`).
 ///
-/// Two equal forms: `grouped` folds the batch into the weight and runs one grouped convolution (the
-/// reference's fused path); `folded` scales the input by the style, runs the shared weight once over the batch
-/// and scales the output by the demodulation factors, which is cheaper for batches. `forward` picks the
-/// folded form for batches larger than one; a test holds the two equal.
+/// `reference` is the reference's computation (per-sample weights, one grouped convolution). The synthesis
+/// network calls the fused form, which also takes the layer's output gain and bias, and picks the cheaper of two
+/// equal factorisations: per-sample modulated weights (few weights against large activations, batch 1), or
+/// the shared weight with the style on the input and demodulation on the output (batches, and the 512-channel
+/// layers at low resolution where the weights outnumber the activations). Styles and demodulation factors are
+/// computed in float32 whatever the activations' dtype. Tests hold both forms equal to the reference.
 public final class ModulatedConv2d: Module {
+    /// How the fused form factorises the modulation.
+    public enum Form: Sendable {
+        /// Chosen per call from the sizes of weights and activations.
+        case automatic
+        /// Weights modulated and demodulated per sample, one convolution per sample.
+        case sampleWeights
+        /// Shared weight; the style scales the input and demodulation the output.
+        case scaledActivations
+    }
+
     /// [1, out, in, k, k]
     public let weight: Tensor
     public let modulation: EqualLinear
@@ -45,13 +57,65 @@ public final class ModulatedConv2d: Module {
         try register(module: "modulation", modulation)
     }
 
-    /// x [N, in, H, W], style w [N, style_dim] -> [N, out, H', W'] (H' = 2H when upsampling).
-    public func callAsFunction(_ x: Tensor, style: Tensor) throws -> Tensor {
-        try x.size(0) > 1 ? folded(x, style: style) : grouped(x, style: style)
+    /// x [N, in, H, W], style w [N, style_dim] -> gain * conv + bias: [N, out, H', W'] (H' = 2H when upsampling);
+    /// bias [out] or nil. `weight` [1, out, in, k, k] replaces the stored one when given (generator tuning that
+    /// computes the weights from other tensors, so the gradient reaches those).
+    public func callAsFunction(_ x: Tensor, style: Tensor, gain: Double = 1, bias: Tensor? = nil,
+                               form: Form = .automatic, weight: Tensor? = nil) throws -> Tensor
+    {
+        let (n, h, w) = try checkInput(x, style: style)
+        if let weight, weight.shape != self.weight.shape {
+            throw TorchError("replacement conv weight must be \(self.weight.shape), got \(weight.shape)")
+        }
+        // Styles and demodulation in float32 at least, whatever the activations' dtype.
+        let precise: DType = x.dtype == .float64 || self.weight.dtype == .float64 ? .float64 : .float32
+        let base = try (weight ?? self.weight).squeeze(0).to(dtype: precise)  // [out, in, k, k]
+        let s = try modulation(style, dtype: precise) * scale  // [N, in]
+        // Output scale per sample and channel, gain x demodulation; nil without demodulation (then just gain).
+        var d: Tensor?  // [N, out]
+        if demodulate {
+            let wSquared = try base.square().sum([2, 3])  // [out, in]; sum over (in, k, k) of (w s)^2
+            d = try (s.square().matmul(wSquared.transpose(0, 1)) + 1e-8).rsqrt() * gain
+        }
+        let bias = try bias?.to(dtype: x.dtype)
+        switch form == .automatic ? cheaperForm(batch: n, height: h, width: w) : form {
+        case .sampleWeights:
+            let outputs = try (0..<n).map { i in
+                let si = try s.select(0, i).view([1, inChannels, 1, 1])
+                let scaling = try d.map { try $0.select(0, i).view([outChannels, 1, 1, 1]) * si } ?? si * gain
+                let wt = try (base * scaling).to(dtype: x.dtype)
+                return try convolve(x.slice(0, i, i + 1), wt, bias: bias)
+            }
+            return n == 1 ? outputs[0] : try Tensor.cat(outputs, dim: 0)
+        default:
+            let input = try x * s.to(dtype: x.dtype).view([n, inChannels, 1, 1])
+            let out = try convolve(input, base.to(dtype: x.dtype), bias: nil)
+            if let d { try out.mul_(d.to(dtype: x.dtype).view([n, outChannels, 1, 1])) } else if gain != 1 { try out.mul_(gain) }
+            if let bias { try out.add_(bias.view([1, outChannels, 1, 1])) }
+            return out
+        }
+    }
+
+    /// The convolution proper with weight [out, in, k, k], through the blur when upsampling.
+    private func convolve(_ x: Tensor, _ weight: Tensor, bias: Tensor?) throws -> Tensor {
+        guard upsample else {
+            return try F.conv2d(x, weight, bias: bias, padding: (kernelSize / 2, kernelSize / 2))
+        }
+        let out = try F.convTranspose2d(x, weight.transpose(0, 1), stride: (2, 2))
+        return try bias.map { try blur!(out, bias: $0) } ?? blur!(out)
+    }
+
+    /// Elements touched beyond the convolution: modulated weights per sample against scaling the input and
+    /// the output (twice: demodulation and bias).
+    private func cheaperForm(batch: Int, height: Int, width: Int) -> Form {
+        let outSize = upsample ? 4 * height * width : height * width
+        let weights = outChannels * inChannels * kernelSize * kernelSize
+        let activations = inChannels * height * width + 2 * outChannels * outSize
+        return 2 * weights <= activations ? .sampleWeights : .scaledActivations
     }
 
     /// The reference's form: per-sample weights, one grouped convolution over the batch.
-    public func grouped(_ x: Tensor, style: Tensor) throws -> Tensor {
+    public func reference(_ x: Tensor, style: Tensor) throws -> Tensor {
         let (n, h, w) = try checkInput(x, style: style)
         let k = kernelSize
         let s = try modulation(style).view([n, 1, inChannels, 1, 1])
@@ -68,28 +132,6 @@ public final class ModulatedConv2d: Module {
         }
         let out = try F.conv2d(input, wt.view([n * outChannels, inChannels, k, k]), padding: (k / 2, k / 2), groups: n)
         return try out.view([n, outChannels, h, w])
-    }
-
-    /// Style on the input, shared weight, demodulation on the output.
-    public func folded(_ x: Tensor, style: Tensor) throws -> Tensor {
-        let (n, _, _) = try checkInput(x, style: style)
-        let k = kernelSize
-        let s = try modulation(style)  // [N, in]
-        let base = try weight.squeeze(0) * scale  // [out, in, k, k]
-        let input = try x * s.view([n, inChannels, 1, 1])
-        var out: Tensor
-        if upsample {
-            out = try blur!(F.convTranspose2d(input, base.transpose(0, 1), stride: (2, 2)))
-        } else {
-            out = try F.conv2d(input, base, padding: (k / 2, k / 2))
-        }
-        if demodulate {
-            // sum over (in, k, k) of (w s)^2 = sum_in s_in^2 * sum_kk w^2
-            let wSquared = try base.square().sum([2, 3])  // [out, in]
-            let d = try (s.square().matmul(wSquared.transpose(0, 1)) + 1e-8).rsqrt()  // [N, out]
-            out = try out * d.view([n, outChannels, 1, 1])
-        }
-        return out
     }
 
     private func checkInput(_ x: Tensor, style: Tensor) throws -> (Int, Int, Int) {

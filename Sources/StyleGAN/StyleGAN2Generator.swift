@@ -94,11 +94,45 @@ public final class StyleGAN2Generator: Module {
     // MARK: synthesis
 
     /// Synthesises images [N, 3, size, size] from w+ codes [N, nLatent, D].
-    public func synthesis(_ wPlus: Tensor, noise: NoiseMode = .const, feature: FeatureInjection? = nil) throws
-        -> Tensor
+    ///
+    /// Large batches run in chunks whose widest activation stays under `chunkBytes`: the same images (noise maps
+    /// are drawn for the whole batch first), but a 1024 batch of 8 in float32 otherwise streams 1 GiB tensors
+    /// through every elementwise pass and runs 40% slower per image than one image at a time.
+    ///
+    /// `compute` is the dtype activations and convolutions run in (w+'s by default); with bfloat16 on a float32
+    /// w+ the styles, demodulation and RGB path stay float32 (mixed precision).
+    public func synthesis(_ wPlus: Tensor, noise: NoiseMode = .const, feature: FeatureInjection? = nil,
+                          compute: DType? = nil) throws -> Tensor
     {
-        try run(wPlus, noise: noise, feature: feature, stopAfter: nil) { _ in }
+        try synthesis(wPlus, noise: noise, feature: feature, compute: compute, chunkBytes: Self.chunkBytes)
     }
+
+    func synthesis(_ wPlus: Tensor, noise: NoiseMode, feature: FeatureInjection?, compute: DType?, chunkBytes: Int)
+        throws -> Tensor
+    {
+        try expectInput(wPlus, ["N", .size(nLatent), .size(config.styleDim)], name: "w+")
+        let n = wPlus.size(0)
+        let dtype = compute ?? wPlus.dtype
+        let chunk = max(1, chunkBytes / (widestActivation * dtype.byteSize))
+        guard n > chunk else {
+            return try run(wPlus, noise: noise, feature: feature, stopAfter: nil, compute: dtype) { _ in }
+        }
+        let maps = try noise.maps(for: self, batch: n, dtype: dtype, device: wPlus.device)
+        let images = try stride(from: 0, to: n, by: chunk).map { start in
+            let end = min(start + chunk, n)
+            let part = { (t: Tensor) in t.size(0) == 1 ? t : try t.slice(0, start, end) }
+            let f = try feature.map { FeatureInjection(layer: $0.layer, tensor: try part($0.tensor), blend: $0.blend) }
+            return try run(wPlus.slice(0, start, end), noise: .explicit(maps.map(part)), feature: f, stopAfter: nil,
+                           compute: dtype) { _ in }
+        }
+        return try Tensor.cat(images, dim: 0)
+    }
+
+    /// The largest activation of one image, in elements (the last styled conv's output).
+    var widestActivation: Int { (1...numLayers).map { channels(ofLayer: $0) * resolution(ofLayer: $0) * resolution(ofLayer: $0) }.max()! }
+
+    /// The activation size a batch chunk may reach (see `synthesis`).
+    static let chunkBytes = 256 << 20
 
     /// The output of layer K (see the type's documentation) for w+ codes: [N, C_K, R_K, R_K].
     public func feature(atLayer k: Int, _ wPlus: Tensor, noise: NoiseMode = .const) throws -> Tensor {
@@ -107,30 +141,34 @@ public final class StyleGAN2Generator: Module {
         _ = try run(wPlus, noise: noise, feature: nil, stopAfter: k) { event in
             if case .feature(let layer, let x) = event, layer == k { captured = x }
         }
-        return captured!
+        return try captured!.contiguous()
     }
 
-    /// Synthesis that reports every styled-conv output and every running RGB skip as it goes.
+    /// Synthesis that reports every styled-conv output and every running RGB skip as it goes (in NHWC memory:
+    /// call `contiguous()` before viewing them flat).
     public func synthesis(_ wPlus: Tensor, noise: NoiseMode = .const, feature: FeatureInjection? = nil,
-                          observe: (SynthesisEvent) throws -> Void) throws -> Tensor
+                          compute: DType? = nil, observe: (SynthesisEvent) throws -> Void) throws -> Tensor
     {
-        try run(wPlus, noise: noise, feature: feature, stopAfter: nil, observe: observe)
+        try run(wPlus, noise: noise, feature: feature, stopAfter: nil, compute: compute, observe: observe)
     }
 
     /// One pass through the synthesis network. Stops after layer `stopAfter` when given (the image is then the
-    /// RGB so far and should be ignored).
-    private func run(_ wPlus: Tensor, noise: NoiseMode, feature: FeatureInjection?, stopAfter: Int?,
-                     observe: (SynthesisEvent) throws -> Void) throws -> Tensor
+    /// RGB so far and should be ignored); `convWeights[K - 1]`, when given and not nil, replaces styled conv K's
+    /// weight (`WeightOverrides.swift`).
+    func run(_ wPlus: Tensor, noise: NoiseMode, feature: FeatureInjection?, stopAfter: Int?, compute: DType? = nil,
+             convWeights: [Tensor?]? = nil, observe: (SynthesisEvent) throws -> Void) throws -> Tensor
     {
         try expectInput(wPlus, ["N", .size(nLatent), .size(config.styleDim)], name: "w+")
         if let feature { try checkInjection(feature, batch: wPlus.size(0)) }
         let n = wPlus.size(0)
-        let maps = try noise.maps(for: self, batch: n, dtype: wPlus.dtype, device: wPlus.device)
-        var out = try input(batch: n).to(dtype: wPlus.dtype)
+        let dtype = compute ?? wPlus.dtype
+        let maps = try noise.maps(for: self, batch: n, dtype: dtype, device: wPlus.device)
+        // Activations stay NHWC in memory: oneDNN's convolutions and the depthwise blur run fastest on it.
+        var out = try input(batch: n).to(dtype: dtype).channelsLast()
         var skip: Tensor?
         for k in 1...numLayers {
             let conv = styledConv(k)
-            out = try conv(out, style: wPlus.select(1, k - 1), noise: maps[k - 1])
+            out = try conv.forward(out, style: wPlus.select(1, k - 1), noise: maps[k - 1], weight: convWeights?[k - 1])
             try observe(.feature(layer: k, out))
             if k == stopAfter { return out }
             // ToRGB follows conv1 and every second conv after it, reading the next w+ row.
@@ -143,10 +181,11 @@ public final class StyleGAN2Generator: Module {
             // As in the Feature-Style encoder's and CLCAE's generators, the feature replaces layer K's output as
             // the input of layer K + 1; the ToRGB reading layer K still sees the generator's own output.
             if let feature, feature.layer == k {
-                out = try feature.blend == 1 ? feature.tensor : out * (1 - feature.blend) + feature.tensor * feature.blend
+                let f = try feature.tensor.to(dtype: dtype)
+                out = try feature.blend == 1 ? f : out * (1 - feature.blend) + f * feature.blend
             }
         }
-        return skip!
+        return try skip!.contiguous()
     }
 
     func checkLayer(_ k: Int) throws {

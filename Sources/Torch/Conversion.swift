@@ -97,6 +97,11 @@ extension Tensor {
     }
 
     public func contiguous() throws -> Tensor { try Tensor.produce(self) { ct_contiguous(handle, $0) } }
+    /// The same values with NHWC memory (4-D tensors); shape and indexing are unchanged.
+    public func channelsLast() throws -> Tensor {
+        guard rank == 4 else { throw TorchError("channelsLast: expected a 4-D tensor, got \(shape)") }
+        return try Tensor.produce(self) { ct_contiguous_channels_last(handle, $0) }
+    }
     public func clone() throws -> Tensor { try Tensor.produce(self) { ct_clone(handle, $0) } }
 
     /// The same values, cut from the autograd graph (shares storage).

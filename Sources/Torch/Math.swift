@@ -124,6 +124,8 @@ extension Tensor {
     public func add_(_ value: Double) throws { try mutate { ct_add_scalar_(handle, value) } }
     public func mul_(_ value: Double) throws { try mutate { ct_mul_scalar_(handle, value) } }
     public func sqrt_() throws { try mutate { ct_sqrt_(handle) } }
+    /// In place on an activation nothing else reads; autograd keeps it differentiable for slope >= 0.
+    public func leakyRelu_(slope: Double) throws { try mutate { ct_leaky_relu_(handle, slope) } }
     public func zero_() throws { try mutate { ct_zero_(handle) } }
     public func fill_(_ value: Double) throws { try mutate { ct_fill_(handle, value) } }
     public func copy_(_ source: Tensor) throws { try mutate(source) { ct_copy_(handle, source.handle) } }

@@ -16,8 +16,10 @@ public enum Runtime {
     /// Checks the loaded libtorch against the build and loads `libtorch_cuda.so` when the wheel has it.
     ///
     /// Call once at start-up, before other work. A version mismatch throws rather than risking undefined
-    /// behaviour from an ABI that differs from the headers the shim was compiled with.
-    public static func start(threads: Int? = nil) throws {
+    /// behaviour from an ABI that differs from the headers the shim was compiled with. `keepFreedMemory` (the
+    /// default) stops glibc from unmapping large freed blocks, which otherwise fault in every page of each new
+    /// activation above 32 MiB (docs/benchmarks.md times the PyTorch reference generator with and without it).
+    public static func start(threads: Int? = nil, keepFreedMemory: Bool = true) throws {
         let loaded = try loadedVersion()
         let expected = builtForVersion.split(separator: "+").first.map(String.init) ?? builtForVersion
         guard loaded == expected else {
@@ -28,6 +30,9 @@ public enum Runtime {
             cudaLoadError = TorchError.last().message
         }
         if let threads { try setThreads(threads) }
+        if keepFreedMemory, ct_keep_freed_memory() != 0 {
+            throw TorchError("could not set the allocator options (mallopt)")
+        }
     }
 
     /// Why libtorch_cuda.so was present but could not be loaded, if so.

@@ -130,6 +130,8 @@ public final class Tensor: @unchecked Sendable {
     }
 
     public var isContiguous: Bool { withExtendedLifetime(self) { ct_is_contiguous(handle) != 0 } }
+    /// Whether a 4-D tensor is laid out NHWC in memory (what oneDNN's convolutions run fastest on).
+    public var isChannelsLast: Bool { withExtendedLifetime(self) { ct_is_channels_last(handle) != 0 } }
 
     /// Size of one dimension; negative indices count from the end.
     public func size(_ dim: Int) -> Int {

@@ -26,14 +26,17 @@ enum GeneratorBenchmark {
                 }
                 let flops = Double(g.synthesisFLOPs(batch: batch))
                 var reference: Tensor?
+                // bfloat16 is mixed precision: activations and convolutions in bfloat16 on the float32 generator,
+                // whose styles and demodulation stay float32.
                 for dtype in [DType.float32, .bfloat16] {
-                    let model = try LoadedGenerator.random(GeneratorConfig(size: size), seed: 0).generator.to(dtype: dtype)
-                    let input = try wPlus.to(dtype: dtype)
-                    let image = try withInferenceMode { try model.synthesis(input).to(dtype: .float32) }
-                    let n = iterations(size)
-                    let start = DispatchTime.now().uptimeNanoseconds
-                    for _ in 0..<n { _ = try withInferenceMode { try model.synthesis(input) } }
-                    let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 / Double(n)
+                    let image = try withInferenceMode { try g.synthesis(wPlus, compute: dtype).to(dtype: .float32) }
+                    // The fastest of n runs after a warm-up: other work on the machine only ever adds time.
+                    var seconds = Double.infinity
+                    for _ in 0..<iterations(size) {
+                        let start = DispatchTime.now().uptimeNanoseconds
+                        _ = try withInferenceMode { try g.synthesis(wPlus, compute: dtype) }
+                        seconds = min(seconds, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+                    }
                     var psnr: Double?
                     if dtype == .float32 { reference = image } else if let reference { psnr = try PSNR.of(image, reference) }
                     rows.append(Row(size: size, batch: batch, dtype: dtype, msPerImage: seconds * 1e3 / Double(batch),
@@ -52,5 +55,31 @@ enum PSNR {
         let y = try (b.clamp(min: -1, max: 1) + 1) / 2
         let mse = try (x - y).square().mean().item()
         return 10 * log10(1 / mse)
+    }
+}
+
+/// Where synthesis time goes: milliseconds from one layer's output to the next (`--layers`), read from the
+/// generator's own synthesis events, so the figures are those of the real forward pass.
+enum LayerProfile {
+    static func print(size: Int, batch: Int, dtype: DType) throws {
+        let g = try LoadedGenerator.random(GeneratorConfig(size: size), seed: 0).generator
+        let wPlus = try Tensor.randn([batch, g.nLatent, g.config.styleDim], generator: Generator(seed: 1))
+        var times: [(String, Double)] = []
+        for _ in 0..<2 {
+            times = []
+            var last = DispatchTime.now().uptimeNanoseconds
+            _ = try withInferenceMode {
+                try g.synthesis(wPlus, compute: dtype) { event in
+                    let now = DispatchTime.now().uptimeNanoseconds
+                    switch event {
+                    case .feature(let k, let x): times.append(("conv K=\(k) \(x.size(1))x\(x.size(2))", Double(now - last) / 1e6))
+                    case .rgb(let i, _): times.append(("to_rgb \(i)", Double(now - last) / 1e6))
+                    }
+                    last = now
+                }
+            }
+        }
+        Swift.print("\(size) batch \(batch) \(dtype): total \(fmt(times.map(\.1).reduce(0, +))) ms")
+        for (name, ms) in times { Swift.print("  \(name): \(fmt(ms)) ms") }
     }
 }

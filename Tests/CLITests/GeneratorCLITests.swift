@@ -47,7 +47,8 @@ struct GeneratorCLITests {
         let expected = try loaded.render(loaded.generator.z(seeds: [3, 4, 9]), space: .z, truncation: 0.7)
         let raw = try NumPy.readArray(dir.path("raw.npy"))
         #expect(raw.shape == [3, 3, 64, 64])
-        try expectClose(raw, expected.images, tol: 1e-6, "raw output")
+        // Batches of 2 and 1 against one of 3 may take other factorisations of the modulated conv: equal to rounding.
+        try expectClose(raw, expected.images, tol: 1e-5, "raw output")
         let latents = try NumPy.readArray(dir.path("out/latents.npy"))
         #expect(latents.shape == [3, 128])
         try expectClose(latents, expected.latents, tol: 1e-6, "latents used")

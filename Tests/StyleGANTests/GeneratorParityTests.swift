@@ -61,6 +61,29 @@ struct GeneratorParityTests {
         try expectClose(try g([ref("w_plus")], inputIsLatent: true), try ref("image_w_plus"), "image_w_plus")
     }
 
+    @Test func bfloat16ActivationsOnFloat32Weights() throws {
+        // Mixed precision: convolutions and activations in bfloat16, weights, styles and demodulation in float32.
+        let wPlus = try ref("w_plus")
+        let image = try g.synthesis(wPlus, compute: .bfloat16)
+        #expect(image.dtype == .float32, "the RGB path runs in float32")
+        let reference = try ref("image_w_plus")
+        let error = try (image.to(dtype: .float32) - reference).abs().max().item()
+        let scale = try reference.abs().max().item()
+        #expect(error > 0 && error < 0.05 * scale, "max error \(error) against max |ref| \(scale)")
+    }
+
+    @Test func batchesRunInChunksWithTheSameImages() throws {
+        let g = try Generator(seed: 11)
+        let wPlus = try Tensor.randn([3, self.g.nLatent, 128], generator: g)
+        let f = try Tensor.randn([3, 64, 16, 16], generator: g)
+        for feature in [nil, FeatureInjection(layer: 5, tensor: f, blend: 0.5)] {
+            let whole = try self.g.synthesis(wPlus, noise: .random(seed: 4), feature: feature)
+            // One image per chunk: the noise maps are drawn for the whole batch either way.
+            let chunked = try self.g.synthesis(wPlus, noise: .random(seed: 4), feature: feature, compute: nil, chunkBytes: 1)
+            try expectClose(chunked, whole, "chunked synthesis")
+        }
+    }
+
     @Test func styleMixing() throws {
         let image = try g([ref("w"), ref("w_mix_second")], inputIsLatent: true, injectIndex: 3)
         try expectClose(image, try ref("image_mix_inject3"), "image_mix_inject3")

@@ -7,14 +7,22 @@ import Torch
 struct KernelTests {
     init() throws { try Runtime.start() }
 
-    @Test(arguments: [(1, 1, (2, 1, 2, 1)), (2, 1, (2, 1, 2, 1)), (1, 2, (1, 1, 1, 1)), (2, 1, (-1, 0, 0, -1))])
+    @Test(arguments: [(1, 1, (2, 1, 2, 1)), (2, 1, (2, 1, 2, 1)), (1, 2, (1, 1, 1, 1)), (2, 1, (-1, 0, 0, -1)),
+                      (1, 1, (1, 1, 1, 1)), (2, 2, (1, 2, 0, 3)), (2, 1, (1, 1, 1, 1)), (3, 1, (2, 2, 2, 2))])
     func upfirdnFastMatchesReference(up: Int, down: Int, pad: (Int, Int, Int, Int)) throws {
-        let x = try Tensor.randn([2, 3, 7, 6], generator: Generator(seed: 1))
+        let g = try Generator(seed: 1)
+        let x = try Tensor.randn([2, 3, 7, 6], generator: g)
         let k = try UpFirDn2d.makeKernel([1, 3, 3, 1], gain: Double(up * up))
-        let fast = try UpFirDn2d.apply(x, kernel: k, up: up, down: down, pad: pad)
+        let bias = try Tensor.randn([3], generator: g)
         let reference = try UpFirDn2d.reference(x, kernel: k, up: up, down: down, pad: pad)
-        #expect(fast.shape == reference.shape)
-        #expect(try (fast - reference).abs().max().item() < 1e-5)
+        // Both memory layouts, with and without the fused bias.
+        for input in [x, try x.channelsLast()] {
+            let fast = try UpFirDn2d.apply(input, kernel: k, up: up, down: down, pad: pad)
+            #expect(fast.shape == reference.shape)
+            #expect(try (fast - reference).abs().max().item() < 1e-5)
+            let biased = try UpFirDn2d.apply(input, kernel: k, up: up, down: down, pad: pad, bias: bias)
+            #expect(try (biased - reference - bias.view([1, 3, 1, 1])).abs().max().item() < 1e-5)
+        }
     }
 
     @Test func asymmetricKernelIsConvolvedNotCorrelated() throws {
@@ -34,17 +42,47 @@ struct KernelTests {
     }
 
     @Test(arguments: [false, true])
-    func groupedAndFoldedModulatedConvAgree(upsample: Bool) throws {
+    func fusedModulatedConvFormsMatchReference(upsample: Bool) throws {
         let g = try Generator(seed: 3)
         let conv = try ModulatedConv2d(4, 5, kernelSize: 3, styleDim: 6, upsample: upsample, generator: g)
-        let x = try Tensor.randn([3, 4, 8, 8], generator: g)
-        let s = try Tensor.randn([3, 6], generator: g)
-        let grouped = try conv.grouped(x, style: s)
-        let folded = try conv.folded(x, style: s)
-        #expect(grouped.shape == [3, 5, upsample ? 16 : 8, upsample ? 16 : 8])
-        #expect(try (grouped - folded).abs().max().item() < 1e-4)
         let rgb = try ModulatedConv2d(4, 3, kernelSize: 1, styleDim: 6, demodulate: false, generator: g)
-        #expect(try (rgb.grouped(x, style: s) - rgb.folded(x, style: s)).abs().max().item() < 1e-5)
+        let s = try Tensor.randn([3, 6], generator: g)
+        let bias = try Tensor.randn([5], generator: g)
+        let forms: [ModulatedConv2d.Form] = [.automatic, .sampleWeights, .scaledActivations]
+        for batch in [1, 3] {
+            let x = try Tensor.randn([batch, 4, 8, 8], generator: g)
+            let style = try s.slice(0, 0, batch)
+            let reference = try conv.reference(x, style: style)
+            #expect(reference.shape == [batch, 5, upsample ? 16 : 8, upsample ? 16 : 8])
+            let expected = try reference * 1.5 + bias.view([1, 5, 1, 1])
+            for form in forms {
+                for input in [x, try x.channelsLast()] {
+                    let fused = try conv(input, style: style, gain: 1.5, bias: bias, form: form)
+                    #expect(try (fused - expected).abs().max().item() < 1e-4, "\(form), batch \(batch)")
+                    let plain = try rgb(input, style: style, form: form)
+                    #expect(try (plain - rgb.reference(x, style: style)).abs().max().item() < 1e-5, "\(form)")
+                }
+            }
+        }
+    }
+
+    @Test func styledConvIsTheReferenceLayer() throws {
+        // leaky_relu(conv + strength * noise + bias) * sqrt 2, clamped, as the reference writes it.
+        let g = try Generator(seed: 7)
+        for clamp in [nil, 0.5] as [Double?] {
+            let layer = try StyledConv(4, 5, kernelSize: 3, styleDim: 6, upsample: true, blurKernel: [1, 3, 3, 1],
+                                       clamp: clamp, generator: g)
+            try withNoGrad {
+                try layer.noise.weight.fill_(0.3)
+                try layer.activate.bias.copy_(Tensor.randn([5], generator: g))
+            }
+            let x = try Tensor.randn([2, 4, 8, 8], generator: g)
+            let s = try Tensor.randn([2, 6], generator: g)
+            let noise = try Tensor.randn([2, 1, 16, 16], generator: g)
+            var expected = try fusedLeakyReLU(layer.conv.reference(x, style: s) + noise * 0.3, bias: layer.activate.bias)
+            if let clamp { expected = try expected.clamp(min: -clamp, max: clamp) }
+            #expect(try (layer(x, style: s, noise: noise) - expected).abs().max().item() < 1e-4)
+        }
     }
 
     @Test func modulatedConvChecksItsInputs() throws {
@@ -68,8 +106,31 @@ struct KernelTests {
             .to(dtype: .float64)
         let x = try Tensor.randn([2, 3, 4, 4], dtype: .float64, generator: g)
         let s = try Tensor.randn([2, 4], dtype: .float64, generator: g)
-        try GradCheck.verify(inputs: [x, s], parameters: conv.namedParameters()) { xs in try conv.folded(xs[0], style: xs[1]) }
-        try GradCheck.verify(inputs: [x, s], parameters: conv.namedParameters()) { xs in try conv.grouped(xs[0], style: xs[1]) }
+        let bias = try Tensor.randn([2], dtype: .float64, generator: g)
+        try GradCheck.verify(inputs: [x, s], parameters: conv.namedParameters()) { xs in try conv.reference(xs[0], style: xs[1]) }
+        for form in [ModulatedConv2d.Form.sampleWeights, .scaledActivations] {
+            try GradCheck.verify(inputs: [x, s, bias], parameters: conv.namedParameters()) { xs in
+                try conv(xs[0], style: xs[1], gain: 1.3, bias: xs[2], form: form)
+            }
+        }
+    }
+
+    @Test func gradientsOfStyledConvThroughItsInPlaceOps() throws {
+        let g = try Generator(seed: 8)
+        let layer = try StyledConv(3, 2, kernelSize: 3, styleDim: 4, blurKernel: [1, 3, 3, 1], clamp: 1, generator: g)
+            .to(dtype: .float64)
+        try withNoGrad { try layer.noise.weight.fill_(0.2) }
+        let x = try Tensor.randn([2, 3, 4, 4], dtype: .float64, generator: g)
+        let s = try Tensor.randn([2, 4], dtype: .float64, generator: g)
+        let noise = try Tensor.randn([1, 1, 4, 4], dtype: .float64, generator: g)
+        try GradCheck.verify(inputs: [x, s, noise], parameters: layer.namedParameters()) { xs in
+            try layer(xs[0], style: xs[1], noise: xs[2])
+        }
+        let rgb = try ToRGB(2, styleDim: 4, blurKernel: [1, 3, 3, 1], clamp: 0.5, generator: g).to(dtype: .float64)
+        let skip = try Tensor.randn([2, 3, 2, 2], dtype: .float64, generator: g)
+        try GradCheck.verify(inputs: [x.slice(1, 0, 2), s, skip], parameters: rgb.namedParameters()) { xs in
+            try rgb(xs[0], style: xs[1], skip: xs[2])
+        }
     }
 
     @Test func gradientsOfFusedLeakyReLUAndEqualLinear() throws {

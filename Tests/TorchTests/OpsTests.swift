@@ -126,6 +126,19 @@ struct OpsTests {
         #expect(try x.floats() == [2, 2])
         try x.zero_()
         #expect(try x.floats() == [0, 0])
+        let y = try Tensor([Float(-1), 2])
+        try y.leakyRelu_(slope: 0.2)
+        #expect(try y.floats() == [-0.2, 2])
+    }
+
+    @Test func channelsLastKeepsValuesAndShape() throws {
+        let x = try Tensor.arange(0, 24).reshape([1, 2, 3, 4])
+        #expect(!x.isChannelsLast)
+        let nhwc = try x.channelsLast()
+        #expect(nhwc.isChannelsLast && nhwc.shape == [1, 2, 3, 4] && nhwc.strides == [24, 1, 8, 2])
+        #expect(try nhwc.floats() == (try x.floats()))
+        #expect(try nhwc.contiguous().isContiguous)
+        #expect(throws: TorchError.self) { try Tensor.zeros([2, 3]).channelsLast() }
     }
 }
 

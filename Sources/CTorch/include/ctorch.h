@@ -47,6 +47,9 @@ int ct_show_config(char *buf, size_t cap);       /* at::show_config() */
 int ct_compiled_cxx11_abi(void);
 int ct_load_cuda(void);  /* dlopen libtorch_cuda.so if present: 1 loaded, 0 absent, -1 failed */
 void ct_set_num_threads(int n);
+/* Keep freed heap memory in the process (glibc: no mmap per block, no trimming) so large tensors reuse pages
+   instead of faulting them in on every allocation. 0 on success or where there is nothing to tune. */
+int ct_keep_freed_memory(void);
 int ct_get_num_threads(void);
 int ct_cpu_capability(char *buf, size_t cap);    /* e.g. "AVX512" */
 int ct_cpu_has(const char *feature);             /* 1/0 from the CPU's own cpuid, e.g. "avx512f", "amx_bf16" */
@@ -66,6 +69,7 @@ int64_t ct_numel(ct_tensor t);
 int ct_dtype(ct_tensor t);
 int ct_device(ct_tensor t, int *type, int *index);
 int ct_is_contiguous(ct_tensor t);
+int ct_is_channels_last(ct_tensor t);             /* 4-D tensor laid out NHWC in memory */
 int ct_defined(ct_tensor t);
 int ct_to_string(ct_tensor t, char *buf, size_t cap);
 
@@ -78,6 +82,7 @@ int ct_scalar_int64(int64_t v, int dtype, ct_tensor *out);
 
 int ct_to(ct_tensor t, int device_type, int device_index, int dtype, int copy, ct_tensor *out);
 int ct_contiguous(ct_tensor t, ct_tensor *out);
+int ct_contiguous_channels_last(ct_tensor t, ct_tensor *out);  /* same values, NHWC memory (4-D only) */
 int ct_clone(ct_tensor t, ct_tensor *out);
 int ct_detach(ct_tensor t, ct_tensor *out);
 int ct_set_data(ct_tensor t, ct_tensor data);       /* t.set_data(data): same variable, new storage */
@@ -224,6 +229,7 @@ int ct_adaptive_max_pool2d(ct_tensor x, const int64_t size[2], ct_tensor *out);
 int ct_interpolate(ct_tensor x, const int64_t *size, const double *scale, size_t n, int mode, int align_corners,
                    int antialias, ct_tensor *out);
 int ct_leaky_relu(ct_tensor x, double slope, ct_tensor *out);
+int ct_leaky_relu_(ct_tensor x, double slope);
 int ct_prelu(ct_tensor x, ct_tensor weight, ct_tensor *out);
 int ct_gelu(ct_tensor x, int tanh_approximation, ct_tensor *out);
 int ct_softplus(ct_tensor x, double beta, double threshold, ct_tensor *out);
