@@ -11,6 +11,9 @@ struct Info: ParsableCommand {
     @Option(help: "Generator or encoder checkpoint (.pt, .pkl, .safetensors).")
     var checkpoint: String
 
+    @Option(help: "The generator an encoder file was trained with, for files that hold neither it nor latent_avg (Feature-Style).")
+    var generator: String?
+
     @OptionGroup var runtime: RuntimeOptions
 
     func run() throws {
@@ -18,7 +21,7 @@ struct Info: ParsableCommand {
         print("file".padded + checkpoint)
         // An encoder file (pSp-family containers hold their generator too) is described as one; anything else
         // must be a generator.
-        if let encoder = try? EncoderCheckpoint.load(checkpoint) {
+        if let encoder = try loadEncoder() {
             for (key, value) in encoder.summary { print(key.padded + value) }
             if let generator = encoder.generator {
                 print("generator:")
@@ -28,6 +31,19 @@ struct Info: ParsableCommand {
         }
         let loaded = try GeneratorCheckpoint.load(checkpoint)
         for (key, value) in GeneratorSummary(loaded).lines { print(key.padded + value) }
+    }
+
+    /// The file's encoder; nil when it is no encoder checkpoint, while errors of one that is come through.
+    private func loadEncoder() throws -> LoadedEncoder? {
+        guard let file = try? EncoderCheckpointFile(path: checkpoint),
+              let (_, method) = try? EncoderCheckpoint.identify(file)
+        else { return nil }
+        guard method == FeatureStyleEncoder.methodName, file.latentAvg == nil else { return try EncoderCheckpoint.load(file) }
+        guard let generator else {
+            throw CLIError("\(checkpoint): a Feature-Style encoder file holds no latent_avg; pass --generator G, the "
+                + "generator it was trained with")
+        }
+        return try FeatureStyleEncoder.load(encoder: checkpoint, generator: generator)
     }
 }
 
