@@ -2,8 +2,8 @@ import Torch
 
 extension Metrics {
     /// SSIM's constants, those of Wang et al. (2004) and of `pytorch_msssim`: an 11-tap Gaussian window with
-    /// sigma 1.5, K1 = 0.01 and K2 = 0.03, for a data range of 1.
-    static let ssimWindowSize = 11
+    /// sigma 1.5, K1 = 0.01 and K2 = 0.03, for a data range of 1. Images must be at least a window wide.
+    public static let ssimWindowSize = 11
     static let ssimSigma = 1.5
     static let ssimC1 = 0.01 * 0.01
     static let ssimC2 = 0.03 * 0.03

@@ -24,9 +24,11 @@ extension LoadedGenerator {
 
     /// Renders codes in batches: z [N, D] (mapped), w [N, D] or w+ [N, L, D], truncated toward the latent average.
     ///
-    /// With `.random` noise, image i draws its maps from seed + i, so results do not depend on `batch`.
+    /// With `.random` noise, image i draws its maps from seed + i, so results do not depend on `batch`. `compute`
+    /// is the dtype of the synthesis' activations (see `StyleGAN2Generator.synthesis`); images come back float32.
     public func render(_ codes: Tensor, space: LatentSpace, truncation: Double = 1, noise: NoiseMode = .const,
-                       batch: Int = 8, device: Device = .cpu, progress: (Int, Int) -> Void = { _, _ in }) throws
+                       batch: Int = 8, device: Device = .cpu, compute: DType = .float32,
+                       progress: (Int, Int) -> Void = { _, _ in }) throws
         -> Rendered
     {
         let g = generator
@@ -62,7 +64,7 @@ extension LoadedGenerator {
                 } else {
                     maps = noise
                 }
-                images.append(try g.synthesis(wPlus, noise: maps).to(device: .cpu))
+                images.append(try g.synthesis(wPlus, noise: maps, compute: compute).to(device: .cpu, dtype: .float32))
                 used.append(try w.to(device: .cpu))
                 start += count
                 progress(start, n)

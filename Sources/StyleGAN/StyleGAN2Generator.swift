@@ -185,7 +185,8 @@ public final class StyleGAN2Generator: Module {
                 out = try feature.blend == 1 ? f : out * (1 - feature.blend) + f * feature.blend
             }
         }
-        return try skip!.contiguous()
+        // The RGB path runs in float32 under half precision (see `ToRGB`); the image comes back in `dtype`.
+        return try skip!.to(dtype: dtype).contiguous()
     }
 
     func checkLayer(_ k: Int) throws {

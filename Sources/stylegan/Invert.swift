@@ -151,13 +151,15 @@ struct Invert: ParsableCommand {
                 let scores = try score(result.image, target, lpips: lpips)
                 if json {
                     let object: [String: Any] = ["image": path, "inversion": "\(outdir)/\(name).safetensors",
-                                                 "seconds": seconds, "psnr": scores.psnr, "ssim": scores.ssim,
-                                                 "lpips": scores.lpips as Any]
+                                                 "seconds": seconds, "psnr": scores.psnr,
+                                                 "ssim": scores.ssim.map { $0 as Any } ?? NSNull(),
+                                                 "lpips": scores.lpips.map { $0 as Any } ?? NSNull()]
                     let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
                     print(String(decoding: data, as: UTF8.self))
                 } else {
                     rows.append([path, String(format: "%.1f", seconds), String(format: "%.2f", scores.psnr),
-                                 String(format: "%.4f", scores.ssim), scores.lpips.map { String(format: "%.4f", $0) } ?? "-"])
+                                 scores.ssim.map { String(format: "%.4f", $0) } ?? "-",
+                                 scores.lpips.map { String(format: "%.4f", $0) } ?? "-"])
                 }
             } catch {
                 failed += 1
@@ -325,9 +327,11 @@ struct Invert: ParsableCommand {
         }
     }
 
-    func score(_ image: Tensor, _ target: Tensor, lpips: LPIPS?) throws -> (psnr: Double, ssim: Double, lpips: Double?) {
+    /// PSNR, SSIM (nil for images smaller than its window) and LPIPS (when its weights are loaded).
+    func score(_ image: Tensor, _ target: Tensor, lpips: LPIPS?) throws -> (psnr: Double, ssim: Double?, lpips: Double?) {
         let x = try image.clamp(min: -1, max: 1)
-        return (try Metrics.psnr(x, target)[0], try Metrics.ssim(x, target)[0],
+        let ssim = min(x.size(2), x.size(3)) >= Metrics.ssimWindowSize ? try Metrics.ssim(x, target)[0] : nil
+        return (try Metrics.psnr(x, target)[0], ssim,
                 try lpips.map { try Metrics.lpips(x, target, network: $0)[0] })
     }
 }

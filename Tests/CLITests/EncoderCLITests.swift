@@ -41,11 +41,8 @@ struct EncoderCLITests {
                                                "start_from_latent_avg": .bool(true)],
                                      latentAvg: run.generator.latentAvg.expand([6, 512]))
         try run.invertAndRender("e4e", encoder: file)
-        let info = try run.describe(file)
-        for line in ["method        e4e", "encoder       Encoder4Editing (IR-SE50 feature pyramid, w0 + offsets)",
-                     "styles        6", "latent_avg    added, from the file, [6, 512]", "generator     16x16"] {
-            #expect(info.contains(line), "info prints \(line)")
-        }
+        try run.expectInfo(file, ["method        e4e", "encoder       Encoder4Editing (IR-SE50 feature pyramid, w0 + offsets)",
+                               "styles        6", "latent_avg    added, from the file, [6, 512]", "generator     16x16"])
         let r = try run.invert("psp", encoder: file)
         #expect(r.status != 0 && r.stderr.contains("e4e encoder, not psp"), "\(r.stderr)")
     }
@@ -61,11 +58,8 @@ struct EncoderCLITests {
                                      latentAvg: run.generator.latentAvg.expand([6, 512]))
         let inversion = try run.invertAndRender("restyle-psp", encoder: file, ["--iterations", "2"])
         #expect(inversion.metadata.options["iterations"] == "2")
-        let info = try run.describe(file)
-        for line in ["method        restyle-psp", "encoder       BackboneEncoder (IR-SE50, styles from the 16x16 map)",
-                     "iterations    5", "generator     16x16"] {
-            #expect(info.contains(line), "info prints \(line)")
-        }
+        try run.expectInfo(file, ["method        restyle-psp", "encoder       BackboneEncoder (IR-SE50, styles from the 16x16 map)",
+                               "iterations    5", "generator     16x16"])
         let r = try run.invert("restyle-psp", encoder: file, ["--iterations", "0"])
         #expect(r.status != 0 && r.stderr.contains("--iterations must be at least 1"), "\(r.stderr)")
     }
@@ -80,12 +74,9 @@ struct EncoderCLITests {
                                      latentAvg: run.generator.latentAvg.expand([6, 512]))
         let inversion = try run.invertAndRender("restyle-e4e", encoder: file, ["--iterations", "2"])
         #expect(inversion.metadata.options["iterations"] == "2")
-        let info = try run.describe(file)
-        for line in ["method        restyle-e4e",
-                     "encoder       ResNetProgressiveBackboneEncoder (ResNet-34, styles from the 16x16 map)",
-                     "generator     16x16"] {
-            #expect(info.contains(line), "info prints \(line)")
-        }
+        try run.expectInfo(file, ["method        restyle-e4e",
+                               "encoder       ResNetProgressiveBackboneEncoder (ResNet-34, styles from the 16x16 map)",
+                               "generator     16x16"])
         let r = try run.invert("restyle-psp", encoder: file)
         #expect(r.status != 0 && r.stderr.contains("restyle-e4e encoder, not restyle-psp"), "\(r.stderr)")
     }
@@ -105,11 +96,8 @@ struct EncoderCLITests {
         latentAvg: run.generator.latentAvg.expand([6, 512]))
         let inversion = try run.invertAndRender("e2style", encoder: file, ["--stages", "2"])
         #expect(inversion.metadata.options["stages"] == "2")
-        let info = try run.describe(file)
-        for line in ["method        e2style", "stages        3: first + 2 refinement, all run",
-                     "heads         3/2/1 codes pooled to 1/1/1", "generator     16x16"] {
-            #expect(info.contains(line), "info prints \(line)")
-        }
+        try run.expectInfo(file, ["method        e2style", "stages        3: first + 2 refinement, all run",
+                               "heads         3/2/1 codes pooled to 1/1/1", "generator     16x16"])
         let r = try run.invert("e2style", encoder: file, ["--stages", "4"])
         #expect(r.status != 0 && r.stderr.contains("has 3 stages, --stages 4 asked for more"), "\(r.stderr)")
     }
@@ -144,11 +132,8 @@ struct EncoderCLITests {
                                      latentAvg: nil)
         let inversion = try run.invertAndRender("clcae", encoder: file)
         try run.expectFeature(of: inversion)
-        let info = try run.describe(file)
-        for line in ["method        clcae", "styles        8", "feature       512x16x16 replacing layer 5, blend 1",
-                     "latent_avg    computed (mean of mapping(z)); the file holds none", "generator     32x32"] {
-            #expect(info.contains(line), "info prints \(line)")
-        }
+        try run.expectInfo(file, ["method        clcae", "styles        8", "feature       512x16x16 replacing layer 5, blend 1",
+                               "latent_avg    computed (mean of mapping(z)); the file holds none", "generator     32x32"])
         let r = try run.invert("e4e", encoder: file)
         #expect(r.status != 0 && r.stderr.contains("clcae encoder, not e4e"), "\(r.stderr)")
     }
@@ -220,6 +205,12 @@ struct EncoderRun {
         #expect(r.status == 0, "\(r.stderr)")
         #expect(try Image.read(path: dir.path("render.png")).pixels == reconstruction.pixels)
         return inversion
+    }
+
+    /// `stylegan info --checkpoint FILE` succeeds and prints each of `lines`.
+    func expectInfo(_ file: String, _ lines: [String]) throws {
+        let info = try describe(file)
+        for line in lines { #expect(info.contains(line), "info prints \(line)") }
     }
 
     /// What `stylegan info --checkpoint FILE` prints; it must succeed.

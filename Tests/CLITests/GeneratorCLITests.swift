@@ -54,6 +54,23 @@ struct GeneratorCLITests {
         try expectClose(latents, expected.latents, tol: 1e-6, "latents used")
     }
 
+    @Test func bfloat16PrecisionStaysCloseToFloat32() throws {
+        let dir = try Scratch()
+        for precision in ["float32", "bfloat16"] {
+            let r = try CLI.run(["generate", "--checkpoint", tiny, "--seeds", "1-2", "--outdir", dir.path(precision),
+                                 "--save-raw", dir.path("\(precision).npy"), "--precision", precision])
+            #expect(r.status == 0, "\(r.stderr)")
+        }
+        let f32 = try NumPy.readArray(dir.path("float32.npy"))
+        let bf16 = try NumPy.readArray(dir.path("bfloat16.npy"))
+        #expect(bf16.dtype == .float32 && bf16.shape == f32.shape)
+        let error = try (bf16 - f32).abs().max().item()
+        let scale = try f32.abs().max().item()
+        #expect(error > 0 && error < 0.05 * scale, "max error \(error) against max |float32| \(scale)")
+        let bad = try CLI.run(["generate", "--checkpoint", tiny, "--seeds", "1", "--precision", "float16"])
+        #expect(bad.status != 0 && bad.stderr.contains("--precision"), "\(bad.stderr)")
+    }
+
     @Test func generateFromWPlusAndZFiles() throws {
         let dir = try Scratch()
         let cases = try Fixtures.cases("stylegan2-tiny64/cases.safetensors")

@@ -35,6 +35,20 @@ struct InvertCLITests {
         #expect(try Image.read(path: dir.path("r.png")).pixels == Image.read(path: dir.path("inv/seed0005.png")).pixels)
     }
 
+    @Test func imagesSmallerThanTheSSIMWindowStillInvert() throws {
+        let dir = try Scratch()
+        var r = try CLI.run(["random-generator", "--size", "8", "--style-dim", "16", "--n-mlp", "2", "--channels", "8,8",
+                             dir.path("g8.safetensors")])
+        #expect(r.status == 0, "\(r.stderr)")
+        r = try CLI.run(["generate", "--checkpoint", dir.path("g8.safetensors"), "--seeds", "1", "--outdir", dir.path("src")])
+        #expect(r.status == 0, "\(r.stderr)")
+        r = try CLI.run(["invert", dir.path("src/seed0001.png"), "--checkpoint", dir.path("g8.safetensors"), "--no-align",
+                         "--losses", "l2", "--steps", "5", "--outdir", dir.path("inv"), "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        #expect(object["ssim"] is NSNull && (object["psnr"] as! Double) > 0, "\(r.stdout)")
+    }
+
     @Test func missingWeightsAndBadImagesAreClearErrors() throws {
         let dir = try Scratch()
         var r = try CLI.run(["invert", "x.png", "--checkpoint", generator, "--no-align", "--outdir", dir.path("inv")])
