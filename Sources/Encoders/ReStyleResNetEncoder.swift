@@ -1,3 +1,4 @@
+import Perception
 import Torch
 
 /// ReStyle's `ResNetBackboneEncoder` (pSp) and `ResNetProgressiveBackboneEncoder` (e4e), its encoders for cars,
@@ -14,7 +15,7 @@ public final class ReStyleResNetEncoder: Module, StyleCodeNetwork {
     public let conv1: Conv2d
     public let bn1: BatchNorm2d
     public let relu: PReLU
-    public let body: ModuleList<BasicBlock>
+    public let body: ModuleList<ResNetBasicBlock>
     public let styles: ModuleList<GradualStyleBlock>
 
     public var styleCount: Int { styles.count }
@@ -30,7 +31,7 @@ public final class ReStyleResNetEncoder: Module, StyleCodeNetwork {
         var width = 64
         for (planes, blocks) in Self.layers {
             for b in 0..<blocks {
-                try body.append(BasicBlock(b == 0 ? width : planes, planes, stride: b == 0 && planes != 64 ? 2 : 1))
+                try body.append(ResNetBasicBlock(b == 0 ? width : planes, planes, stride: b == 0 && planes != 64 ? 2 : 1))
             }
             width = planes
         }
@@ -49,38 +50,5 @@ public final class ReStyleResNetEncoder: Module, StyleCodeNetwork {
         try expectInput(x, ["N", .size(inputChannels), "H", "W"])
         let last = try body.reduce(relu(bn1(conv1(x)))) { try $1($0) }
         return try readout.rows(count: styleCount) { try styles[$0](last) }
-    }
-}
-
-extension ReStyleResNetEncoder {
-    /// torchvision's ResNet `BasicBlock`: ReLU(bn2(conv2(ReLU(bn1(conv1(x))))) + shortcut), the shortcut being
-    /// `downsample` (strided 1x1 conv and batch norm) where the shape changes, else x.
-    public final class BasicBlock: Module, Layer {
-        public let conv1: Conv2d
-        public let bn1: BatchNorm2d
-        public let conv2: Conv2d
-        public let bn2: BatchNorm2d
-        public let downsample: Sequential?
-
-        public init(_ inChannels: Int, _ planes: Int, stride: Int) throws {
-            conv1 = try Conv2d(inChannels, planes, kernelSize: 3, stride: Size2(stride), padding: 1, bias: false)
-            bn1 = try BatchNorm2d(planes)
-            conv2 = try Conv2d(planes, planes, kernelSize: 3, padding: 1, bias: false)
-            bn2 = try BatchNorm2d(planes)
-            downsample = stride == 1 && inChannels == planes ? nil : try Sequential(
-                Conv2d(inChannels, planes, kernelSize: 1, stride: Size2(stride), bias: false), BatchNorm2d(planes))
-            super.init()
-            try register(module: "conv1", conv1)
-            try register(module: "bn1", bn1)
-            try register(module: "conv2", conv2)
-            try register(module: "bn2", bn2)
-            try register(module: "downsample", downsample)
-        }
-
-        /// [N, in, H, W] -> [N, planes, H / stride, W / stride]
-        public func callAsFunction(_ x: Tensor) throws -> Tensor {
-            let residual = try bn2(conv2(bn1(conv1(x)).relu()))
-            return try (residual + (downsample?(x) ?? x)).relu()
-        }
     }
 }

@@ -9,22 +9,15 @@ import Torch
 /// input. Procedural weights drive the logits to ~1e8, so errors are relative to max |ref| (expectClose's rule).
 @Suite("BiSeNet (face parsing)")
 struct BiSeNetTests {
-    let keys: [Procedural.Key]
-    let net: BiSeNet
-    let cases: [String: Tensor]
+    let fixture: ProceduralFixture<BiSeNet>
+    var net: BiSeNet { fixture.net }
 
-    init() throws {
-        try Runtime.start()
-        keys = try #require(Procedural.keyLists("perception/bisenet/keys.json")["net"])
-        net = try BiSeNet()
-        try net.load(stateDict: Procedural.stateDict(keys), strict: true)
-        cases = try Fixtures.cases("perception/bisenet/cases.safetensors")
-    }
+    init() throws { fixture = try ProceduralFixture("perception/bisenet") { try BiSeNet() } }
 
-    func ref(_ key: String) throws -> Tensor { try #require(cases[key], "fixture case \(key) missing") }
+    func ref(_ key: String) throws -> Tensor { try fixture.ref(key) }
 
     @Test func keysAndParameterCountAreTheOfficialFiles() throws {
-        try expectKeysAndParameterCount(net, keys, official: BiSeNet.officialParameterCount)
+        try fixture.expectOfficialKeys(parameterCount: BiSeNet.officialParameterCount)
     }
 
     @Test func threeHeadsUpsampledToTheInput() throws {

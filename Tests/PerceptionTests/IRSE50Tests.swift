@@ -8,22 +8,15 @@ import Torch
 /// IR-SE50 against `irse50-procedural`: TreB1eN's Backbone(112, 50, "ir_se") in eval mode, procedural weights.
 @Suite("IRSE50 (ArcFace ID network)")
 struct IRSE50Tests {
-    let keys: [Procedural.Key]
-    let net: IRSE50
-    let cases: [String: Tensor]
+    let fixture: ProceduralFixture<IRSE50>
+    var net: IRSE50 { fixture.net }
 
-    init() throws {
-        try Runtime.start()
-        keys = try #require(Procedural.keyLists("irse50-procedural/keys.json")["model"])
-        net = try IRSE50()
-        try net.load(stateDict: Procedural.stateDict(keys), strict: true)
-        cases = try Fixtures.cases("irse50-procedural/cases.safetensors")
-    }
+    init() throws { fixture = try ProceduralFixture("irse50-procedural", list: "model") { try IRSE50() } }
 
-    func ref(_ key: String) throws -> Tensor { try #require(cases[key], "fixture case \(key) missing") }
+    func ref(_ key: String) throws -> Tensor { try fixture.ref(key) }
 
     @Test func keysAndParameterCountAreTheOfficialFiles() throws {
-        try expectKeysAndParameterCount(net, keys, official: IRSE50.officialParameterCount)
+        try fixture.expectOfficialKeys(parameterCount: IRSE50.officialParameterCount)
     }
 
     @Test func stageOutputsAndEmbedding() throws {

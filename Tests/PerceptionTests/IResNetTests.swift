@@ -8,22 +8,15 @@ import Torch
 /// iresnet50 against `perception/iresnet50`: arcface_torch's IResNet, layers [3, 4, 14, 3], eval, procedural weights.
 @Suite("IResNet50 (ArcFace iresnet50)")
 struct IResNetTests {
-    let keys: [Procedural.Key]
-    let net: IResNet50
-    let cases: [String: Tensor]
+    let fixture: ProceduralFixture<IResNet50>
+    var net: IResNet50 { fixture.net }
 
-    init() throws {
-        try Runtime.start()
-        keys = try #require(Procedural.keyLists("perception/iresnet50/keys.json")["net"])
-        net = try IResNet50()
-        try net.load(stateDict: Procedural.stateDict(keys), strict: true)
-        cases = try Fixtures.cases("perception/iresnet50/cases.safetensors")
-    }
+    init() throws { fixture = try ProceduralFixture("perception/iresnet50") { try IResNet50() } }
 
-    func ref(_ key: String) throws -> Tensor { try #require(cases[key], "fixture case \(key) missing") }
+    func ref(_ key: String) throws -> Tensor { try fixture.ref(key) }
 
     @Test func keysAndParameterCountAreTheOfficialFiles() throws {
-        try expectKeysAndParameterCount(net, keys, official: IResNet50.officialParameterCount)
+        try fixture.expectOfficialKeys(parameterCount: IResNet50.officialParameterCount)
     }
 
     @Test func layerOutputsAndEmbedding() throws {

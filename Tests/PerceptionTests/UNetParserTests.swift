@@ -9,22 +9,15 @@ import Torch
 /// weights, 256x256 input. Also covers the loading rules the face networks share.
 @Suite("UNetParser (E2Style face parser)")
 struct UNetParserTests {
-    let keys: [Procedural.Key]
-    let net: UNetFaceParser
-    let cases: [String: Tensor]
+    let fixture: ProceduralFixture<UNetFaceParser>
+    var net: UNetFaceParser { fixture.net }
 
-    init() throws {
-        try Runtime.start()
-        keys = try #require(Procedural.keyLists("perception/unet-parser/keys.json")["net"])
-        net = try UNetFaceParser()
-        try net.load(stateDict: Procedural.stateDict(keys), strict: true)
-        cases = try Fixtures.cases("perception/unet-parser/cases.safetensors")
-    }
+    init() throws { fixture = try ProceduralFixture("perception/unet-parser") { try UNetFaceParser() } }
 
-    func ref(_ key: String) throws -> Tensor { try #require(cases[key], "fixture case \(key) missing") }
+    func ref(_ key: String) throws -> Tensor { try fixture.ref(key) }
 
     @Test func keysAndParameterCountAreTheOfficialFiles() throws {
-        try expectKeysAndParameterCount(net, keys, official: UNetFaceParser.officialParameterCount)
+        try fixture.expectOfficialKeys(parameterCount: UNetFaceParser.officialParameterCount)
     }
 
     @Test func fiveFlattenedFeatures() throws {
@@ -66,7 +59,7 @@ struct UNetParserTests {
     @Test func loadsDataParallelKeysFromAFile() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("unet-\(UUID()).safetensors").path
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let weights = try Procedural.stateDict(keys)
+        let weights = try Procedural.stateDict(fixture.keys)
         try Safetensors.write(Dictionary(uniqueKeysWithValues: weights.map { ("module." + $0.key, $0.value) }), to: path)
         let loaded = try UNetFaceParser.load(from: path)
         #expect(loaded.isTraining == false)

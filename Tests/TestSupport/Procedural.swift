@@ -77,3 +77,26 @@ public func expectKeysAndParameterCount(_ module: Module, _ keys: [Procedural.Ke
     #expect(official == trainable.reduce(0) { $0 + $1.shape.reduce(1, *) }, sourceLocation: sourceLocation)
     #expect(module.parameterCount == official, sourceLocation: sourceLocation)
 }
+
+/// A reference network with the procedural weights of a fixture's key list, and the fixture's cases: the set-up
+/// the perception parity suites share. `directory` holds `keys.json` (the list named `list`) and `cases.safetensors`.
+public struct ProceduralFixture<Net: Module> {
+    public let keys: [Procedural.Key]
+    public let net: Net
+    public let cases: [String: Tensor]
+
+    public init(_ directory: String, list: String = "net", build: () throws -> Net) throws {
+        try Runtime.start()
+        keys = try #require(Procedural.keyLists("\(directory)/keys.json")[list])
+        net = try build()
+        try net.load(stateDict: Procedural.stateDict(keys), strict: true)
+        cases = try Fixtures.cases("\(directory)/cases.safetensors")
+    }
+
+    public func ref(_ key: String) throws -> Tensor { try #require(cases[key], "fixture case \(key) missing") }
+
+    /// Our state-dict keys and shapes are the list's, and the parameter count the official files'.
+    public func expectOfficialKeys(parameterCount: Int, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        try expectKeysAndParameterCount(net, keys, official: parameterCount, sourceLocation: sourceLocation)
+    }
+}

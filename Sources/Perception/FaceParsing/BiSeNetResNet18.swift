@@ -15,8 +15,8 @@ extension BiSeNet {
             conv1 = try Conv2d(inChannels, 64, kernelSize: 7, stride: 2, padding: 3, bias: false)
             bn1 = try BatchNorm2d(64)
             func layer(_ inChannels: Int, _ outChannels: Int, stride: Int) throws -> Sequential {
-                try Sequential(BasicBlock(inChannels, outChannels, stride: stride),
-                               BasicBlock(outChannels, outChannels, stride: 1))
+                try Sequential(ResNetBasicBlock(inChannels, outChannels, stride: stride),
+                               ResNetBasicBlock(outChannels, outChannels, stride: 1))
             }
             layer1 = try layer(64, 64, stride: 1)
             layer2 = try layer(64, 128, stride: 2)
