@@ -6,10 +6,10 @@ import Torch
 ///
 /// `reference` is the reference's computation (per-sample weights, one grouped convolution). The synthesis
 /// network calls the fused form, which also takes the layer's output gain and bias, and picks the cheaper of two
-/// equal factorisations: per-sample modulated weights (few weights against large activations, batch 1), or
-/// the shared weight with the style on the input and demodulation on the output (batches, and the 512-channel
-/// layers at low resolution where the weights outnumber the activations). Styles and demodulation factors are
-/// computed in float32 whatever the activations' dtype. Tests hold both forms equal to the reference.
+/// equal factorisations: per-sample modulated weights (where the activations outnumber the weights), or the
+/// shared weight with the style on the input and demodulation on the output (the 512-channel layers at low
+/// resolution). Styles and demodulation factors are computed in float32 whatever the activations' dtype. Tests
+/// hold both forms equal to the reference.
 public final class ModulatedConv2d: Module {
     /// How the fused form factorises the modulation.
     public enum Form: Sendable {
@@ -105,13 +105,14 @@ public final class ModulatedConv2d: Module {
         return try bias.map { try blur!(out, bias: $0) } ?? blur!(out)
     }
 
-    /// Elements touched beyond the convolution: modulated weights per sample against scaling the input and
-    /// the output (twice: demodulation and bias).
+    /// Elements touched per sample beyond the convolution: modulating the weights (read and write), plus
+    /// joining the outputs of a batch, against scaling the input and the output (twice: demodulation and bias).
     private func cheaperForm(batch: Int, height: Int, width: Int) -> Form {
         let outSize = upsample ? 4 * height * width : height * width
         let weights = outChannels * inChannels * kernelSize * kernelSize
-        let activations = inChannels * height * width + 2 * outChannels * outSize
-        return 2 * weights <= activations ? .sampleWeights : .scaledActivations
+        let perSampleWeights = 2 * weights + (batch > 1 ? outChannels * outSize : 0)
+        let scaledActivations = inChannels * height * width + 2 * outChannels * outSize
+        return perSampleWeights <= scaledActivations ? .sampleWeights : .scaledActivations
     }
 
     /// The reference's form: per-sample weights, one grouped convolution over the batch.
