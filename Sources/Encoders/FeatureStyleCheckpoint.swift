@@ -20,14 +20,21 @@ extension FeatureStyleEncoder {
     public static func load(encoder path: String, generator generatorPath: String, device: Device = .cpu) throws
         -> LoadedEncoder
     {
-        let generator = try GeneratorCheckpoint.load(generatorPath, device: device)
         guard FileManager.default.fileExists(atPath: path) else {
             throw CheckpointError.io(file: path, message: "no such file")
         }
         let file = try EncoderCheckpoint.naming(path) { try EncoderCheckpointFile(path: path) }
+        return try load(encoder: file, generator: generatorPath, device: device)
+    }
+
+    /// The same pair from an encoder file already read.
+    public static func load(encoder file: EncoderCheckpointFile, generator generatorPath: String,
+                            device: Device = .cpu) throws -> LoadedEncoder
+    {
         if let method = file.recordedMethod, method != FeatureStyleEncoder.methodName {
-            throw CheckpointError.invalid(file: path, message: "a \(method) encoder file, not Feature-Style")
+            throw CheckpointError.invalid(file: file.path, message: "a \(method) encoder file, not Feature-Style")
         }
+        let generator = try GeneratorCheckpoint.load(generatorPath, device: device)
         return try FeatureStyleCheckpoint.load(file, generator: (generator, generatorPath), device: device)
     }
 }

@@ -102,7 +102,7 @@ public final class ModulatedConv2d: Module {
             return try F.conv2d(x, weight, bias: bias, padding: (kernelSize / 2, kernelSize / 2))
         }
         let out = try F.convTranspose2d(x, weight.transpose(0, 1), stride: (2, 2))
-        return try bias.map { try blur!(out, bias: $0) } ?? blur!(out)
+        return try blur!(out, bias: bias)
     }
 
     /// Elements touched per sample beyond the convolution: modulating the weights (read and write), plus

@@ -39,15 +39,12 @@ public enum UpFirDn2d {
         let (fullH, fullW) = ((h - 1) * up + kh, (w - 1) * up + kw)
         var out: Tensor
         if startY == startX, startY >= 0, outH == fullH - 2 * startY, outW == fullW - 2 * startX {
-            out = try F.convTranspose2d(x, taps, bias: down == 1 ? b : nil, stride: (up, up), padding: (startY, startX),
-                                        groups: c)
+            out = try F.convTranspose2d(x, taps, stride: (up, up), padding: (startY, startX), groups: c)
         } else {
             out = try F.convTranspose2d(x, taps, stride: (up, up), groups: c)
             out = try padOrCrop(out, (-startX, outW + startX - fullW, -startY, outH + startY - fullH))
-            if down == 1, let b { out = try out + b.view([1, c, 1, 1]) }
         }
-        guard down > 1 else { return out }
-        out = try out.slice(2, 0, out.size(2), step: down).slice(3, 0, out.size(3), step: down)
+        if down > 1 { out = try out.slice(2, 0, out.size(2), step: down).slice(3, 0, out.size(3), step: down) }
         guard let b else { return out }
         return try out + b.view([1, c, 1, 1])
     }
@@ -83,7 +80,7 @@ public enum UpFirDn2d {
 }
 
 /// FIR blur with fixed padding (`blur.kernel` buffer), after the transposed convolution of upsampling layers.
-public final class Blur: Module, Layer {
+public final class Blur: Module {
     /// [k, k]
     public let kernel: Tensor
     public let pad: (Int, Int)
@@ -96,12 +93,8 @@ public final class Blur: Module, Layer {
     }
 
     /// [N, C, H, W] -> [N, C, H + pad0 + pad1 - k + 1, ...]
-    public func callAsFunction(_ x: Tensor) throws -> Tensor {
-        try UpFirDn2d.apply(x, kernel: kernel, pad: (pad.0, pad.1, pad.0, pad.1))
-    }
-
-    /// The blur with a per-channel bias [C] added in the same pass.
-    public func callAsFunction(_ x: Tensor, bias: Tensor) throws -> Tensor {
+    /// A per-channel bias [C], when given, is added in the same pass.
+    public func callAsFunction(_ x: Tensor, bias: Tensor? = nil) throws -> Tensor {
         try UpFirDn2d.apply(x, kernel: kernel, pad: (pad.0, pad.1, pad.0, pad.1), bias: bias)
     }
 }

@@ -12,8 +12,11 @@ struct Benchmark {
         var report = Report(machine: machine)
         if let i = arguments.firstIndex(of: "--layers") {
             // Per-layer synthesis times: --layers SIZE BATCH DTYPE (float32 or bfloat16).
-            let dtype: DType = arguments[i + 3] == "bfloat16" ? .bfloat16 : .float32
-            try LayerProfile.print(size: Int(arguments[i + 1])!, batch: Int(arguments[i + 2])!, dtype: dtype)
+            let values = Array(arguments.dropFirst(i + 1).prefix(3))
+            guard values.count == 3, let size = Int(values[0]), let batch = Int(values[1]),
+                  let dtype = ["float32": DType.float32, "bfloat16": .bfloat16][values[2]]
+            else { throw TorchError("--layers takes SIZE BATCH DTYPE (float32 or bfloat16), got \(values)") }
+            try LayerProfile.print(size: size, batch: batch, dtype: dtype)
             return
         }
         if arguments.contains("--generator-only") {
@@ -153,14 +156,20 @@ enum ConvWorkload {
             try F.conv2d(x, w, padding: (1, 1)).sum().backward()
         }
         for _ in 0..<2 { try step() }
-        var best = Double.infinity  // the fastest step, as the reference takes it
-        for _ in 0..<iterations {
-            let start = DispatchTime.now().uptimeNanoseconds
-            try step()
-            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-        }
-        return best
+        return try fastest(runs: iterations, step)  // as the reference takes it
     }
+}
+
+/// Seconds of the fastest of `runs` calls of `body` (callers warm up first): other work on the machine only ever
+/// adds time.
+func fastest(runs: Int, _ body: () throws -> Void) throws -> Double {
+    var best = Double.infinity
+    for _ in 0..<runs {
+        let start = DispatchTime.now().uptimeNanoseconds
+        try body()
+        best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+    }
+    return best
 }
 
 /// Runs bench/reference.py on the wheel in .deps.
@@ -169,26 +178,21 @@ struct PythonReference {
     var convSeconds: Double
     var convBF16Seconds: Double
 
-    /// ms per image of the reference generator by "size x batch".
-    /// ms per image with the default allocator and with ours.
+    /// glibc set as `Runtime.start` sets our process (no mmap per block, no trimming), for runs that should
+    /// compare kernels rather than page faults.
+    static let ourAllocator = ["MALLOC_MMAP_MAX_": "0", "MALLOC_TRIM_THRESHOLD_": "2147483647"]
+
+    /// ms per image of the reference generator by "size x batch", with the default allocator and with ours.
     static func generators() throws -> ([String: Double], [String: Double]) {
-        (try generator(threads: Runtime.threads, keepFreedMemory: false),
-         try generator(threads: Runtime.threads, keepFreedMemory: true))
+        (try generator(threads: Runtime.threads, environment: [:]),
+         try generator(threads: Runtime.threads, environment: ourAllocator))
     }
 
-    /// `keepFreedMemory` runs it with the allocator settings `Runtime.start` gives our process, which removes
-    /// the reference's page-fault cost and leaves the difference in kernels.
-
-    static func generator(threads: Int, keepFreedMemory: Bool) throws -> [String: Double] {
+    static func generator(threads: Int, environment: [String: String]) throws -> [String: Double] {
         let fixtures = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
             .deletingLastPathComponent().appendingPathComponent("shared/fixtures").path
-        var environment = ["PYTHONPATH": ".deps/python"]
-        if keepFreedMemory {
-            environment["MALLOC_MMAP_MAX_"] = "0"
-            environment["MALLOC_TRIM_THRESHOLD_"] = "2147483647"
-        }
         let output = try Shell.run("python3", ["bench/stylegan2_reference.py", "\(threads)", fixtures, "3"],
-                                   environment: environment)
+                                   environment: environment.merging(["PYTHONPATH": ".deps/python"]) { $1 })
         guard let json = try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any],
               let times = json["ms_per_image"] as? [String: Double]
         else { throw TorchError("bench/stylegan2_reference.py printed no result: \(output)") }
@@ -198,8 +202,7 @@ struct PythonReference {
     static func run(threads: Int, addIterations: Int, convIterations: Int) throws -> PythonReference {
         // With the allocator settings our process runs with, so the conv rows compare kernels and bindings.
         let output = try Shell.run("python3", ["bench/reference.py", "\(threads)", "\(addIterations)", "\(convIterations)"],
-                                   environment: ["PYTHONPATH": ".deps/python", "MALLOC_MMAP_MAX_": "0",
-                                                 "MALLOC_TRIM_THRESHOLD_": "2147483647"])
+                                   environment: ourAllocator.merging(["PYTHONPATH": ".deps/python"]) { $1 })
         guard let data = output.data(using: .utf8),
               let json = try JSONSerialization.jsonObject(with: data) as? [String: Any],
               let add = json["add_ns"] as? Double, let conv = json["conv_s"] as? Double,

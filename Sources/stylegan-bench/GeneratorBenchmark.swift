@@ -30,12 +30,8 @@ enum GeneratorBenchmark {
                 // whose styles and demodulation stay float32.
                 for dtype in [DType.float32, .bfloat16] {
                     let image = try withInferenceMode { try g.synthesis(wPlus, compute: dtype).to(dtype: .float32) }
-                    // The fastest of n runs after a warm-up: other work on the machine only ever adds time.
-                    var seconds = Double.infinity
-                    for _ in 0..<iterations(size) {
-                        let start = DispatchTime.now().uptimeNanoseconds
+                    let seconds = try fastest(runs: iterations(size)) {
                         _ = try withInferenceMode { try g.synthesis(wPlus, compute: dtype) }
-                        seconds = min(seconds, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
                     }
                     var psnr: Double?
                     if dtype == .float32 { reference = image } else if let reference { psnr = try PSNR.of(image, reference) }
@@ -59,7 +55,8 @@ enum PSNR {
 }
 
 /// Where synthesis time goes: milliseconds from one layer's output to the next (`--layers`), read from the
-/// generator's own synthesis events, so the figures are those of the real forward pass.
+/// generator's own synthesis events, so the figures are those of the real forward pass (one pass over the whole
+/// batch: the observing synthesis does not split batches into chunks).
 enum LayerProfile {
     static func print(size: Int, batch: Int, dtype: DType) throws {
         let g = try LoadedGenerator.random(GeneratorConfig(size: size), seed: 0).generator

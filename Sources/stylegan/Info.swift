@@ -43,7 +43,7 @@ struct Info: ParsableCommand {
             throw CLIError("\(checkpoint): a Feature-Style encoder file holds no latent_avg; pass --generator G, the "
                 + "generator it was trained with")
         }
-        return try FeatureStyleEncoder.load(encoder: checkpoint, generator: generator)
+        return try FeatureStyleEncoder.load(encoder: file, generator: generator)
     }
 }
 
