@@ -70,7 +70,7 @@ let package = Package(
         .target(name: "StyleGAN", dependencies: ["Torch", "Checkpoints"]),
         // Shipped weights (LPIPS linear layers, MTCNN) travel as a resource bundle.
         .target(name: "Perception", dependencies: ["Torch", "Checkpoints", "Images"], resources: [.copy("Weights")]),
-        .target(name: "Inversion", dependencies: ["Torch", "Checkpoints", "StyleGAN", "Perception"]),
+        .target(name: "Inversion", dependencies: ["Torch", "Checkpoints", "Images", "StyleGAN", "Perception", "Encoders", "Metrics"]),
         .target(name: "Encoders", dependencies: ["Torch", "Checkpoints", "StyleGAN", "Perception"]),
         .target(name: "Metrics", dependencies: ["Torch", "Checkpoints", "Images", "Perception"]),
         // liblinear's linear SVM for InterFaceGAN boundaries; it has no pkg-config file, the module map links it.
@@ -108,7 +108,7 @@ let package = Package(
             name: "EncodersTests", dependencies: ["Encoders", "StyleGAN", "Perception", "Checkpoints", "Torch", "TestSupport"]
         ),
         .testTarget(
-            name: "InversionTests", dependencies: ["Inversion", "StyleGAN", "Perception", "Checkpoints", "Torch", "TestSupport"]
+            name: "InversionTests", dependencies: ["Inversion", "Encoders", "StyleGAN", "Perception", "Checkpoints", "Torch", "TestSupport"]
         ),
         .testTarget(
             name: "PerceptionTests", dependencies: ["stylegan", "Perception", "Checkpoints", "Torch", "Images", "TestSupport"]

@@ -65,7 +65,8 @@ public final class CLCAEEncoder: Module, InversionEncoder {
 
     /// Images [N, 3, 256, 256] in [-1, 1] -> w+ [N, L, 512] with `latent_avg` in, and the feature for layer
     /// `featureLayer` with blend 1 (the inference script's `feature_scale`).
-    public func encode(_ images: Tensor, generator: StyleGAN2Generator) throws -> EncoderOutput {
+    public func encode(_ images: Tensor, generator: StyleGAN2Generator, options: EncodingOptions) throws -> EncoderOutput {
+        try options.expectOnly([], for: method)
         try FeatureStyleEncoder.checkFeatureSpace(of: generator, styleCount: encoder.styleCount, method: "CLCAE",
                                                   layer: featureLayer)
         try expectInput(images, ["N", 3, 256, 256])

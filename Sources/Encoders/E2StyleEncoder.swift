@@ -10,8 +10,9 @@ public final class E2StyleEncoder: InversionEncoder {
     public let refineStages: [E2StyleStageEncoder]
     /// [L, D] added to the first stage's codes; nil when the checkpoint predicts w+ directly.
     public let latentAvg: Tensor?
-    /// Stages run, 1 (first stage only) ... 1 + refineStages.count (all, the default): the official `--stage`.
-    public var stages: Int
+    /// Stages in the checkpoint, first stage included: a run goes through all unless it asks for fewer (the
+    /// official `--stage`).
+    public let stages: Int
     public var inputSize: Int { 256 }
 
     /// `latentAvg` may be [D], [1, D] or [L, D].
@@ -31,9 +32,10 @@ public final class E2StyleEncoder: InversionEncoder {
         stages = 1 + refineStages.count
     }
 
-    /// The codes after each stage run, [N, L, 512] each, latent average included.
-    public func codesPerStage(_ images: Tensor, generator: StyleGAN2Generator) throws -> [Tensor] {
-        guard (1...1 + refineStages.count).contains(stages) else {
+    /// The codes after each stage run, [N, L, 512] each, latent average included; `stages` nil runs them all.
+    public func codesPerStage(_ images: Tensor, generator: StyleGAN2Generator, stages: Int? = nil) throws -> [Tensor] {
+        let stages = stages ?? self.stages
+        guard (1...self.stages).contains(stages) else {
             throw TorchError("e2style: stages must be in 1...\(1 + refineStages.count) for this checkpoint, got \(stages)")
         }
         try expectImages(images, channels: 3, height: 256, width: 256, for: method)
@@ -53,7 +55,17 @@ public final class E2StyleEncoder: InversionEncoder {
     }
 
     /// w+ after the last stage run.
-    public func encode(_ images: Tensor, generator: StyleGAN2Generator) throws -> EncoderOutput {
-        EncoderOutput(wPlus: try codesPerStage(images, generator: generator).last!)
+    public func encode(_ images: Tensor, generator: StyleGAN2Generator, options: EncodingOptions) throws -> EncoderOutput {
+        try options.expectOnly(["stages"], for: method)
+        return EncoderOutput(wPlus: try codesPerStage(images, generator: generator, stages: options.stages).last!)
+    }
+
+    public func settings(_ options: EncodingOptions) throws -> [String: String] {
+        try options.expectOnly(["stages"], for: method)
+        let stages = options.stages ?? self.stages
+        guard (1...self.stages).contains(stages) else {
+            throw TorchError("e2style: this checkpoint has \(self.stages) stages, \(stages) asked for")
+        }
+        return ["stages": "\(stages)"]
     }
 }

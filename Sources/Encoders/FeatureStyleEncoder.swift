@@ -101,7 +101,8 @@ public final class FeatureStyleEncoder: Module, InversionEncoder {
     ///
     /// Images larger than 256 (256 * 2^k) are halved k times with bilinear resampling first, as the reference
     /// trainer's `downscale` brings its 1024 inputs to the encoder's 256.
-    public func encode(_ images: Tensor, generator: StyleGAN2Generator) throws -> EncoderOutput {
+    public func encode(_ images: Tensor, generator: StyleGAN2Generator, options: EncodingOptions) throws -> EncoderOutput {
+        try options.expectOnly([], for: method)
         try Self.checkFeatureSpace(of: generator, styleCount: styleCount, method: "Feature-Style")
         var x = try images.to(device: deviceOf(self))
         while x.rank == 4, x.size(2) == x.size(3), x.size(2) > inputSize, x.size(2) % (2 * inputSize) == 0 {

@@ -24,5 +24,44 @@ public protocol InversionEncoder: AnyObject {
     var method: String { get }
     /// Input resolution the encoder expects (256 for all published checkpoints).
     var inputSize: Int { get }
-    func encode(_ images: Tensor, generator: StyleGAN2Generator) throws -> EncoderOutput
+    /// Encodes with run-time settings; an encoder refuses settings that do not apply to it.
+    func encode(_ images: Tensor, generator: StyleGAN2Generator, options: EncodingOptions) throws -> EncoderOutput
+    /// The settings a run with `options` uses, resolved against the checkpoint's own (for inversion records).
+    func settings(_ options: EncodingOptions) throws -> [String: String]
+}
+
+extension InversionEncoder {
+    /// Encodes with the checkpoint's own settings.
+    public func encode(_ images: Tensor, generator: StyleGAN2Generator) throws -> EncoderOutput {
+        try encode(images, generator: generator, options: EncodingOptions())
+    }
+
+    /// Encoders without run-time settings accept only the empty options.
+    public func settings(_ options: EncodingOptions) throws -> [String: String] {
+        try options.expectOnly([], for: method)
+        return [:]
+    }
+}
+
+/// Run-time settings of the iterative encoders, as values: nil keeps the checkpoint's own.
+public struct EncodingOptions: Codable, Equatable, Sendable {
+    /// ReStyle's refinement iterations (the official `n_iters_per_batch`).
+    public var iterations: Int?
+    /// E2Style's stages to run, first stage included (the official `--stage`).
+    public var stages: Int?
+
+    public init(iterations: Int? = nil, stages: Int? = nil) {
+        self.iterations = iterations
+        self.stages = stages
+    }
+
+    /// Refuses settings outside `allowed` ("iterations", "stages") for `method`.
+    public func expectOnly(_ allowed: Set<String>, for method: String) throws {
+        if iterations != nil, !allowed.contains("iterations") {
+            throw TorchError("\(method): iterations apply to ReStyle encoders only")
+        }
+        if stages != nil, !allowed.contains("stages") {
+            throw TorchError("\(method): stages apply to E2Style encoders only")
+        }
+    }
 }

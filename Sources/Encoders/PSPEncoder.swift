@@ -37,7 +37,8 @@ public final class PSPEncoder: InversionEncoder {
     }
 
     /// Images [N, 3, 256, 256] in [-1, 1] -> w+ [N, L, 512]; the generator only has to match L and D.
-    public func encode(_ images: Tensor, generator: StyleGAN2Generator) throws -> EncoderOutput {
+    public func encode(_ images: Tensor, generator: StyleGAN2Generator, options: EncodingOptions) throws -> EncoderOutput {
+        try options.expectOnly([], for: method)
         try expectImages(images, channels: 3, height: 256, width: 256, for: method)
         try expectCompatible(generator, styleCount: network.styleCount, method: method)
         return try withNoGrad {

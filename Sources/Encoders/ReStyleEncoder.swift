@@ -12,8 +12,8 @@ public final class ReStyleEncoder: InversionEncoder {
     public let network: any StyleCodeNetwork
     /// [L, D]: the first iteration's codes are relative to it.
     public let latentAvg: Tensor
-    /// Refinement steps (the official `n_iters_per_batch`, 5 by default).
-    public var iterations: Int
+    /// Refinement steps unless a run asks for others (the official `n_iters_per_batch`, 5 by default).
+    public let iterations: Int
     /// Rows of the 256x256 pooled reconstruction the encoder sees: 32..<224 for the cars models, whose images are
     /// 192x256 (`dataset_type` cars_encode); nil for the whole square.
     public let reconstructionRows: Range<Int>?
@@ -41,8 +41,12 @@ public final class ReStyleEncoder: InversionEncoder {
     /// The images' height: 256, or the cropped rows' count.
     var inputHeight: Int { reconstructionRows?.count ?? 256 }
 
-    /// The codes after each iteration, [N, L, 512] each, latent average included.
-    public func codesPerIteration(_ images: Tensor, generator: StyleGAN2Generator) throws -> [Tensor] {
+    /// The codes after each iteration, [N, L, 512] each, latent average included; `iterations` nil runs the
+    /// checkpoint's count.
+    public func codesPerIteration(_ images: Tensor, generator: StyleGAN2Generator, iterations: Int? = nil) throws
+        -> [Tensor]
+    {
+        let iterations = iterations ?? self.iterations
         guard iterations >= 1 else { throw TorchError("\(method): iterations must be at least 1, got \(iterations)") }
         try expectImages(images, channels: 3, height: inputHeight, width: 256, for: method)
         try expectCompatible(generator, styleCount: network.styleCount, method: method)
@@ -61,8 +65,14 @@ public final class ReStyleEncoder: InversionEncoder {
     }
 
     /// w+ after the last iteration.
-    public func encode(_ images: Tensor, generator: StyleGAN2Generator) throws -> EncoderOutput {
-        EncoderOutput(wPlus: try codesPerIteration(images, generator: generator).last!)
+    public func encode(_ images: Tensor, generator: StyleGAN2Generator, options: EncodingOptions) throws -> EncoderOutput {
+        try options.expectOnly(["iterations"], for: method)
+        return EncoderOutput(wPlus: try codesPerIteration(images, generator: generator, iterations: options.iterations).last!)
+    }
+
+    public func settings(_ options: EncodingOptions) throws -> [String: String] {
+        try options.expectOnly(["iterations"], for: method)
+        return ["iterations": "\(options.iterations ?? iterations)"]
     }
 
     /// The official `get_average_image`: G(latent_avg), face-pooled (and cropped for cars), [1, 3, H, 256].

@@ -27,7 +27,16 @@ public struct GANI {
     /// The paper's domains: they set the iterations, the reconstruction loss and the parsing term (`Options(domain:)`);
     /// the identity network is the caller's (ArcFace for faces, MoCo otherwise; see `imageLoss`).
     public enum Domain: String, Codable, CaseIterable, Sendable {
-        case faces, cars, churches, horses
+        /// CelebA-HQ on FFHQ.
+        case faces
+        /// AFHQ-Wild (the paper inverts it in W: no W+ encoder exists for it).
+        case wild
+        /// Stanford Cars.
+        case cars
+        /// LSUN Church.
+        case churches
+        /// LSUN Horses.
+        case horses
     }
 
     /// Where the gradient that the modules read is taken (the paper leaves this open).
@@ -44,7 +53,7 @@ public struct GANI {
     }
 
     public struct Options: Codable, Equatable, Sendable {
-        /// Tuning iterations (Table 1: faces 300, cars 400, churches and horses 800).
+        /// Tuning iterations (Table 1: faces and wild 300, cars 400, churches and horses 800).
         public var steps = 300
         /// Ranger's learning rate.
         public var lr = 1e-3
@@ -56,14 +65,14 @@ public struct GANI {
         /// Treat the gradient as a constant input (see the type's documentation).
         public var detachGradient = true
         public var reconstruction: Reconstruction = .l2
-        /// λ1..λ4 of eq. 1 (reconstruction, LPIPS, identity, face parsing) and λ_e, λ_l of eq. 5 (image and
-        /// locality terms): the faces row 1.0 / 0.2 / 1.0 / 0.8 / 0.1 / 1.0 read in that order.
+        /// Table 1's columns λe, λl of eq. 5 (image and locality terms) and λ1..λ4 of eq. 1 (reconstruction, LPIPS,
+        /// identity, face parsing), as the paper prints them: 1.0, 0.2, 1.0, 0.8, 0.1, 1.0.
+        public var imageWeight = 1.0
+        public var localityWeight = 0.2
         public var reconstructionWeight = 1.0
-        public var lpipsWeight = 0.2
-        public var identityWeight = 1.0
-        public var parsingWeight = 0.8
-        public var imageWeight = 0.1
-        public var localityWeight = 1.0
+        public var lpipsWeight = 0.8
+        public var identityWeight = 0.1
+        public var parsingWeight = 1.0
         /// The pivot projection when `tune` is given no pivot.
         public var projector = Projector.Options.pti
         /// Fresh z that `Result.localityPSNR` averages over (0 skips the measurement).
@@ -72,21 +81,22 @@ public struct GANI {
 
         public init() {}
 
-        /// The paper's settings for `domain`. Only the faces row's weights are known here; the other domains keep
-        /// them, drop the face-parsing term and reconstruct with smooth-L1 (beta 0.1).
+        /// Table 1's row for `domain`: every domain shares the weights; cars, churches and horses reconstruct with
+        /// smooth-L1 (beta 0.1) and have no face-parsing term ("-" in λ4); faces and wild use L2 and λ4 = 1.0.
         public init(domain: Domain) {
             switch domain {
-            case .faces: break
+            case .faces, .wild: break
             case .cars: steps = 400
             case .churches, .horses: steps = 800
             }
-            if domain != .faces {
+            if [.cars, .churches, .horses].contains(domain) {
                 reconstruction = .smoothL1(beta: 0.1)
                 parsingWeight = 0
             }
         }
 
         public static var faces: Options { Options(domain: .faces) }
+        public static var wild: Options { Options(domain: .wild) }
         public static var cars: Options { Options(domain: .cars) }
         public static var churches: Options { Options(domain: .churches) }
         public static var horses: Options { Options(domain: .horses) }
@@ -175,12 +185,13 @@ public struct GANI {
     /// A term whose network is absent or whose weight is 0 is left out.
     ///
     /// ArcFace reads pSp's ID-loss view at 256 pixels (average-pooled from larger images, bilinear from smaller
-    /// ones); the parsing term is the Feature-Style encoder's: BiSeNet's three maps at 512 pixels, each flattened,
-    /// Σ (1 − cos) over the maps, averaged over the batch. Targets go through the networks without gradients.
+    /// ones). The parsing term is the paper's L_FP: the cosine distances of the five contracting-path features of
+    /// the U-Net parser (E2Style's, at 256 pixels), summed over the features and averaged over the batch. Targets
+    /// go through the networks without gradients.
     public static func imageLoss(options: Options, lpips: LPIPS? = nil, identity: IdentityNetwork? = nil,
-                                 parsing: BiSeNet? = nil) -> ImageLoss
+                                 parsing: UNetFaceParser? = nil) -> ImageLoss
     {
-        var terms: [(name: String, weight: Double, compute: (Tensor, Tensor) throws -> Tensor)] = []
+        var terms: [ImageLoss.Term] = []
         switch options.reconstruction {
         case .l2: terms.append(ImageLoss.l2(weight: options.reconstructionWeight))
         case .smoothL1(let beta): terms.append(ImageLoss.smoothL1(beta: beta, weight: options.reconstructionWeight))
@@ -188,23 +199,29 @@ public struct GANI {
         if let lpips { terms.append(ImageLoss.lpips(lpips, weight: options.lpipsWeight)) }
         switch identity {
         case .arcFace(let net):
-            terms.append(("identity", options.identityWeight, { x, y in
+            terms.append(ImageLoss.Term(.id, weight: options.identityWeight) { x, y in
                 let target = try withNoGrad { try net.idLossEmbedding(resized256(y)) }
                 return try (1 - (net.idLossEmbedding(resized256(x)) * target).sum([1])).mean()
-            }))
+            })
         case .moco(let net):
-            terms.append(("identity", options.identityWeight, { x, y in try net(x, y) }))
+            terms.append(ImageLoss.Term(.id, weight: options.identityWeight) { x, y in try net(x, y) })
         case nil: break
         }
         if let parsing {
-            terms.append(("parsing", options.parsingWeight, { x, y in
-                let target = try withNoGrad { try parsing(BiSeNet.lossInput(y)).flattened() }
-                let maps = try parsing(BiSeNet.lossInput(x)).flattened()
-                let losses = try zip(maps, target).map { try 1 - F.cosineSimilarity($0, $1, dim: 1, eps: 1e-6) }
-                return try losses.dropFirst().reduce(losses[0]) { try $0 + $1 }.mean()
-            }))
+            terms.append(ImageLoss.Term(.parsing, weight: options.parsingWeight) { x, y in
+                try parsingDistance(parsing, x, y)
+            })
         }
         return ImageLoss(terms: terms.filter { $0.weight != 0 })
+    }
+
+    /// L_FP: Σ over the parser's five contracting-path features of (1 − cos(f(x), f(y))), averaged over the batch;
+    /// images [N, 3, S, S] in [-1, 1] are brought to 256 first.
+    public static func parsingDistance(_ parser: UNetFaceParser, _ x: Tensor, _ y: Tensor) throws -> Tensor {
+        let target = try withNoGrad { try parser(resized256(y)) }
+        let features = try parser(resized256(x))
+        let distances = try zip(features, target).map { try 1 - F.cosineSimilarity($0, $1, dim: 1, eps: 1e-8) }  // [N] each
+        return try distances.dropFirst().reduce(distances[0]) { try $0 + $1 }.mean()
     }
 
     /// [N, 3, S, S] -> [N, 3, 256, 256] for the ID loss.
@@ -220,7 +237,7 @@ public struct GANI {
     /// Inverts `target` [1, 3, S, S] in [-1, 1]: projects it for a pivot unless one is given (w [1, D] or
     /// w+ [1, L, D]), then trains the modules. `progress(stage, step, loss)` follows both stages.
     public func tune(target: Tensor, pivot given: Tensor? = nil,
-                     progress: (TuningStage, Int, Double) -> Void = { _, _, _ in }) throws -> Result
+                     progress: (TuningStage, Int, Double) throws -> Void = { _, _, _ in }) throws -> Result
     {
         let g = generator.generator
         try Tuning.checkTarget(target, size: g.config.size)
@@ -249,7 +266,7 @@ public struct GANI {
             previous = try gradient.map { try $0.detach() }
             let value = try total.item()
             curve.append(value)
-            progress(.tuning, step + 1, value)
+            try progress(.tuning, step + 1, value)
         }
         let gradient = try withGrad { try tuner.modulesInput(original: original, previous: previous, final: true) }
         return try withNoGrad {

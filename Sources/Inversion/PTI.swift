@@ -110,13 +110,13 @@ public struct PTI {
     /// an LPIPS network.
     public static func referenceLoss(lpips: LPIPS?) -> ImageLoss {
         guard let lpips else { return ImageLoss(terms: [ImageLoss.l2()]) }
-        return ImageLoss(terms: [ImageLoss.l2(), ("lpips", 1, { x, y in try lpips(x, y).sum() })])
+        return ImageLoss(terms: [ImageLoss.l2(), ImageLoss.lpipsFullResolution(lpips)])
     }
 
     /// Inverts `target` [1, 3, S, S] in [-1, 1]: projects it for a pivot unless one is given (w [1, D] or
     /// w+ [1, L, D], e.g. `InversionFile.tuningPivot()`), then tunes. `progress(stage, step, loss)` follows both.
     public func tune(target: Tensor, pivot given: Tensor? = nil,
-                     progress: (TuningStage, Int, Double) -> Void = { _, _, _ in }) throws -> Result
+                     progress: (TuningStage, Int, Double) throws -> Void = { _, _, _ in }) throws -> Result
     {
         let frozen = generator.generator
         try Tuning.checkTarget(target, size: frozen.config.size)
@@ -132,7 +132,7 @@ public struct PTI {
         try tuned.freeze()
         for (_, p) in trainable { try p.requiresGrad(true) }
         let optimizer = try Adam(trainable.map(\.tensor), lr: options.lr)
-        let regularizer = localityLoss ?? ImageLoss(terms: loss.terms.map { ($0.name, $0.weight * options.localityWeight, $0.compute) })
+        let regularizer = localityLoss ?? ImageLoss(terms: loss.terms.map { $0.weighted($0.weight * options.localityWeight) })
         let rng = try Torch.Generator(seed: options.seed)
         var curve: [Double] = []
         var updates = 0
@@ -144,7 +144,7 @@ public struct PTI {
             }
             let value = try total.item()
             curve.append(value)
-            if let threshold = options.lpipsThreshold, let lpips = parts.first(where: { $0.0 == "lpips" }),
+            if let threshold = options.lpipsThreshold, let lpips = parts.first(where: { $0.0 == .lpips }),
                lpips.1 <= threshold
             {
                 break
@@ -153,7 +153,7 @@ public struct PTI {
             try total.backward()
             try optimizer.step()
             updates += 1
-            progress(.tuning, step + 1, value)
+            try progress(.tuning, step + 1, value)
         }
         try tuned.freeze()
         return try withNoGrad {

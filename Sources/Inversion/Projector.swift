@@ -16,7 +16,8 @@ public struct Projector {
         /// Fraction of the steps over which latent noise decays (quadratically) to zero.
         public var noiseRamp = 0.75
         public var noiseRegularize = 1e5
-        /// Weight of the MSE term added to the perceptual loss (0 in the reference).
+        /// Weight of the MSE term added to the perceptual loss (the reference's `--mse`, 0 by default), computed as
+        /// there on the images average-pooled to 256.
         public var mse = 0.0
         /// Keep the learning rate at `lr` throughout (Image2StyleGAN) instead of the ramps.
         public var constantLearningRate = false
@@ -79,7 +80,7 @@ public struct Projector {
 
     /// Projects targets [N, 3, S, S] in [-1, 1] starting from the latent mean, or from `start` (w [N, D] or
     /// w+ [N, L, D], e.g. an encoder's output); `progress(step, loss)` is called after each step.
-    public func project(_ target: Tensor, start: Tensor? = nil, progress: (Int, Double) -> Void = { _, _ in }) throws
+    public func project(_ target: Tensor, start: Tensor? = nil, progress: (Int, Double) throws -> Void = { _, _ in }) throws
         -> Result
     {
         let g = generator
@@ -88,6 +89,9 @@ public struct Projector {
             throw TorchError("projector target must be [N, 3, \(size), \(size)], got \(target.shape)")
         }
         guard options.steps > 0 else { throw TorchError("projector needs at least one step") }
+        guard loss.terms.contains(where: { $0.weight != 0 }) || options.mse > 0 else {
+            throw TorchError("the projector needs a loss: an image-loss term or an MSE weight")
+        }
         try g.freeze()
         let target = try target.detach()
         let rng = try Generator(seed: options.seed)
@@ -127,8 +131,11 @@ public struct Projector {
             let noisy = try latent + Tensor.randn(latent.shape, generator: rng).to(device: device) * strength
             let wPlus = noisy.rank == 3 ? noisy : try noisy.unsqueeze(1).expand([n, g.nLatent, g.config.styleDim])
             let image = try g.synthesis(wPlus, noise: maps.map { .explicit($0) } ?? .const)
-            var (total, _) = try loss(image, target)
-            if options.mse > 0 { total = try total + F.mseLoss(image, target) * options.mse }
+            var total = try Tensor.zeros([], dtype: target.dtype, device: device)
+            if loss.terms.contains(where: { $0.weight != 0 }) { total = try loss(image, target).total }
+            if options.mse > 0 {
+                total = try total + F.mseLoss(ImageLoss.downTo256(image), ImageLoss.downTo256(target)) * options.mse
+            }
             if let maps, options.noiseRegularize > 0 {
                 total = try total + NoiseMaps.regularization(maps) * options.noiseRegularize
             }
@@ -138,7 +145,7 @@ public struct Projector {
             if let maps { try NoiseMaps.normalize(maps) }
             let value = try total.item()
             curve.append(value)
-            progress(step + 1, value)
+            try progress(step + 1, value)
         }
         return try withNoGrad {
             let final = try latent.detach()

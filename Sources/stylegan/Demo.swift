@@ -60,24 +60,21 @@ struct Demo: ParsableCommand {
         try save(target, "target.png")
 
         // 2. Invert it with the projector (MSE: no perceptual backbone ships with the tool).
-        var options = Projector.Options()
-        options.steps = steps
-        options.wPlus = true
+        var settings = InversionSettings(method: .projector)
+        settings.losses = [.l2]
+        settings.steps = steps
+        settings.align = false
+        let pipeline = try InversionPipeline(settings, generator: loaded, generatorPath: path, generatorSHA256: sha,
+                                             encoder: nil, networks: LossNetworks(), aligner: nil)
         let progress = Progress(label: "projector")
-        let projection = try Projector(generator: g, loss: ImageLoss(terms: [ImageLoss.l2()]), options: options)
-            .project(target) { step, _ in progress.update(step, options.steps) }
-        let metadata = InversionFile.Metadata(method: "projector", options: ["steps": "\(steps)", "losses": "l2"],
-                                              generatorSHA256: sha, imageSize: g.config.size,
-                                              seconds: Date().timeIntervalSince(started), lossCurve: projection.lossCurve)
-        let inversion = InversionFile(wPlus: try projection.wPlus.select(0, 0), noiseMaps: projection.noiseMaps,
-                                      metadata: metadata)
+        let outcome = try pipeline.invert(target, control: InversionControl(progress: { progress.update($0.step, $0.total) }))
+        let inversion = try pipeline.inversionFile(outcome)
         try inversion.write(to: "\(outdir)/inversion.safetensors")
         let editor = try InversionEditor(loaded, inversion: inversion, generatorSHA256: sha)
-        let reconstruction = try editor.render(inversion)
-        try save(reconstruction, "reconstruction.png")
-        let clamped = try reconstruction.clamp(min: -1, max: 1)
-        page.metrics = [("PSNR (dB)", try Metrics.psnr(clamped, target)[0]), ("SSIM", try Metrics.ssim(clamped, target)[0]),
-                        ("projector steps", Double(steps)), ("final loss", projection.lossCurve.last ?? .nan)]
+        try save(try editor.render(inversion), "reconstruction.png")
+        let scores = outcome.scores!
+        page.metrics = [("PSNR (dB)", scores.psnr), ("SSIM", scores.ssim ?? .nan), ("projector steps", Double(steps)),
+                        ("final loss", outcome.lossCurve.last ?? .nan)]
 
         // 3. Edits: SeFa directions 0 and 1 over every layer, GANSpace component 0 on the coarse rows.
         let strengths = [-3.0, -2, -1, 0, 1, 2, 3]

@@ -73,7 +73,8 @@ struct TuningCLITests {
         var r = try CLI.run(["generate", "--checkpoint", generator, "--seeds", "8", "--outdir", dir.path("src")])
         #expect(r.status == 0, "\(r.stderr)")
         r = try CLI.run(["invert", dir.path("src/seed0008.png"), "--checkpoint", generator, "--method", method, "--no-align",
-                         "--losses", "l2", "--steps", "5", "--outdir", dir.path("inv")])
+                         "--losses", "l2", "--pivot-losses", "l2", "--steps", "5", "--pivot-steps", "20",
+                         "--outdir", dir.path("inv")])
         #expect(r.status == 0, "\(r.stderr)")
         let file = try InversionFile.read(dir.path("inv/seed0008.safetensors"))
         #expect(file.metadata.method == method)

@@ -69,11 +69,13 @@ extension PSPFamilyEncoderTests {
                 let c1 = try c0 + refine.styleCodes(Tensor.cat([x, reconstruction], dim: 1))
                 try expectClose(codes[1], c1, tol: 1e-5, "refinement stage")
             }
-            encoder.stages = 1
-            try expectClose(try encoder.encode(x, generator: g).wPlus, codes[0], tol: 0, "first stage only")
-            encoder.stages = 3
-            #expect(EncoderTestSupport.thrownMessage { _ = try encoder.encode(x, generator: g) }
+            let firstOnly = EncodingOptions(stages: 1)
+            try expectClose(try encoder.encode(x, generator: g, options: firstOnly).wPlus, codes[0], tol: 0, "first stage only")
+            #expect(try encoder.settings(firstOnly) == ["stages": "1"])
+            #expect(EncoderTestSupport.thrownMessage { _ = try encoder.encode(x, generator: g, options: EncodingOptions(stages: 3)) }
                 == "e2style: stages must be in 1...2 for this checkpoint, got 3")
+            #expect(EncoderTestSupport.thrownMessage { _ = try encoder.encode(x, generator: g, options: EncodingOptions(iterations: 2)) }
+                == "e2style: iterations apply to ReStyle encoders only")
         }
     }
 }

@@ -68,6 +68,11 @@ extension PSPFamilyEncoderTests {
                 try expectClose(codes[1], c1, tol: 1e-5, "iteration 1")
             }
             try expectClose(try encoder.encode(x, generator: g).wPlus, codes[1], tol: 0, "encode = last iteration")
+            let one = EncodingOptions(iterations: 1)
+            try expectClose(try encoder.encode(x, generator: g, options: one).wPlus, codes[0], tol: 0, "iterations as a value")
+            #expect(try encoder.settings(one) == ["iterations": "1"] && encoder.settings(EncodingOptions()) == ["iterations": "2"])
+            #expect(EncoderTestSupport.thrownMessage { _ = try encoder.encode(x, generator: g, options: EncodingOptions(stages: 1)) }
+                == "restyle-psp: stages apply to E2Style encoders only")
         }
 
         @Test func carsModelsSeeTheCroppedFrame() throws {

@@ -99,15 +99,20 @@ struct GANITests {
 
     // MARK: options and loss
 
-    @Test func domainPresets() throws {
+    /// Table 1 of the paper, read column by column: Iterations, λe, λl, λ1, λ2, λ3, λ4.
+    @Test func domainPresetsAreTableOne() throws {
         let faces = GANI.Options.faces
         #expect(faces.steps == 300 && faces.lr == 1e-3 && faces.blocks == 1 && faces.reconstruction == .l2)
-        #expect([faces.reconstructionWeight, faces.lpipsWeight, faces.identityWeight, faces.parsingWeight,
-                 faces.imageWeight, faces.localityWeight] == [1.0, 0.2, 1.0, 0.8, 0.1, 1.0])
+        #expect([faces.imageWeight, faces.localityWeight, faces.reconstructionWeight, faces.lpipsWeight,
+                 faces.identityWeight, faces.parsingWeight] == [1.0, 0.2, 1.0, 0.8, 0.1, 1.0])
         #expect(faces.gradientAt == .original && faces.detachGradient)
+        let wild = GANI.Options.wild
+        #expect(wild.steps == 300 && wild.reconstruction == .l2 && wild.parsingWeight == 1.0)
         #expect(GANI.Options.cars.steps == 400 && GANI.Options.churches.steps == 800 && GANI.Options.horses.steps == 800)
         for other in [GANI.Options.cars, .churches, .horses] {
             #expect(other.reconstruction == .smoothL1(beta: 0.1) && other.parsingWeight == 0)
+            #expect([other.imageWeight, other.localityWeight, other.reconstructionWeight, other.lpipsWeight,
+                     other.identityWeight] == [1.0, 0.2, 1.0, 0.8, 0.1])
         }
         let back = try JSONDecoder().decode(GANI.Options.self, from: JSONEncoder().encode(GANI.Options.cars))
         #expect(back == .cars)
@@ -115,19 +120,46 @@ struct GANITests {
 
     /// Absent networks and zero weights leave their terms out.
     @Test func imageLossTerms() throws {
-        #expect(GANI.imageLoss(options: .faces).terms.map(\.name) == ["l2"])
-        #expect(GANI.imageLoss(options: .cars).terms.map(\.name) == ["smooth-l1"])
+        #expect(GANI.imageLoss(options: .faces).terms.map(\.label) == ["l2"])
+        #expect(GANI.imageLoss(options: .cars).terms.map(\.label) == ["smooth-l1"])
         let lpips = try LPIPS(network: .alex, backbone: Fixtures.path("lpips-alex/alexnet_backbone.pt"))
         let loss = GANI.imageLoss(options: .faces, lpips: lpips)
-        #expect(loss.terms.map(\.name) == ["l2", "lpips"] && loss.terms.map(\.weight) == [1.0, 0.2])
+        #expect(loss.terms.map(\.label) == ["l2", "lpips"] && loss.terms.map(\.weight) == [1.0, 0.8])
         let c = try TuningFixture.cases()[1]
         let (total, parts) = try loss(c.target, c.target)
         #expect(try total.item() == 0 && parts.count == 2)
     }
 
+    /// L_FP reads the U-Net parser's five contracting-path features (not BiSeNet's output maps): Σ_i (1 − cos) over
+    /// the features at 256 pixels, averaged over the batch.
+    @Test func parsingTermIsTheUNetFeatureDistance() throws {
+        let parser = try UNetFaceParser(device: .cpu)
+        let rng = try Generator(seed: 11)
+        for p in parser.parameters() { try withNoGrad { try p.copy_(Tensor.randn(p.shape, generator: rng) * 0.1) } }
+        let x = try Tensor.rand([2, 3, 64, 64], generator: rng) * 2 - 1
+        let y = try Tensor.rand([2, 3, 64, 64], generator: rng) * 2 - 1
+        let loss = GANI.imageLoss(options: .faces, parsing: parser)
+        #expect(loss.terms.map(\.label) == ["l2", "parsing"] && loss.terms.map(\.weight) == [1.0, 1.0])
+        let value = try GANI.parsingDistance(parser, x, y)
+        let (fx, fy) = try withNoGrad {
+            (try parser(F.interpolate(x, size: (256, 256), mode: .bilinear, alignCorners: false)),
+             try parser(F.interpolate(y, size: (256, 256), mode: .bilinear, alignCorners: false)))
+        }
+        #expect(fx.count == 5)
+        var expected = 0.0
+        for (a, b) in zip(fx, fy) {
+            let cosine = try (a * b).sum([1]) / (a.norm(2, dims: [1]) * b.norm(2, dims: [1]))
+            expected += try (1 - cosine).mean().item()
+        }
+        #expect(abs(try value.item() - expected) < 1e-5 * max(1, expected))
+        #expect(try GANI.parsingDistance(parser, x, x).item() < 1e-5)
+    }
+
     // MARK: tuning
 
-    /// The faces preset as it is (300 steps, λ_e 0.1, λ_l 1), MSE as the only image term.
+    /// The faces preset as it is (300 steps, Table 1's λ_e 1.0, λ_l 0.2), MSE as the only image term. Here GANI
+    /// reaches locality PSNRs of about 29.7 and 26.7 dB on the two targets: the paper's weights favour the
+    /// reconstruction five times more than the locality term.
     @Test(arguments: [0, 1]) func tuningBeatsTheProjectorAndStaysLocal(_ index: Int) throws {
         let c = try TuningFixture.cases()[index]
         let options = GANI.Options.faces
@@ -135,8 +167,8 @@ struct GANITests {
                               options: options).tune(target: c.target, pivot: c.pivot)
         let l2 = try TuningFixture.l2(result.image, c.target)
         print("GANI on \(c.name): L2 projector \(c.projectorL2) -> GANI \(l2), locality PSNR \(result.localityPSNR) dB")
-        #expect(l2 < 0.95 * c.projectorL2, "\(c.name): GANI \(l2) vs projector \(c.projectorL2)")
-        #expect(result.localityPSNR > 35, "\(c.name): locality PSNR \(result.localityPSNR) dB")
+        #expect(l2 < 0.5 * c.projectorL2, "\(c.name): GANI \(l2) vs projector \(c.projectorL2)")
+        #expect(result.localityPSNR > 25, "\(c.name): locality PSNR \(result.localityPSNR) dB")
         #expect(result.lossCurve.count == 300)
         let deltas = try result.deltas.values.map { try $0.abs().mean().item() }
         #expect(deltas.allSatisfy { $0 < 0.05 }, "mean |Δθ| per layer \(deltas)")

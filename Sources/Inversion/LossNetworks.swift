@@ -1,0 +1,59 @@
+import Perception
+import Torch
+
+/// The networks a run's losses and scores need, loaded once before any image so that a missing file fails at
+/// once, and shared by every image of the run.
+public struct LossNetworks {
+    /// LPIPS on VGG16: the projectors' perceptual term.
+    public var lpipsVGG: LPIPS?
+    /// LPIPS on AlexNet: PTI's and GANI's perceptual term.
+    public var lpipsAlex: LPIPS?
+    /// The StyleGAN2-ADA VGG16 feature distance: PTI's pivot.
+    public var featureVGG: VGG16FeatureDistance?
+    /// GANI's identity network (ArcFace for faces, MoCo elsewhere).
+    public var identity: GANI.IdentityNetwork?
+    /// GANI's parsing network.
+    public var parser: UNetFaceParser?
+
+    public init() {}
+
+    /// The LPIPS network that scores reconstructions: AlexNet when loaded (the papers' tables), else VGG.
+    public var scoringLPIPS: LPIPS? { lpipsAlex ?? lpipsVGG }
+
+    /// The network files `settings` needs: its terms' and, for a projected pivot, the pivot's.
+    public static func requiredWeights(for settings: InversionSettings, hasEncoderPivot: Bool) -> [NetworkWeights] {
+        let method = settings.method
+        var projection: Set<LossTerm> = method.family == .optimization ? settings.resolvedLosses : []
+        if method.projectsPivot, !hasEncoderPivot { projection.formUnion(settings.resolvedPivotLosses) }
+        let tuning: Set<LossTerm> = method.family == .tuning ? settings.resolvedLosses : []
+        var needed: [NetworkWeights] = []
+        if projection.contains(.lpips) { needed.append(.lpipsVGG) }
+        if projection.contains(.vgg) { needed.append(.featureVGG) }
+        if tuning.contains(.lpips) { needed.append(.lpipsAlex) }
+        if tuning.contains(.id) { needed.append(settings.domain == .faces ? .arcFace : .moco) }
+        if tuning.contains(.parsing) { needed.append(.parser) }
+        return needed
+    }
+
+    /// Loads what `settings` needs from `weights`; every missing file is named in one error.
+    public static func load(for settings: InversionSettings, hasEncoderPivot: Bool, weights: WeightFiles,
+                            device: Device) throws -> LossNetworks
+    {
+        let needed = requiredWeights(for: settings, hasEncoderPivot: hasEncoderPivot)
+        let missing = needed.filter { weights.path($0) == nil && weights.paths[$0] == nil }
+        guard missing.isEmpty else { throw InversionError.missingWeights(missing) }
+        var networks = LossNetworks()
+        for file in needed {
+            let path = try weights.require(file)
+            switch file {
+            case .lpipsVGG: networks.lpipsVGG = try LPIPS(network: .vgg, backbone: path).to(device: device)
+            case .lpipsAlex: networks.lpipsAlex = try LPIPS(network: .alex, backbone: path).to(device: device)
+            case .featureVGG: networks.featureVGG = try VGG16FeatureDistance.load(nvidia: path, device: device)
+            case .arcFace: networks.identity = .arcFace(try IRSE50.load(from: path, device: device))
+            case .moco: networks.identity = .moco(try MoCoLoss(checkpoint: path, device: device))
+            case .parser: networks.parser = try UNetFaceParser.load(from: path, device: device)
+            }
+        }
+        return networks
+    }
+}

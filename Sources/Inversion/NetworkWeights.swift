@@ -1,0 +1,70 @@
+import Foundation
+
+/// The published network files the inversion losses and metrics read, under the names their projects publish.
+public enum NetworkWeights: String, CaseIterable, Sendable {
+    /// torchvision's ImageNet VGG16: the LPIPS-VGG backbone of the projectors.
+    case lpipsVGG
+    /// torchvision's ImageNet AlexNet: the LPIPS-Alex backbone of PTI and GANI.
+    case lpipsAlex
+    /// NVIDIA's StyleGAN2-ADA `vgg16.pt` (TorchScript, read as data): PTI's pivot distance.
+    case featureVGG
+    /// ArcFace IR-SE50 (pSp's `model_ir_se50.pth`): the identity loss for faces.
+    case arcFace
+    /// MoCo v2 ResNet-50 (`moco_v2_800ep_pretrain.pt`): the identity loss elsewhere.
+    case moco
+    /// E2Style's U-Net face parser (`parsing.pth`): GANI's parsing loss.
+    case parser
+
+    /// The published file name.
+    public var fileName: String {
+        switch self {
+        case .lpipsVGG: "vgg16-397923af.pth"
+        case .lpipsAlex: "alexnet-owt-7be5be79.pth"
+        case .featureVGG: "vgg16.pt"
+        case .arcFace: "model_ir_se50.pth"
+        case .moco: "moco_v2_800ep_pretrain.pt"
+        case .parser: "parsing.pth"
+        }
+    }
+
+    /// What needs it, for error messages and documentation.
+    public var purpose: String {
+        switch self {
+        case .lpipsVGG: "the projectors' LPIPS loss (VGG16 backbone)"
+        case .lpipsAlex: "the LPIPS loss of PTI and GANI (AlexNet backbone)"
+        case .featureVGG: "PTI's pivot distance (StyleGAN2-ADA VGG16)"
+        case .arcFace: "the identity loss (ArcFace IR-SE50)"
+        case .moco: "the identity loss outside faces (MoCo v2)"
+        case .parser: "the parsing loss (E2Style's U-Net parser)"
+        }
+    }
+}
+
+/// Where the network files are: each by its own path, else under its published name in one folder.
+public struct WeightFiles: Sendable {
+    public var folder: String?
+    public var paths: [NetworkWeights: String]
+
+    public init(folder: String? = nil, paths: [NetworkWeights: String] = [:]) {
+        self.folder = folder
+        self.paths = paths
+    }
+
+    /// The file for `weights` if it exists.
+    public func path(_ weights: NetworkWeights) -> String? {
+        let candidate = paths[weights] ?? folder.map { ($0 as NSString).appendingPathComponent(weights.fileName) }
+        guard let candidate, FileManager.default.fileExists(atPath: candidate) else { return nil }
+        return candidate
+    }
+
+    /// The file for `weights`, or an error saying which file is missing and what needs it.
+    public func require(_ weights: NetworkWeights) throws -> String {
+        guard let path = path(weights) else {
+            if let given = paths[weights] {
+                throw InversionError.badInput(path: given, reason: "no such file (\(weights.purpose))")
+            }
+            throw InversionError.missingWeights([weights])
+        }
+        return path
+    }
+}
