@@ -111,7 +111,8 @@ let package = Package(
             name: "InversionTests", dependencies: ["Inversion", "Encoders", "StyleGAN", "Perception", "Checkpoints", "Torch", "TestSupport"]
         ),
         .testTarget(
-            name: "PerceptionTests", dependencies: ["stylegan", "Perception", "Checkpoints", "Torch", "Images", "TestSupport"]
+            name: "PerceptionTests", dependencies: ["stylegan", "Perception", "Checkpoints", "Torch", "Images", "TestSupport"],
+            exclude: ["Resources"]
         ),
         .testTarget(name: "EditingTests", dependencies: ["Editing", "StyleGAN", "Checkpoints", "Torch", "TestSupport"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Perception", "Torch", "TestSupport"]),

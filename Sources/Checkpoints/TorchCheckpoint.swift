@@ -25,7 +25,10 @@ public enum TorchCheckpoint {
         return try arena.value(of: root)
     }
 
-    private static func decodeZip(_ bytes: UnsafeRawBufferPointer, file: String) throws -> PickleValue {
+    /// The object of a zip archive's `<archive>/data.pkl`; `allowsGlobal` restricts the names its pickle may hold.
+    static func decodeZip(_ bytes: UnsafeRawBufferPointer, file: String,
+                          allowsGlobal: Unpickler.GlobalFilter? = nil) throws -> PickleValue
+    {
         let archive = try ZipArchive(bytes, file: file)
         // torch names every record "<archive>/...", the folder being the file's stem at save time.
         let pickles = archive.entries.filter { entry in
@@ -87,7 +90,7 @@ public enum TorchCheckpoint {
 
         let data = try archive.contents(of: pickle, verify: true)
         let reader = ByteReader(data, file: file, context: "pickle data")
-        var unpickler = Unpickler(reader: reader, persistentLoad: persistentLoad)
+        var unpickler = Unpickler(reader: reader, persistentLoad: persistentLoad, allowsGlobal: allowsGlobal)
         let root = try unpickler.load()
         return try unpickler.arena.value(of: root)
     }

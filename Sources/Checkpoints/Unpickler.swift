@@ -8,10 +8,15 @@ struct Unpickler {
     typealias ID = PickleArena.ID
     /// Resolves a persistent id (BINPERSID) to a node; PyTorch uses it for storages.
     typealias PersistentLoad = (_ pid: ID, _ arena: inout PickleArena) throws -> ID
+    /// Whether a pickle may name the global `module.name`; formats with a known vocabulary (TorchScript) refuse
+    /// every other name as soon as it is read, instead of recording it inertly.
+    typealias GlobalFilter = (_ module: String, _ name: String) -> Bool
 
     var reader: ByteReader
     var arena: PickleArena
     let persistentLoad: PersistentLoad
+    /// nil: any global is allowed (and stays an inert name).
+    let allowsGlobal: GlobalFilter?
     /// How many `torch.storage._load_from_bytes` blobs this pickle is nested in.
     let nesting: Int
     static let maxNesting = 2
@@ -22,10 +27,13 @@ struct Unpickler {
     /// Offset of the opcode being run, for messages.
     private var opcodeOffset = 0
 
-    init(reader: ByteReader, persistentLoad: @escaping PersistentLoad, nesting: Int = 0) {
+    init(reader: ByteReader, persistentLoad: @escaping PersistentLoad, allowsGlobal: GlobalFilter? = nil,
+         nesting: Int = 0)
+    {
         self.reader = reader
         self.arena = PickleArena(file: reader.file)
         self.persistentLoad = persistentLoad
+        self.allowsGlobal = allowsGlobal
         self.nesting = nesting
     }
 
@@ -188,12 +196,14 @@ struct Unpickler {
         case Opcode.global:
             let module = try lineText()
             let name = try lineText()
+            try checkGlobal(module, name)
             push(arena.add(.global(module: module, name: name)))
         case Opcode.stackGlobal:
             let name = try pop()
             let module = try pop()
             guard case .value(.string(let nameText)) = arena[name], case .value(.string(let moduleText)) = arena[module]
             else { throw invalid("STACK_GLOBAL needs two strings") }
+            try checkGlobal(moduleText, nameText)
             push(arena.add(.global(module: moduleText, name: nameText)))
         case Opcode.reduce:
             let arguments = try pop()
@@ -220,6 +230,7 @@ struct Unpickler {
         case Opcode.inst:
             let module = try lineText()
             let name = try lineText()
+            try checkGlobal(module, name)
             let arguments = try popMark()
             push(try call(arena.add(.global(module: module, name: name)), arguments, keywords: nil, depth: 0))
         case Opcode.obj:
@@ -250,6 +261,11 @@ struct Unpickler {
         default:
             throw invalid("unknown pickle opcode 0x\(String(opcode, radix: 16))")
         }
+    }
+
+    private func checkGlobal(_ module: String, _ name: String) throws {
+        guard let allowsGlobal, !allowsGlobal(module, name) else { return }
+        throw unsupported("the pickle names \(module).\(name), which this kind of file may not hold")
     }
 
     private mutating func get(_ index: Int) throws {

@@ -42,9 +42,14 @@ public final class LPIPS: Module {
     }
 
     /// An LPIPS network with freshly initialised weights; load them with `loadBackbone` and `loadLinearLayers`.
-    public init(network: Network, dtype: DType = .float32, device: Device = .cpu) throws {
+    public convenience init(network: Network, dtype: DType = .float32, device: Device = .cpu) throws {
+        try self.init(network: network, vggStageWidths: LPIPSBackbone.vgg16StageWidths, dtype: dtype, device: device)
+    }
+
+    /// With VGG16 stages `vggStageWidths` channels wide (narrow copies for tests, see `LPIPSBackbone`).
+    init(network: Network, vggStageWidths: [Int], dtype: DType = .float32, device: Device = .cpu) throws {
         self.network = network
-        net = try LPIPSBackbone(network, dtype: dtype, device: device)
+        net = try LPIPSBackbone(network, vggStageWidths: vggStageWidths, dtype: dtype, device: device)
         lins = try net.tapChannels.map { try LPIPSLinear(channels: $0, dtype: dtype, device: device) }
         shiftBuffer = try Tensor(LPIPS.shift, shape: [1, 3, 1, 1]).to(device: device, dtype: dtype)
         scaleBuffer = try Tensor(LPIPS.scale, shape: [1, 3, 1, 1]).to(device: device, dtype: dtype)
@@ -69,7 +74,7 @@ public final class LPIPS: Module {
     }
 
     /// Prefixes a state-dict error with the file it came from.
-    private static func naming(_ path: String, _ body: () throws -> Void) throws {
+    static func naming(_ path: String, _ body: () throws -> Void) throws {
         do { try body() } catch let error as StateDictError { throw TorchError("\(path): \(error)") }
     }
 

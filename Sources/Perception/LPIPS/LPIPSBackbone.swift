@@ -25,7 +25,16 @@ public final class LPIPSBackbone: Module {
         case pool(kernel: Int, stride: Int)
     }
 
-    public init(_ network: LPIPS.Network, dtype: DType = .float32, device: Device = .cpu) throws {
+    /// Channels of VGG16's five stages (torchvision's configuration "D").
+    public static let vgg16StageWidths = [64, 128, 256, 512, 512]
+
+    public convenience init(_ network: LPIPS.Network, dtype: DType = .float32, device: Device = .cpu) throws {
+        try self.init(network, vggStageWidths: LPIPSBackbone.vgg16StageWidths, dtype: dtype, device: device)
+    }
+
+    /// `vggStageWidths` sets the channels of the five VGG16 stages, so tests can check narrow copies of published
+    /// networks; AlexNet ignores it.
+    init(_ network: LPIPS.Network, vggStageWidths: [Int], dtype: DType = .float32, device: Device = .cpu) throws {
         self.network = network
         let specs: [Spec]
         switch network {
@@ -40,9 +49,13 @@ public final class LPIPSBackbone: Module {
             tapEnds = [2, 5, 8, 10, 12]
         case .vgg:
             // torchvision's configuration "D" (0 marks a max pool), without the final pool.
+            guard vggStageWidths.count == 5, vggStageWidths.allSatisfy({ $0 > 0 }) else {
+                throw TorchError("LPIPSBackbone(vgg): stage widths must be 5 positive counts, got \(vggStageWidths)")
+            }
+            let w = vggStageWidths
             var vgg: [Spec] = []
             var channels = 3
-            for width in [64, 64, 0, 128, 128, 0, 256, 256, 256, 0, 512, 512, 512, 0, 512, 512, 512] {
+            for width in [w[0], w[0], 0, w[1], w[1], 0, w[2], w[2], w[2], 0, w[3], w[3], w[3], 0, w[4], w[4], w[4]] {
                 if width == 0 {
                     vgg.append(.pool(kernel: 2, stride: 2))
                 } else {
