@@ -105,7 +105,8 @@ let package = Package(
             name: "CLITests", dependencies: ["stylegan", "StyleGAN", "Editing", "Checkpoints", "Torch", "TestSupport", "Images", "Perception", "Encoders"]
         ),
         .testTarget(
-            name: "EncodersTests", dependencies: ["Encoders", "StyleGAN", "Perception", "Checkpoints", "Torch", "TestSupport"]
+            name: "EncodersTests", dependencies: ["Encoders", "StyleGAN", "Perception", "Checkpoints", "Torch", "TestSupport"],
+            exclude: ["Resources"]
         ),
         .testTarget(
             name: "InversionTests", dependencies: ["Inversion", "Encoders", "StyleGAN", "Perception", "Checkpoints", "Torch", "TestSupport"]

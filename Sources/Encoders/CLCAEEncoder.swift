@@ -67,10 +67,61 @@ public final class CLCAEEncoder: Module, InversionEncoder {
     /// `featureLayer` with blend 1 (the inference script's `feature_scale`).
     public func encode(_ images: Tensor, generator: StyleGAN2Generator, options: EncodingOptions) throws -> EncoderOutput {
         try options.expectOnly([], for: method)
+        return try output(from: encoder.offsets(centred(images, generator: generator)))
+    }
+
+    /// CLCAE's edit, as `inference_edit.py` runs it through `AFPSP.forward(edit_offset:)`: the offset moves the
+    /// foundation code w before both cross attentions, so the encoder recomputes the w+ rows and the feature around
+    /// the edited w; then the feature also moves by what the edit changes at layer K:
+    ///
+    ///     w+' = latent_offset(w + d) + w + d + latent_avg            (every row)
+    ///     f'  = feature_offset(w + d) + G^K(w+') - G^K(w+)           (w+ = the unedited inversion)
+    ///
+    /// with G^K the generator's own layer-K output under its fixed noise. `offset` is d (a W direction times its
+    /// strength): [512], [1 or N, 512], or w+ rows [1 or N, L, 512] that are all equal, since the edit moves the one
+    /// foundation code (the reference reads row 0). A zero offset gives `encode`'s output. Returns w+' and f'
+    /// (blend 1) on this encoder's device.
+    public func edit(_ images: Tensor, offset: Tensor, generator: StyleGAN2Generator) throws -> EncoderOutput {
+        let x = try centred(images, generator: generator)
+        let d = try foundationOffset(offset)
+        let edited = try encoder.offsets(x, editOffset: d)
+        let wPlus = try output(from: edited).wPlus
+        let original = try output(from: encoder.offsets(x)).wPlus
+        let shift = try withNoGrad {
+            let device = deviceOf(generator)
+            return try generator.feature(atLayer: featureLayer, wPlus.to(device: device))
+                - generator.feature(atLayer: featureLayer, original.to(device: device))
+        }
+        let feature = try edited.featureOffset + shift.to(device: wPlus.device, dtype: wPlus.dtype)
+        return EncoderOutput(wPlus: wPlus, feature: FeatureInjection(layer: featureLayer, tensor: feature, blend: 1))
+    }
+
+    /// images - x_avg on this encoder's device, after checking the images and the generator's F space.
+    private func centred(_ images: Tensor, generator: StyleGAN2Generator) throws -> Tensor {
         try FeatureStyleEncoder.checkFeatureSpace(of: generator, styleCount: encoder.styleCount, method: "CLCAE",
                                                   layer: featureLayer)
         try expectInput(images, ["N", 3, 256, 256])
-        return try output(from: encoder.offsets(images.to(device: deviceOf(self)) - averageImage))
+        return try images.to(device: deviceOf(self)) - averageImage
+    }
+
+    /// An edit offset as the change of w: [1 or N, 512].
+    private func foundationOffset(_ offset: Tensor) throws -> Tensor {
+        let rows = encoder.styleCount
+        switch offset.shape {
+        case [512]:
+            return try offset.unsqueeze(0)
+        case let shape where shape.count == 2 && shape[1] == 512:
+            return offset
+        case let shape where shape.count == 3 && shape[1] == rows && shape[2] == 512:
+            let first = try offset.select(1, 0)
+            guard try offset.allClose(first.unsqueeze(1).expand(offset.shape), rtol: 0, atol: 0) else {
+                throw TorchError("CLCAE edit: the offset's \(rows) rows differ, but the edit moves the one foundation "
+                    + "code w; give a W direction [1, 512] (layer-range edits go through the F-space edit rule)")
+            }
+            return first
+        default:
+            throw TorchError("CLCAE edit: the offset must be [512], [N, 512] or [N, \(rows), 512], got \(offset.shape)")
+        }
     }
 
     /// w+ = latent_offset + (base_offset + latent_avg) on every row, and the feature offset as the layer-K

@@ -99,14 +99,26 @@ extension CLCAE {
             try styles[0](pyramid(x).c3)
         }
 
-        /// The inversion encoder's forward (`_forward_to_latent` without an edit offset) for x [N, 3, 256, 256],
-        /// which CLCAE feeds with image - average image.
-        public func offsets(_ x: Tensor) throws -> Offsets {
+        /// The inversion encoder's forward (`_forward_to_latent`) for x [N, 3, 256, 256], which CLCAE feeds with
+        /// image - average image.
+        ///
+        /// `editOffset` [N or 1, 512], when given, moves w before anything reads it, as the reference's `edit_offset`:
+        /// it is in `baseOffset`, in row 0's code, and in the query of every W+ cross attention and the keys and
+        /// values of the F cross attention, so w+ rows and the feature are recomputed around the edited w.
+        public func offsets(_ x: Tensor, editOffset: Tensor? = nil) throws -> Offsets {
             guard let content_layer, let feature_cross_attention, let styles_others, let cross_attention else {
                 throw TorchError("CLCAE: the image encoder's trunk has no w+ or feature heads")
             }
             let (c1, c2, c3) = try pyramid(x)
-            let base = try styles[0](c3)  // [N, 512]
+            var base = try styles[0](c3)  // [N, 512]
+            if let editOffset {
+                guard editOffset.rank == 2, [1, base.size(0)].contains(editOffset.size(0)), editOffset.size(1) == 512
+                else {
+                    throw TorchError("CLCAE: the edit offset must be [1, 512] or [\(base.size(0)), 512], "
+                        + "got \(editOffset.shape)")
+                }
+                base = try base + editOffset.to(device: base.device, dtype: base.dtype)
+            }
             let p2 = try upsampleAdd(c3, latlayer1(c2))  // [N, 512, 32, 32]
             let p1 = try upsampleAdd(p2, latlayer2(c1))  // [N, 512, 64, 64]
             var codes = [base]

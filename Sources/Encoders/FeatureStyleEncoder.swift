@@ -96,19 +96,37 @@ public final class FeatureStyleEncoder: Module, InversionEncoder {
         return (codes, try content_layer(stage3))
     }
 
-    /// w+ = codes + latent_avg, and the feature replacing layer 5 with blend 1 (the reference's `feature_scale`
-    /// min(1, 1e-4 * iteration) is 1 at test time).
-    ///
-    /// Images larger than 256 (256 * 2^k) are halved k times with bilinear resampling first, as the reference
-    /// trainer's `downscale` brings its 1024 inputs to the encoder's 256.
-    public func encode(_ images: Tensor, generator: StyleGAN2Generator, options: EncodingOptions) throws -> EncoderOutput {
-        try options.expectOnly([], for: method)
-        try Self.checkFeatureSpace(of: generator, styleCount: styleCount, method: "Feature-Style")
-        var x = try images.to(device: deviceOf(self))
+    /// The size the reference resizes every input to before its encoder halves it: the output size of the
+    /// generator it was trained for (the config's `resolution`, 1024 for 18 styles).
+    public var imageSize: Int { 1 << (styleCount / 2 + 1) }
+
+    /// The official `test.py`'s input path: images of any size resized to imageSize x imageSize as its
+    /// torchvision `Resize((1024, 1024))` does (bilinear, antialiased when shrinking), then halved to 256 with
+    /// bilinear resampling (align_corners false), as the trainer's `encode` does with `downscale` -> [N, 3, 256, 256].
+    /// A 256 image is thus enlarged and halved back, as the reference does.
+    public func prepareInput(_ images: Tensor) throws -> Tensor {
+        try halved(resizeAsTorchvision(images, height: imageSize, width: imageSize, for: method))
+    }
+
+    /// Square images of 256 * 2^k halved k times (the trainer's `downscale`: `interpolate(scale_factor=0.5,
+    /// mode="bilinear")`, which averages each 2x2 block); other images as they are.
+    private func halved(_ images: Tensor) throws -> Tensor {
+        var x = images
         while x.rank == 4, x.size(2) == x.size(3), x.size(2) > inputSize, x.size(2) % (2 * inputSize) == 0 {
             x = try F.interpolate(x, scale: (0.5, 0.5), mode: .bilinear, alignCorners: false)
         }
-        let (codes, feature) = try codesAndFeature(x)
+        return x
+    }
+
+    /// w+ = codes + latent_avg, and the feature replacing layer 5 with blend 1 (the reference's `feature_scale`
+    /// min(1, 1e-4 * iteration) is 1 at test time).
+    ///
+    /// Images larger than 256 (256 * 2^k) are halved k times first, as the reference trainer's `encode` brings its
+    /// 1024 inputs to the encoder's 256 (`prepareInput` gives 256 images from any size).
+    public func encode(_ images: Tensor, generator: StyleGAN2Generator, options: EncodingOptions) throws -> EncoderOutput {
+        try options.expectOnly([], for: method)
+        try Self.checkFeatureSpace(of: generator, styleCount: styleCount, method: "Feature-Style")
+        let (codes, feature) = try codesAndFeature(halved(images.to(device: deviceOf(self))))
         return EncoderOutput(wPlus: try codes + latentAvg.to(dtype: codes.dtype),
                              feature: FeatureInjection(layer: Self.featureLayer, tensor: feature, blend: 1))
     }

@@ -24,6 +24,10 @@ public protocol InversionEncoder: AnyObject {
     var method: String { get }
     /// Input resolution the encoder expects (256 for all published checkpoints).
     var inputSize: Int { get }
+    /// Images [N, 3, H, W] in [-1, 1] of any size -> the images `encode` takes, resampled as the method's official
+    /// inference prepares its inputs. By default an antialiased bilinear resize to inputSize x inputSize (the
+    /// torchvision `Resize((256, 256))` of pSp, e4e, ReStyle, E2Style and CLCAE); Feature-Style overrides it.
+    func prepareInput(_ images: Tensor) throws -> Tensor
     /// Encodes with run-time settings; an encoder refuses settings that do not apply to it.
     func encode(_ images: Tensor, generator: StyleGAN2Generator, options: EncodingOptions) throws -> EncoderOutput
     /// The settings a run with `options` uses, resolved against the checkpoint's own (for inversion records).

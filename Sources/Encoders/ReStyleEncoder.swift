@@ -41,6 +41,12 @@ public final class ReStyleEncoder: InversionEncoder {
     /// The images' height: 256, or the cropped rows' count.
     var inputHeight: Int { reconstructionRows?.count ?? 256 }
 
+    /// An antialiased bilinear resize to inputHeight x 256: the official `Resize((192, 256))` for the cars models,
+    /// `Resize((256, 256))` otherwise.
+    public func prepareInput(_ images: Tensor) throws -> Tensor {
+        try resizeAsTorchvision(images, height: inputHeight, width: 256, for: method)
+    }
+
     /// The codes after each iteration, [N, L, 512] each, latent average included; `iterations` nil runs the
     /// checkpoint's count.
     public func codesPerIteration(_ images: Tensor, generator: StyleGAN2Generator, iterations: Int? = nil) throws

@@ -43,7 +43,7 @@ public struct EncoderInverter: Inverter {
     }
 }
 
-/// The target [1, 3, S, S] as `encoder` takes it (its input size).
+/// The target [1, 3, S, S] as `encoder` takes it: resampled as the method's official inference does.
 func encoderInput(_ target: Tensor, for encoder: any InversionEncoder) throws -> Tensor {
-    try resize(target, height: encoder.inputSize, width: encoder.inputSize)
+    try encoder.prepareInput(target)
 }

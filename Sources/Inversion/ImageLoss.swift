@@ -1,3 +1,4 @@
+import Foundation
 import Perception
 import Torch
 
@@ -60,6 +61,15 @@ public struct ImageLoss {
         Term(.lpips, weight: weight) { x, y in try network(x, y).sum() }
     }
 
+    /// The StyleGAN2-ADA VGG16 feature distance (PTI's `w_projector`): the sum of squared differences of the
+    /// normalised features of both images, area-pooled to 256. The target's features are computed once per target.
+    public static func featureVGG(_ network: VGG16FeatureDistance, weight: Double = 1) -> Term {
+        let cache = TargetFeatures()
+        return Term(.vgg, weight: weight) { x, y in
+            try network.distance(network.features(x), cache.features(of: y) { try network.features($0) })
+        }
+    }
+
     /// Average-pools [N, C, H, W] by an integer factor down to 256, leaving smaller images as they are.
     public static func downTo256(_ x: Tensor) throws -> Tensor {
         let h = x.size(2)
@@ -80,5 +90,21 @@ public struct ImageLoss {
         }
         guard let total else { throw TorchError("the image loss has no terms with non-zero weight") }
         return (total, parts)
+    }
+}
+
+/// The last target's features, kept while the same target tensor comes back step after step.
+private final class TargetFeatures: @unchecked Sendable {
+    private let lock = NSLock()
+    private var target: Tensor?
+    private var features: Tensor?
+
+    func features(of target: Tensor, compute: (Tensor) throws -> Tensor) throws -> Tensor {
+        lock.lock()
+        defer { lock.unlock() }
+        if let features, self.target === target { return features }
+        let computed = try withNoGrad { try compute(target) }
+        (self.target, features) = (target, computed)
+        return computed
     }
 }

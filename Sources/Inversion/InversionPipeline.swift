@@ -213,10 +213,7 @@ public final class InversionPipeline {
     static func projectionLoss(_ terms: Set<LossTerm>, networks: LossNetworks) throws -> ImageLoss {
         var loss: [ImageLoss.Term] = []
         if terms.contains(.lpips) { loss.append(ImageLoss.lpips(try need(networks.lpipsVGG, .lpipsVGG))) }
-        if terms.contains(.vgg) {
-            let vgg = try need(networks.featureVGG, .featureVGG)
-            loss.append(ImageLoss.Term(.vgg) { x, y in try vgg.distance(x, y) })
-        }
+        if terms.contains(.vgg) { loss.append(ImageLoss.featureVGG(try need(networks.featureVGG, .featureVGG))) }
         return ImageLoss(terms: loss)
     }
 

@@ -40,10 +40,18 @@ public struct LossNetworks {
                             device: Device) throws -> LossNetworks
     {
         let needed = requiredWeights(for: settings, hasEncoderPivot: hasEncoderPivot)
-        let missing = needed.filter { weights.path($0) == nil && weights.paths[$0] == nil }
+        let missing = needed.filter { file in
+            weights.path(file) == nil && weights.paths[file] == nil
+                && !(file == .featureVGG && weights.path(.lpipsVGG) != nil)
+        }
         guard missing.isEmpty else { throw InversionError.missingWeights(missing) }
         var networks = LossNetworks()
         for file in needed {
+            if file == .featureVGG, weights.path(.featureVGG) == nil, weights.paths[.featureVGG] == nil {
+                // torchvision's VGG16 with LPIPS's VGG layers is the same network as NVIDIA's file.
+                networks.featureVGG = try VGG16FeatureDistance.load(torchvision: weights.require(.lpipsVGG), device: device)
+                continue
+            }
             let path = try weights.require(file)
             switch file {
             case .lpipsVGG: networks.lpipsVGG = try LPIPS(network: .vgg, backbone: path).to(device: device)

@@ -32,7 +32,7 @@ public enum NetworkWeights: String, CaseIterable, Sendable {
         switch self {
         case .lpipsVGG: "the projectors' LPIPS loss (VGG16 backbone)"
         case .lpipsAlex: "the LPIPS loss of PTI and GANI (AlexNet backbone)"
-        case .featureVGG: "PTI's pivot distance (StyleGAN2-ADA VGG16)"
+        case .featureVGG: "PTI's pivot distance (StyleGAN2-ADA VGG16; torchvision's vgg16-397923af.pth also serves)"
         case .arcFace: "the identity loss (ArcFace IR-SE50)"
         case .moco: "the identity loss outside faces (MoCo v2)"
         case .parser: "the parsing loss (E2Style's U-Net parser)"

@@ -8,7 +8,7 @@ import Torch
 
 /// The CLCAE inversion encoder against `encoders/clcae`: GradualStyleEncoder(50, "ir_se", for_feature) for a 1024
 /// generator, eval mode, procedural weights.
-@Suite("CLCAE inversion encoder")
+@Suite("CLCAE inversion encoder", .serialized)
 struct CLCAEEncoderTests {
     init() throws { try Runtime.start() }
 
@@ -17,19 +17,7 @@ struct CLCAEEncoderTests {
     @Test func loadsAModelAndMatchesTheReference() throws {
         let keys = try #require(Procedural.keyLists("encoders/clcae/keys.json")["inversion_encoder"])
         let generator = try FeatureSpaceTestSupport.generator()
-        var tensors = try Procedural.stateDict(keys).map { ("encoder." + $0.key, $0.value) }
-        tensors += try generator.generator.stateDict().map { ("decoder." + $0.name, $0.tensor) }
-        let options = EncoderOptions(["output_size": .int(1024), "idx_k": .none, "learn_in_w": .bool(true),
-                                      "dataset_type": .string("ffhq_encode_inversion")])
-        var file: EncoderCheckpointFile? = EncoderCheckpointFile(
-            path: "clcae.pt", weights: StateDict(tensors), latentAvg: try generator.latentAvg.reshape([1, 512]),
-            options: options, recordedMethod: nil, otherContents: [])
-        tensors = []
-        #expect(try EncoderMethodLoader.clcae.identify(file!) == "clcae")
-        let loaded = try EncoderMethodLoader.clcae.load(file!, "clcae", .cpu)
-        file = nil
-        let encoder = try #require(loaded.encoder as? CLCAEEncoder)
-        let g = try #require(loaded.generator)
+        let (encoder, g) = try Self.loadFixtureModel(keys: keys, generator: generator)
         #expect(!g.latentAvgComputed && encoder.featureLayer == 5 && encoder.inputSize == 256)
         try expectClose(encoder.latentAvg, generator.latentAvg, tol: 0, "latent_avg")
         #expect(encoder.averageImage.shape == [1, 3, 256, 256])
@@ -51,6 +39,70 @@ struct CLCAEEncoderTests {
         let feature = try #require(out.feature)
         #expect(feature.layer == 5 && feature.blend == 1)
         try expectClose(feature.tensor, featureOffset, "feature replacing layer 5")
+    }
+
+    /// The edit of `inference_edit.py`: the offset enters the encoder with w (against the official encoder's
+    /// outputs for an edit offset, Resources/clcae-edit.safetensors), w+ and the feature are recomputed around the
+    /// edited w, and the feature moves by G^5(w+') - G^5(w+) of the unedited inversion.
+    @Test func editMovesTheFoundationCodeBeforeTheCrossAttentions() throws {
+        let keys = try #require(Procedural.keyLists("encoders/clcae/keys.json")["inversion_encoder"])
+        let generator = try FeatureSpaceTestSupport.generator()
+        let (encoder, g) = try Self.loadFixtureModel(keys: keys, generator: generator)
+        let cases = try Fixtures.cases("encoders/clcae/cases.safetensors")
+        let path = Fixtures.packageRoot.appendingPathComponent("Tests/EncodersTests/Resources/clcae-edit.safetensors").path
+        let edit = try Safetensors.read(path).tensors.dictionary
+        let d = try #require(edit["edit_offset"])
+        let (latentOffset, baseOffset, featureOffset) = (try #require(edit["latent_offset"]), try #require(edit["base_offset"]),
+                                                         try #require(edit["feature_offset"]))
+        // The reference's edit changes the rows and the feature by more than the tolerance, so matching it means
+        // the offset went through the cross attentions.
+        #expect(try maxAbsDifference(latentOffset, try #require(cases["latent_offset"])) > 1e-2)
+        #expect(try maxAbsDifference(featureOffset, try #require(cases["feature_offset"])) > 1e-3)
+
+        // The image whose difference to x_avg is the fixture's input.
+        let image = try #require(cases["input"]) + encoder.averageImage
+        let plain = try withNoGrad { try encoder.encode(image, generator: g.generator) }
+        let edited = try withNoGrad { try encoder.edit(image, offset: d, generator: g.generator) }
+        let wPlus = try latentOffset.squeeze(2) + (baseOffset + generator.latentAvg).unsqueeze(1)
+        try EncoderTestSupport.expectParity(edited.wPlus, wPlus, "clcae edit w+")
+        try expectClose(baseOffset, try #require(cases["base_offset"]) + d, tol: 1e-6, "the offset moves w")
+        let shift = try withNoGrad {
+            try g.generator.feature(atLayer: 5, edited.wPlus) - g.generator.feature(atLayer: 5, plain.wPlus)
+        }
+        #expect(try shift.abs().max().item() > 1e-2)
+        let feature = try #require(edited.feature)
+        #expect(feature.layer == 5 && feature.blend == 1)
+        try EncoderTestSupport.expectParity(feature.tensor, try featureOffset + shift, "clcae edit feature")
+        // Not the rule that adds the offset to the inversion's rows.
+        #expect(try maxAbsDifference(edited.wPlus, try plain.wPlus + d.unsqueeze(1)) > 1e-2)
+
+        // A zero offset, also as equal w+ rows, is the plain inversion; rows that differ are refused.
+        let zero = try withNoGrad { try encoder.edit(image, offset: Tensor.zeros([1, 18, 512]), generator: g.generator) }
+        try expectClose(zero.wPlus, plain.wPlus, tol: 1e-6, "zero edit w+")
+        try expectClose(try #require(zero.feature).tensor, try #require(plain.feature).tensor, tol: 1e-6, "zero edit feature")
+        let rows = try Tensor.arange(0, 18, dtype: .float32).reshape([1, 18, 1]).expand([1, 18, 512])
+        let message = try #require(FeatureSpaceTestSupport.thrownMessage {
+            _ = try encoder.edit(image, offset: rows, generator: g.generator)
+        })
+        #expect(message.contains("the offset's 18 rows differ"), "\(message)")
+    }
+
+    /// The encoder and generator of a CLCAE file holding the fixture's procedural weights and `generator`.
+    static func loadFixtureModel(keys: [Procedural.Key], generator: LoadedGenerator) throws
+        -> (encoder: CLCAEEncoder, generator: LoadedGenerator)
+    {
+        var tensors = try Procedural.stateDict(keys).map { ("encoder." + $0.key, $0.value) }
+        tensors += try generator.generator.stateDict().map { ("decoder." + $0.name, $0.tensor) }
+        let options = EncoderOptions(["output_size": .int(1024), "idx_k": .none, "learn_in_w": .bool(true),
+                                      "dataset_type": .string("ffhq_encode_inversion")])
+        var file: EncoderCheckpointFile? = EncoderCheckpointFile(
+            path: "clcae.pt", weights: StateDict(tensors), latentAvg: try generator.latentAvg.reshape([1, 512]),
+            options: options, recordedMethod: nil, otherContents: [])
+        tensors = []
+        #expect(try EncoderMethodLoader.clcae.identify(file!) == "clcae")
+        let loaded = try EncoderMethodLoader.clcae.load(file!, "clcae", .cpu)
+        file = nil
+        return (try #require(loaded.encoder as? CLCAEEncoder), try #require(loaded.generator))
     }
 
     /// x_avg is the generator's image of `latent_avg` with its fixed noise, pooled to 256.

@@ -15,7 +15,6 @@ extension PSPFamilyEncoderTests {
             let cases = try Fixtures.cases("encoders/e2style/cases.safetensors")
             let input = try #require(cases["input"])
             let previous = try #require(cases["previous_image"])
-            try expectClose(previous, try input.roll([777], dims: [3]) * 0.5, tol: 1e-6, "previous_image")
 
             let first = try E2StyleStageEncoder(inputChannels: 3)
             let firstKeys = try #require(keyLists["first_stage"])

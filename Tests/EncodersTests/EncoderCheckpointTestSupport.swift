@@ -27,6 +27,27 @@ enum EncoderTestSupport {
         try Procedural.input([n, 3, height, 256])
     }
 
+    /// [1, 3, size, size] zeros with 1 at (row, column) in every channel: resampled, it shows the filter's taps.
+    static func impulse(size: Int, row: Int, column: Int) throws -> Tensor {
+        var values = [Float](repeating: 0, count: 3 * size * size)
+        for channel in 0..<3 { values[(channel * size + row) * size + column] = 1 }
+        return try Tensor(values, shape: [1, 3, size, size])
+    }
+
+    /// Checks that a resampled impulse (channel 0 of `x` [1, 3, H, W]) is the separable filter `taps` around
+    /// (row, column) (rows and columns row - 1 ... row + 1) and zero elsewhere.
+    static func expectImpulseResponse(_ x: Tensor, row: Int, column: Int, taps: [Float], _ what: String,
+                                      sourceLocation: SourceLocation = #_sourceLocation) throws
+    {
+        let plane = try x.select(1, 0).squeeze(0)
+        let around = try plane.narrow(0, start: row - 1, length: 3).narrow(1, start: column - 1, length: 3)
+        let t = try Tensor(taps)
+        try expectClose(around, try t.outer(t), tol: 1e-6, what, sourceLocation: sourceLocation)
+        let total = taps.reduce(0, +)
+        #expect(abs(try plane.sum().item() - Double(total * total)) < 1e-5, "\(what): mass outside the 3x3 taps",
+                sourceLocation: sourceLocation)
+    }
+
     /// Whether `network`'s state dict, less the batch-norm counters the fixtures leave out, is `keys` in order.
     static func hasKeys(_ network: Module, _ keys: [Procedural.Key]) throws -> Bool {
         let ours = try network.stateDict().filter { !$0.name.hasSuffix("num_batches_tracked") }

@@ -64,6 +64,26 @@ struct FeatureStyleEncoderTests {
         try expectClose(fromLarge.wPlus, out.wPlus, tol: 1e-6, "w+ from a 512 input")
     }
 
+    /// The official `test.py`'s input path: any image resized to 1024 (torchvision bilinear), then the trainer's two
+    /// bilinear halvings to 256. A unit impulse at an even pixel of a 512 image, enlarged 2x, spreads over taps
+    /// (1/4, 3/4, 3/4, 1/4); halving gives (1/8, 3/4, 1/8) and halving again (1/16, 7/16), where one antialiased
+    /// resize to 256 would give (1/8, 3/8).
+    @Test func preparesInputsAsTheOfficialTestScript() throws {
+        let encoder = try FeatureStyleEncoder(latentAvg: Tensor.zeros([512]))
+        #expect(encoder.imageSize == 1024)
+        let x = try encoder.prepareInput(EncoderTestSupport.impulse(size: 512, row: 200, column: 300))
+        #expect(x.shape == [1, 3, 256, 256])
+        try EncoderTestSupport.expectImpulseResponse(x, row: 100, column: 150, taps: [1.0 / 16, 7.0 / 16, 0], "512 -> 256")
+
+        // A 1024 image is only halved twice: 4x4 means. A 256 image is enlarged and halved back, so it changes.
+        let large = try Procedural.input([1, 3, 1024, 1024])
+        try expectClose(try encoder.prepareInput(large), try F.avgPool2d(large, kernel: (4, 4)), tol: 1e-6, "1024 -> 256")
+        let small = try Procedural.input([1, 3, 256, 256])
+        let back = try encoder.prepareInput(small)
+        let change = try maxAbsDifference(back, small)
+        #expect(back.shape == [1, 3, 256, 256] && change > 1e-2)
+    }
+
     /// A stub with the keys that identify the encoder (and shapes that would never load).
     func stub() throws -> [String: Tensor] {
         var tensors = ["styles.0.weight": try Tensor.zeros([512, 8640]), "content_layer.1.weight": try Tensor.zeros([1])]

@@ -25,7 +25,6 @@ extension PSPFamilyEncoderTests {
 
             let cases = try Fixtures.cases("encoders/psp/cases.safetensors")
             let input = try #require(cases["input"])
-            try expectClose(input, try Procedural.input([1, 3, 256, 256]), tol: 1e-6, "procedural input")
             let codes = try withNoGrad { try net.styleCodes(input) }
             try EncoderTestSupport.expectParity(codes, try #require(cases["codes"]), "psp codes")
 
@@ -39,6 +38,21 @@ extension PSPFamilyEncoderTests {
             let encoder = try PSPEncoder(method: "psp", network: net, latentAvg: Tensor.randn([512]))
             let message = EncoderTestSupport.thrownMessage { _ = try encoder.encode(input, generator: g.generator) }
             #expect(message?.contains("predicts 18 codes of 512 dimensions") == true)
+        }
+
+        /// Inputs are resized as the official `Resize((256, 256))` of PIL images: bilinear, antialiased. Halving a
+        /// unit impulse at an even pixel gives taps (1/8, 3/8) (the bilinear kernel widened 2x), not the (1/2, 1/2)
+        /// of plain bilinear nor bicubic's taps.
+        @Test func inputsAreResizedAsTheOfficialTransforms() throws {
+            let encoder = try PSPEncoder(method: "psp", network: BackboneEncoderUsingLastLayerIntoW(styleCount: 4),
+                                         latentAvg: Tensor.zeros([512]))
+            let x = try encoder.prepareInput(EncoderTestSupport.impulse(size: 512, row: 200, column: 300))
+            #expect(x.shape == [1, 3, 256, 256])
+            try EncoderTestSupport.expectImpulseResponse(x, row: 100, column: 150, taps: [1.0 / 8, 3.0 / 8, 0], "512 -> 256")
+            let same = try EncoderTestSupport.images()
+            try expectClose(try encoder.prepareInput(same), same, tol: 0, "256 stays")
+            #expect(EncoderTestSupport.thrownMessage { _ = try encoder.prepareInput(Tensor.zeros([3, 64, 64])) }
+                == "psp: expected images [N, 3, H, W], got [3, 64, 64]")
         }
 
         @Test func latentAverageIsAddedToEveryRow() throws {

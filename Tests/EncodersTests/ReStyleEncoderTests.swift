@@ -82,6 +82,9 @@ extension PSPFamilyEncoderTests {
             let g = try EncoderTestSupport.tinyGenerator().generator
             let codes = try encoder.encode(EncoderTestSupport.images(1, height: 192), generator: g).wPlus
             #expect(codes.shape == [1, 4, 512])
+            // The official cars transform: Resize((192, 256)).
+            let prepared = try encoder.prepareInput(EncoderTestSupport.impulse(size: 512, row: 200, column: 300))
+            #expect(prepared.shape == [1, 3, 192, 256])
             #expect(EncoderTestSupport.thrownMessage { _ = try encoder.encode(EncoderTestSupport.images(), generator: g) }
                 == "restyle-psp: expected images [N, 3, 192, 256], got [1, 3, 256, 256]")
             #expect(EncoderTestSupport.thrownMessage {

@@ -91,6 +91,27 @@ struct InversionPipelineTests {
         #expect(networks.featureVGG == nil && networks.lpipsVGG == nil)
     }
 
+    /// With the StyleGAN2-ADA VGG16 at hand (random weights here, its LPIPS channel weights made non-negative as the
+    /// published ones are), PTI projects its pivot in W on that distance alone.
+    @Test func ptiProjectsItsPivotOnTheVGGDistance() throws {
+        let settings = Self.settings(.pti, losses: [.l2], steps: 1, pivotSteps: 2)
+        let vgg = try VGG16FeatureDistance()
+        try withNoGrad {
+            for (name, p) in vgg.namedParameters() where name.contains("lin") { try p.copy_(p.abs()) }
+        }
+        var networks = LossNetworks()
+        networks.featureVGG = vgg
+        let pipeline = try Self.pipeline(settings, networks: networks)
+        let target = try TuningFixture.cases()[0].target
+        let outcome = try pipeline.invert(target)
+        #expect(outcome.record["pivot"] == "projector-w" && outcome.record["pivot.losses"] == "vgg")
+        // The term is the distance of the two images' features, the target's computed once.
+        let term = ImageLoss.featureVGG(vgg)
+        let image = try withNoGrad { try pipeline.generator.generator.synthesis(outcome.wPlus) }
+        let expected = try withNoGrad { try vgg.distance(vgg.features(image), vgg.features(target)).item() }
+        for _ in 0..<2 { #expect(abs(try withNoGrad { try term.compute(image, target).item() } - expected) <= 1e-6 * expected) }
+    }
+
     /// PTI tunes on MSE + LPIPS-Alex at full resolution with the 0.06 early stop on that LPIPS value.
     @Test func ptiTuningLossIsFullResolutionAlexLPIPS() throws {
         var networks = LossNetworks()
