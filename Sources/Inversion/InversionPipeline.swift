@@ -99,16 +99,31 @@ public final class InversionPipeline {
 
     /// `image` prepared as `prepare(imageAt:)`; `name` is how errors call it.
     public func prepare(_ image: Image, name: String) throws -> Tensor {
+        try Self.prepare(image, name: name, size: size, aligner: aligner, device: device)
+    }
+
+    /// A photo as a generator of `size` takes it: FFHQ-aligned by `aligner`, else centre-cropped; [1, 3, size, size].
+    public static func prepare(_ image: Image, name: String, size: Int, aligner: FaceAligner?, device: Device) throws
+        -> Tensor
+    {
         if let aligner {
             return try aligner.align(image, name: name, outputSize: size).image.tensor().to(device: device)
         }
         return try resize(centerCrop(image.tensor()), height: size, width: size).to(device: device)
     }
 
-    /// Prepares, inverts and scores the photo at `path`.
+    /// Prepares, inverts and scores the photo at `path`; the record keeps the photo and how it was prepared, so that
+    /// edits that re-encode it (CLCAE's) can prepare it again.
     public func invert(imageAt path: String, control: InversionControl = .silent) throws -> InversionOutcome {
-        try invert(prepare(imageAt: path), control: control)
+        var outcome = try invert(prepare(imageAt: path), control: control)
+        outcome.record[InversionPipeline.sourceKey] = path
+        outcome.record[InversionPipeline.alignKey] = "\(settings.align)"
+        return outcome
     }
+
+    /// Record keys of the inverted photo and of whether it was aligned.
+    public static let sourceKey = "source"
+    public static let alignKey = "align"
 
     /// Inverts and scores a prepared target [1, 3, S, S].
     public func invert(_ target: Tensor, control: InversionControl = .silent) throws -> InversionOutcome {
