@@ -117,7 +117,7 @@ let package = Package(
         ),
         .testTarget(name: "EditingTests", dependencies: ["Editing", "StyleGAN", "Checkpoints", "Torch", "TestSupport"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Perception", "Torch", "TestSupport"]),
-        .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "Torch"], exclude: ["Resources"]),
+        .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "Torch", "TestSupport"], exclude: ["Resources"]),
     ],
     cxxLanguageStandard: .cxx20
 )

@@ -30,31 +30,44 @@ struct EvalCLITests {
         r = try CLI.run(["eval", "--reference", dir.path("ref"), "--reconstructed", dir.path("rec"),
                          "--metrics", "mse,psnr", "--json"])
         #expect(r.status == 0, "\(r.stderr)")
-        let rows = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [[String: Any]]
-        #expect(rows.count == 2 && rows[0]["name"] as? String == "mse" && rows[0]["count"] as? Int == 2)
+        let rows = try JSON(parsing: r.stdout, source: "eval --json").array()
+        try #require(rows.count == 2, "\(r.stdout)")
+        #expect(try rows[0]["name"].string() == "mse" && rows[0]["count"].int() == 2)
         // Pair a is identical (MSE 0); pair b is shifted by 0.2 in [-1, 1], i.e. 0.1 in [0, 1], up to 8-bit rounding.
-        let mse = rows[0]["mean"] as! Double
+        let mse = try rows[0]["mean"].double()
         #expect(abs(mse - 0.01 / 2) < 0.0015, "mean MSE \(mse)")
-        #expect(rows[1]["mean"] as? String == "inf", "identical pair gives infinite PSNR")
+        #expect(try rows[1]["mean"].string() == "inf", "identical pair gives infinite PSNR")
     }
 
     @Test func lpipsAndIDAndFIDWithWeightFiles() throws {
         let dir = try Scratch()
         try folders(dir)
-        // Random-weight stand-ins with the published layouts: the LPIPS fixture's AlexNet, a fresh IR-SE50 and
-        // Inception saved as safetensors.
-        try Safetensors.write(try IRSE50().stateDict().dictionary, to: dir.path("arcface.safetensors"))
-        try Safetensors.write(try FIDInceptionV3().stateDict().dictionary, to: dir.path("inception.safetensors"))
+        // Stand-ins with the published layouts: the LPIPS fixture's random AlexNet, and IR-SE50 and Inception with
+        // the fixtures' procedural weights (the same on every run; a fresh Inception's random weights give
+        // features so small that FID is 1e-14 whatever the images), saved as safetensors.
+        let arcface = try IRSE50()
+        try Procedural.fill(arcface)
+        try Safetensors.write(try arcface.stateDict().dictionary, to: dir.path("arcface.safetensors"))
+        let inception = try FIDInceptionV3()
+        try Procedural.fill(inception)
+        try Safetensors.write(try inception.stateDict().dictionary, to: dir.path("inception.safetensors"))
         let r = try CLI.run(["eval", "--reference", dir.path("ref"), "--reconstructed", dir.path("rec"),
                              "--metrics", "lpips,id,fid", "--lpips-backbone", try Fixtures.path("lpips-alex/alexnet_backbone.pt"),
                              "--arcface", dir.path("arcface.safetensors"), "--inception", dir.path("inception.safetensors"),
                              "--json"])
         #expect(r.status == 0, "\(r.stderr)")
-        let rows = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [[String: Any]]
-        #expect(rows.map { $0["name"] as! String } == ["lpips", "id", "fid"])
-        #expect((rows[0]["mean"] as! Double) > 0)
-        #expect((rows[1]["mean"] as! Double) <= 1.0001)
-        #expect((rows[2]["mean"] as! Double) >= 0)
+        let rows = try JSON(parsing: r.stdout, source: "eval --json").array()
+        try #require(try rows.map { try $0["name"].string() } == ["lpips", "id", "fid"], "\(r.stdout)")
+        let (lpips, lpipsStd) = (try rows[0]["mean"].double(), try rows[0]["std"].double())
+        let (id, idStd) = (try rows[1]["mean"].double(), try rows[1]["std"].double())
+        let fid = try rows[2]["mean"].double()
+        // Pair a is identical: LPIPS 0 and similarity 1, so over the two pairs std = mean for LPIPS and
+        // mean + std = 1 for ID. Pair b's LPIPS makes the mean 0.02195; its similarity is 0.99996 (the procedural
+        // IR-SE50 barely sees a shift of all pixels), so the ID mean is just under 1.
+        #expect(abs(lpipsStd - lpips) < 1e-9 && abs(lpips - 0.02195) < 0.002, "LPIPS \(lpips) +- \(lpipsStd)")
+        #expect(abs(id + idStd - 1) < 1e-6 && id < 1 - 1e-6, "ID \(id) +- \(idStd)")
+        // FID of the shifted set is 6.1e8 with these weights (far from the 0 of identical sets).
+        #expect(fid > 5e8 && fid < 7.5e8, "FID \(fid)")
     }
 
     @Test func problemsAreReportedByName() throws {

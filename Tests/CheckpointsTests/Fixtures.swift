@@ -1,29 +1,22 @@
 import Checkpoints
 import Foundation
+import TestSupport
 import Testing
 
-/// Where test inputs live: the shared parity fixtures next to the package, and the small files in Resources/.
+/// Where test inputs live: the shared parity fixtures (found as `TestSupport.Fixtures` finds them), and the small
+/// files in Resources/.
 enum Fixtures {
     struct Missing: Error, CustomStringConvertible {
         let path: String
         var description: String { "missing test fixture \(path)" }
     }
 
-    /// The package root, three levels above this file (Tests/CheckpointsTests/Fixtures.swift).
-    static let packageRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-    /// A file under ../shared/fixtures; throws (failing the test) when it is not there.
-    static func shared(_ relative: String) throws -> String {
-        let path = packageRoot.appendingPathComponent("../shared/fixtures").appendingPathComponent(relative)
-            .standardizedFileURL.path
-        guard FileManager.default.fileExists(atPath: path) else { throw Missing(path: path) }
-        return path
-    }
+    /// A shared fixture file; throws (failing the test) when it is not there, saying where it looked.
+    static func shared(_ relative: String) throws -> String { try TestSupport.Fixtures.path(relative) }
 
     /// A file in this target's Resources folder (read from the source tree, next to this file).
     static func resource(_ name: String) throws -> String {
-        let path = packageRoot.appendingPathComponent("Tests/CheckpointsTests/Resources")
+        let path = TestSupport.Fixtures.packageRoot.appendingPathComponent("Tests/CheckpointsTests/Resources")
             .appendingPathComponent(name).path
         guard FileManager.default.fileExists(atPath: path) else { throw Missing(path: path) }
         return path

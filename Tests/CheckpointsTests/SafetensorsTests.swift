@@ -1,5 +1,6 @@
 import Checkpoints
 import Foundation
+import TestSupport
 import Testing
 import Torch
 
@@ -52,7 +53,7 @@ struct SafetensorsTests {
         #expect(header.hasPrefix(
             #"{"__metadata__":{"a":"1","b":"2"},"empty":{"dtype":"F32","shape":[0,4],"data_offsets":[0,0]}"#))
         #expect(header.contains(#""t_bfloat16":{"dtype":"BF16","shape":[2,3],"data_offsets":[4,16]}"#))
-        let names = try JSONSerialization.jsonObject(with: Data(header.utf8)) as! [String: Any]
+        let names = try JSON(parsing: header, source: "safetensors header").object()
         #expect(names.count == tensors.count + 1)
         #expect(Set(header.dropFirst(header.trimmingCharacters(in: .whitespaces).count)) .isSubset(of: [" "]))
         #expect(!(try Safetensors.encode([:])).isEmpty)

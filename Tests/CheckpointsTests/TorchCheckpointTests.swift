@@ -1,5 +1,6 @@
 import Checkpoints
 import Foundation
+import TestSupport
 import Testing
 import Torch
 
@@ -128,11 +129,10 @@ struct TorchCheckpointTests {
     }
 
     @Test func loadsTheRosinalityGenerator() throws {
-        let configURL = URL(fileURLWithPath: try Fixtures.shared("stylegan2-tiny64/config.json"))
-        let config = try JSONSerialization.jsonObject(with: Data(contentsOf: configURL)) as! [String: Any]
-        let size = config["size"] as! Int, styleDim = config["style_dim"] as! Int, nMLP = config["n_mlp"] as! Int
-        let numLayers = config["num_layers"] as! Int
-        let channels = config["channels"] as! [String: Int]
+        let config = try JSON(contentsOf: try Fixtures.shared("stylegan2-tiny64/config.json"))
+        let size = try config["size"].int(), styleDim = try config["style_dim"].int(), nMLP = try config["n_mlp"].int()
+        let numLayers = try config["num_layers"].int()
+        let channels4 = try config["channels"]["4"].int()
 
         let ckpt = try TorchCheckpoint.load(try Fixtures.shared("stylegan2-tiny64/generator.pt"))
         let g = try ckpt["g_ema"].stateDict()
@@ -142,10 +142,10 @@ struct TorchCheckpointTests {
         #expect(g.count == 2 * nMLP + 1 + 5 + 4 + numLayers + levels * 16)
         #expect(g.count == 91)
         #expect(try g.tensor("style.1.weight").shape == [styleDim, styleDim])
-        #expect(try g.tensor("input.input").shape == [1, channels["4"]!, 4, 4])
-        #expect(try g.tensor("conv1.conv.weight").shape == [1, channels["4"]!, channels["4"]!, 3, 3])
-        #expect(try g.tensor("conv1.conv.modulation.weight").shape == [channels["4"]!, styleDim])
-        #expect(try g.tensor("to_rgb1.conv.weight").shape == [1, 3, channels["4"]!, 1, 1])
+        #expect(try g.tensor("input.input").shape == [1, channels4, 4, 4])
+        #expect(try g.tensor("conv1.conv.weight").shape == [1, channels4, channels4, 3, 3])
+        #expect(try g.tensor("conv1.conv.modulation.weight").shape == [channels4, styleDim])
+        #expect(try g.tensor("to_rgb1.conv.weight").shape == [1, 3, channels4, 1, 1])
         #expect(try g.tensor("convs.0.conv.blur.kernel").shape == [4, 4])
         #expect(try g.tensor("noises.noise_\(numLayers - 1)").shape == [1, 1, size, size])
         #expect(g.names.first == "style.1.weight")
@@ -155,7 +155,7 @@ struct TorchCheckpointTests {
         // The whole state dict in one flat view, as `stateDict` on the root builds it.
         #expect(try ckpt.stateDict().count == g.count + 1)
         let parameters = g.reduce(0) { $0 + $1.tensor.count }
-        #expect(parameters >= config["params"] as! Int)
+        #expect(try parameters >= config["params"].int())
 
         let latentAvg = try ckpt["latent_avg"].tensor()
         #expect(latentAvg.shape == [styleDim])
@@ -166,7 +166,7 @@ struct TorchCheckpointTests {
         #expect(try args.object().qualifiedName == "argparse.Namespace")
         #expect(try args.attribute("size").int() == size)
         #expect(try args.attribute("n_mlp").int() == nMLP)
-        #expect(try args.attribute("channel_multiplier").int() == config["channel_multiplier"] as! Int)
+        #expect(try args.attribute("channel_multiplier").int() == config["channel_multiplier"].int())
     }
 
     @Test func loadsLPIPSAlexNetWeights() throws {

@@ -129,10 +129,10 @@ struct ImageErrorTests {
     }
 
     @Test("oversized images are refused before decoding", arguments: [(40000, 1, 1), (20000, 20000, 4)])
-    func tooLarge(width: Int, height: Int, channels: Int) {
+    func tooLarge(width: Int, height: Int, channels: Int) throws {
         let colorTypes: [Int: UInt8] = [1: 0, 4: 6]
-        let png = HandMadePNG.make(width: width, height: height, bitDepth: 16, colorType: colorTypes[channels]!,
-                                   scanlines: [])
+        let png = HandMadePNG.make(width: width, height: height, bitDepth: 16,
+                                   colorType: try #require(colorTypes[channels]), scanlines: [])
         let error = imageError { _ = try Image.decode(png) }
         #expect(error?.kind == .unsupported)
         #expect(error?.message.hasPrefix("unsupported PNG: \(width) x \(height) pixels") == true)

@@ -93,7 +93,8 @@ struct ImageFileTests {
         #expect(back.width == 64 && back.height == 48 && back.channels == channels && back.bitDepth == 8)
         let error = zip(image.pixels, back.pixels).map { abs(Double($0) - Double($1)) }.reduce(0, +)
             / Double(image.pixels.count)
-        #expect(error < 3, "mean absolute error \(error)")
+        // Quality 95 loses 0.09 levels on average in gray, 2.4 in colour (chroma is subsampled).
+        #expect(error < (channels == 1 ? 0.2 : 3), "mean absolute error \(error)")
     }
 
     @Test("lower JPEG quality gives a smaller file")

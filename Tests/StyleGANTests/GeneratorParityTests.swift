@@ -69,7 +69,8 @@ struct GeneratorParityTests {
         let reference = try ref("image_w_plus")
         let error = try (image.to(dtype: .float32) - reference).abs().max().item()
         let scale = try reference.abs().max().item()
-        #expect(error > 0 && error < 0.05 * scale, "max error \(error) against max |ref| \(scale)")
+        // The largest error is 1.1% of the largest value.
+        #expect(error > 0 && error < 0.025 * scale, "max error \(error) against max |ref| \(scale)")
     }
 
     @Test func batchesRunInChunksWithTheSameImages() throws {
@@ -99,8 +100,8 @@ struct GeneratorParityTests {
             case .rgb(let index, let x): rgbs[index] = x
             }
         }
-        for i in 0..<9 { try expectClose(features[i + 1]!, try ref("feature_\(i)"), "feature_\(i)") }
-        for i in 0..<5 { try expectClose(rgbs[i]!, try ref("rgb_\(i)"), "rgb_\(i)") }
+        for i in 0..<9 { try expectClose(#require(features[i + 1]), try ref("feature_\(i)"), "feature_\(i)") }
+        for i in 0..<5 { try expectClose(#require(rgbs[i]), try ref("rgb_\(i)"), "rgb_\(i)") }
         // feature(atLayer:) agrees with the trace and counts K from 1.
         try expectClose(try g.feature(atLayer: 5, wPlus), try ref("feature_4"), "feature(atLayer: 5)")
     }
@@ -122,7 +123,8 @@ struct FeatureInjectionTests {
     init() throws {
         try Runtime.start()
         g = try GeneratorCheckpoint.load(Fixtures.path("stylegan2-tiny64/generator.pt")).generator
-        wPlus = try g.latents([Fixtures.cases("stylegan2-tiny64/cases.safetensors")["w"]!], inputIsLatent: true)
+        let cases = try Fixtures.cases("stylegan2-tiny64/cases.safetensors")
+        wPlus = try g.latents([#require(cases["w"])], inputIsLatent: true)
     }
 
     @Test func theGeneratorsOwnFeatureChangesNothing() throws {
@@ -144,7 +146,7 @@ struct FeatureInjectionTests {
             if case .feature(6, let x) = event { sixth = x }
         }
         let direct = try g.convs[4](other, style: wPlus.select(1, 5), noise: g.noises.maps[5])
-        try expectClose(sixth!, direct, tol: 1e-6, "layer 6 from the feature")
+        try expectClose(#require(sixth), direct, tol: 1e-6, "layer 6 from the feature")
     }
 
     @Test func badFeaturesAreClearErrors() throws {

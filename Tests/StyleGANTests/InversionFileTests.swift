@@ -37,7 +37,7 @@ struct InversionFileTests {
         #expect(back.metadata == meta)
         try expectClose(back.wPlus, wPlus, tol: 0, "w_plus")
         #expect(back.feature?.layer == 5 && back.feature?.blend == 0.75)
-        try expectClose(back.feature!.tensor, feature, tol: 0, "feature")
+        try expectClose(#require(back.feature).tensor, feature, tol: 0, "feature")
         #expect(back.deltas?.kind == .multiplicative)
         // Rendering applies the feature and the tuned weights: same as doing it by hand.
         let image = try loaded.render(back, generatorSHA256: sha)

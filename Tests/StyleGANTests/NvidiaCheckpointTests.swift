@@ -53,20 +53,20 @@ struct NvidiaCheckpointTests {
     }
 
     @Test func clampingMatters() throws {
-        // Without conv_clamp the image differs: the fixture exercises the clamp.
+        // Without conv_clamp the image differs by up to 0.73: the fixture exercises the clamp.
         var config = loaded.generator.config
         config.convClamp = nil
         let unclamped = try StyleGAN2Generator(config)
         try unclamped.load(stateDict: loaded.generator.stateDict())
         let diff = try (unclamped.synthesis(ref("ws")) - ref("image_const")).abs().max().item()
-        #expect(diff > 1e-3)
+        #expect(diff > 0.5, "max |difference| \(diff)")
     }
 
     @Test func aPickleWithoutTheNetworkIsAClearError() throws {
-        let error = #expect(throws: (any Error).self) {
+        let error = try #require(throws: (any Error).self) {
             try NvidiaCheckpoint.load(Fixtures.path("nvidia-pkl64/network-snapshot.pkl"), network: "G_missing")
         }
-        #expect("\(error!)".contains("network-snapshot.pkl"))
-        #expect("\(error!)".contains("G_missing"))
+        #expect("\(error)".contains("network-snapshot.pkl"))
+        #expect("\(error)".contains("G_missing"))
     }
 }

@@ -1,14 +1,9 @@
 import Foundation
-import Torch
 
 /// Runs the built `stylegan` binary, which sits beside the test bundle in the build folder (test targets that
 /// use it depend on the `stylegan` product so that it is built first).
 public enum CLI {
-    public struct Result {
-        public let status: Int32
-        public let stdout: String
-        public let stderr: String
-    }
+    public typealias Result = ChildProcess.Result
 
     public static var binary: URL {
         let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
@@ -16,21 +11,11 @@ public enum CLI {
         return exe.deletingLastPathComponent().appendingPathComponent("stylegan")
     }
 
-    public static func run(_ arguments: [String], in directory: URL? = nil) throws -> Result {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        if let directory { process.currentDirectoryURL = directory }
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                      stderr: String(decoding: stderr, as: UTF8.self))
+    /// `stylegan arguments...`, one child at a time, killed (and the test failed) when it runs past `timeout`.
+    public static func run(_ arguments: [String], in directory: URL? = nil, timeout: Duration = .seconds(300),
+                           environment: [String: String] = [:]) throws -> Result
+    {
+        try ChildProcess.run(binary, arguments, in: directory, timeout: timeout, environment: environment)
     }
 }
 

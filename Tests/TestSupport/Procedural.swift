@@ -12,6 +12,11 @@ public enum Procedural {
     public struct Key: Decodable, Sendable {
         public let name: String
         public let shape: [Int]
+
+        public init(name: String, shape: [Int]) {
+            self.name = name
+            self.shape = shape
+        }
     }
 
     /// The value the fill gives key `name` of `shape` at position `j`.
@@ -41,6 +46,14 @@ public enum Procedural {
         var out: [String: Tensor] = [:]
         for (j, key) in keys.enumerated() { out[key.name] = try value(name: key.name, shape: key.shape, index: j) }
         return out
+    }
+
+    /// Loads the fill of `module`'s own keys (in order, `num_batches_tracked` aside) into it: weights that are the
+    /// same on every run, unlike a fresh network's, and keep activations in range through deep networks.
+    public static func fill(_ module: Module) throws {
+        let keys = try module.stateDict().filter { !$0.name.hasSuffix("num_batches_tracked") }
+            .map { Key(name: $0.name, shape: $0.tensor.shape) }
+        try module.load(stateDict: stateDict(keys), strict: true)
     }
 
     /// Element k of the flattened input is 0.9 sin(0.05 k + 0.1).

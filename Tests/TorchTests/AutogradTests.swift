@@ -8,9 +8,9 @@ struct AutogradTests {
         let x = try Tensor([Double(1), 2]).requiresGrad(true)
         #expect(x.requiresGrad && x.isLeaf)
         try (x.pow(2) * 3).sum().backward()
-        #expect(try x.grad!.doubles() == [6, 12])
+        #expect(try #require(try x.grad).doubles() == [6, 12])
         try (x * 1).sum().backward()
-        #expect(try x.grad!.doubles() == [7, 13], "gradients accumulate")
+        #expect(try #require(try x.grad).doubles() == [7, 13], "gradients accumulate")
         try x.zeroGrad()
         #expect(try x.grad == nil)
     }
@@ -19,9 +19,9 @@ struct AutogradTests {
         let x = try Tensor([Double(1), 2]).requiresGrad(true)
         let y = try x * x
         try y.backward(Tensor([Double(1), 0.5]), retainGraph: true)
-        #expect(try x.grad!.doubles() == [2, 2])
+        #expect(try #require(try x.grad).doubles() == [2, 2])
         try y.backward(Tensor([Double(1), 1]))
-        #expect(try x.grad!.doubles() == [4, 6])
+        #expect(try #require(try x.grad).doubles() == [4, 6])
         #expect(throws: TorchError.self) { try y.backward(Tensor([Double(1), 1])) }
         #expect(throws: TorchError.self) { try Tensor.ones([2]).backward() }
     }
@@ -35,10 +35,10 @@ struct AutogradTests {
         // f = x^3: f' = 3x^2, f'' = 6x.
         let x = try Tensor([Double(2)]).requiresGrad(true)
         let y = try x.pow(3).sum()
-        let first = try gradients(of: y, wrt: [x], createGraph: true)[0]!
+        let first = try #require(gradients(of: y, wrt: [x], createGraph: true)[0])
         #expect(try first.doubles() == [12])
         #expect(first.requiresGrad)
-        let second = try gradients(of: first.sum(), wrt: [x])[0]!
+        let second = try #require(gradients(of: first.sum(), wrt: [x])[0])
         #expect(try second.doubles() == [12])
         #expect(try x.grad == nil, "torch.autograd.grad does not touch .grad")
     }
@@ -48,7 +48,7 @@ struct AutogradTests {
         let unused = try Tensor([Double(5)]).requiresGrad(true)
         let y = try x * 3
         let g = try gradients(of: y, wrt: [x, unused], gradOutput: Tensor([Double(1), 2]), allowUnused: true)
-        #expect(try g[0]!.doubles() == [3, 6])
+        #expect(try #require(g[0]).doubles() == [3, 6])
         #expect(g[1] == nil)
         #expect(throws: TorchError.self) { try gradients(of: (x * 3).sum(), wrt: [unused]) }
     }
@@ -58,8 +58,8 @@ struct AutogradTests {
         let y = try x * 2
         try y.retainGrad()
         try (y * y).sum().backward()
-        #expect(try y.grad!.doubles() == [12])
-        #expect(try x.grad!.doubles() == [24])
+        #expect(try #require(try y.grad).doubles() == [12])
+        #expect(try #require(try x.grad).doubles() == [24])
     }
 
     @Test func noGradAndInferenceMode() throws {

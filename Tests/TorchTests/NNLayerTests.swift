@@ -13,10 +13,10 @@ import Torch
         let x = try Self.batch()
         let y = try bn(x)
         // running = 0.9 * initial + 0.1 * batch (unbiased variance).
-        #expect(try T.maxDifference(bn.runningMean!, Tensor([0.3, 0.6])) < 1e-12)
-        #expect(try T.maxDifference(bn.runningVar!, Tensor([1.3, 2.5])) < 1e-12)
-        #expect(try bn.numBatchesTracked!.int64s() == [1])
-        #expect(bn.numBatchesTracked!.dtype == .int64)
+        #expect(try T.maxDifference(#require(bn.runningMean), Tensor([0.3, 0.6])) < 1e-12)
+        #expect(try T.maxDifference(#require(bn.runningVar), Tensor([1.3, 2.5])) < 1e-12)
+        #expect(try #require(bn.numBatchesTracked).int64s() == [1])
+        #expect(try #require(bn.numBatchesTracked).dtype == .int64)
         // Training output uses the batch's biased variance.
         let expected = try Tensor([-2.0, -4, 0, 0, 2, 4], shape: [3, 2])
             / Tensor([8.0 / 3 + 1e-5, 32.0 / 3 + 1e-5]).sqrt()
@@ -27,16 +27,16 @@ import Torch
         let z = try bn(x)
         let byRunning = try (x - Tensor([0.3, 0.6])) / Tensor([1.3 + 1e-5, 2.5 + 1e-5]).sqrt()
         #expect(try T.maxDifference(z, byRunning) < 1e-12)
-        #expect(try bn.numBatchesTracked!.int64s() == [1])
+        #expect(try #require(bn.numBatchesTracked).int64s() == [1])
     }
 
     @Test func batchNormWithoutMomentumAveragesCumulatively() throws {
         let bn = try BatchNorm1d(2, momentum: nil, dtype: .float64)
         _ = try bn(Self.batch())
-        #expect(try bn.runningMean!.doubles() == [3, 6])  // factor 1/1
+        #expect(try #require(bn.runningMean).doubles() == [3, 6])  // factor 1/1
         _ = try bn(Self.batch() * 3)
-        #expect(try bn.runningMean!.doubles() == [6, 12])  // factor 1/2: (3 + 9) / 2, (6 + 18) / 2
-        #expect(try bn.numBatchesTracked!.int64s() == [2])
+        #expect(try #require(bn.runningMean).doubles() == [6, 12])  // factor 1/2: (3 + 9) / 2, (6 + 18) / 2
+        #expect(try #require(bn.numBatchesTracked).int64s() == [2])
     }
 
     @Test func batchNorm2dWithoutRunningStatsAlwaysUsesTheBatch() throws {
@@ -71,17 +71,17 @@ import Torch
         let tracked = try InstanceNorm2d(3, affine: true, trackRunningStats: true, dtype: .float64)
         _ = try tracked(x)
         let batchMean = try x.mean([2, 3]).mean([0])
-        #expect(try T.maxDifference(tracked.runningMean!, batchMean * 0.1) < 1e-12)
+        #expect(try T.maxDifference(#require(tracked.runningMean), batchMean * 0.1) < 1e-12)
         tracked.eval()
-        let byRunning = try (x - tracked.runningMean!.reshape([1, 3, 1, 1]))
-            / (tracked.runningVar!.reshape([1, 3, 1, 1]) + 1e-5).sqrt()
+        let byRunning = try (x - #require(tracked.runningMean).reshape([1, 3, 1, 1]))
+            / (#require(tracked.runningVar).reshape([1, 3, 1, 1]) + 1e-5).sqrt()
         #expect(try T.maxDifference(tracked(x), byRunning) < 1e-12)
     }
 
     @Test func layerAndGroupNormMatchTheirFormulas() throws {
         let x = try T.randn([2, 4, 3], seed: 3)
         let layer = try LayerNorm([4, 3], dtype: .float64)
-        try withNoGrad { try layer.weight!.fill_(2) }
+        try withNoGrad { try #require(layer.weight).fill_(2) }
         let mean = try x.mean([1, 2], keepdim: true)
         let variance = try x.variance([1, 2], correction: 0, keepdim: true)
         #expect(try T.maxDifference(layer(x), (x - mean) / (variance + 1e-5).sqrt() * 2) < 1e-12)

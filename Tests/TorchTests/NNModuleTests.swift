@@ -251,7 +251,7 @@ private final class ToyGenerator: Module {
         let linear = try Linear(16, 32, generator: Generator(seed: 1))
         #expect(try linear.weight.abs().max().item() <= 0.25)
         #expect(try linear.weight.abs().max().item() > 0.2)
-        #expect(try linear.bias!.abs().max().item() <= 0.25)
+        #expect(try #require(linear.bias).abs().max().item() <= 0.25)
         let conv = try Conv2d(2, 8, kernelSize: 3, generator: Generator(seed: 1))  // fan_in 18
         #expect(try conv.weight.abs().max().item() <= 1 / 18.0.squareRoot())
         #expect(try conv.weight.abs().max().item() > 1 / 72.0.squareRoot())

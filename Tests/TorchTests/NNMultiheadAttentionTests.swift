@@ -18,7 +18,8 @@ import Torch
             (wq, wk, wv) = (try packed.narrow(0, start: 0, length: e), try packed.narrow(0, start: e, length: e),
                             try packed.narrow(0, start: 2 * e, length: e))
         } else {
-            (wq, wk, wv) = (mha.qProjWeight!, mha.kProjWeight!, mha.vProjWeight!)
+            (wq, wk, wv) = (try #require(mha.qProjWeight), try #require(mha.kProjWeight),
+                            try #require(mha.vProjWeight))
         }
         let b = try #require(mha.inProjBias)
         var outputs: [Tensor] = []
@@ -40,7 +41,7 @@ import Torch
                 headWeights.append(w)
             }
             let concatenated = try Tensor.cat(heads, dim: 1)  // [L, E]
-            outputs.append(try concatenated.matmul(mha.outProj.weight.transpose(0, 1)) + mha.outProj.bias!)
+            outputs.append(try concatenated.matmul(mha.outProj.weight.transpose(0, 1)) + #require(mha.outProj.bias))
             weights.append(try Tensor.stack(headWeights).mean([0]))
         }
         return (try Tensor.stack(outputs, dim: 1), try Tensor.stack(weights))
@@ -53,8 +54,8 @@ import Torch
         let mha = try MultiheadAttention(embedDim: 6, numHeads: 2, dropout: dropout, kdim: kdim, vdim: vdim,
                                          batchFirst: batchFirst, dtype: .float64, generator: Generator(seed: 7))
         try withNoGrad {
-            try mha.inProjBias!.copy_(T.randn([18], seed: 8))
-            try mha.outProj.bias!.copy_(T.randn([6], seed: 9))
+            try #require(mha.inProjBias).copy_(T.randn([18], seed: 8))
+            try #require(mha.outProj.bias).copy_(T.randn([6], seed: 9))
         }
         return mha
     }

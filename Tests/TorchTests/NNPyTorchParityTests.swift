@@ -19,24 +19,27 @@ import Torch
         let linear = try Linear(4, 3, generator: Generator(seed: 1))
         try Self.expectValues(linear.weight, prefix: [0.2576315999031067, -0.22068911790847778, -0.09693074226379395,
                                                       0.23468446731567383])
-        try Self.expectValues(linear.bias!, prefix: [0.18261408805847168, -0.19485050439834595, -0.03645437955856323])
+        try Self.expectValues(#require(linear.bias),
+                              prefix: [0.18261408805847168, -0.19485050439834595, -0.03645437955856323])
 
         let conv = try Conv2d(2, 3, kernelSize: 2, generator: Generator(seed: 2))
         try Self.expectValues(conv.weight, prefix: [0.0811016634106636, -0.08413661271333694, 0.09695447981357574])
-        try Self.expectValues(conv.bias!, prefix: [-0.03361215442419052, 0.09309690445661545, -0.016971861943602562])
+        try Self.expectValues(#require(conv.bias),
+                              prefix: [-0.03361215442419052, 0.09309690445661545, -0.016971861943602562])
 
         let transposed = try ConvTranspose2d(2, 3, kernelSize: 2, generator: Generator(seed: 3))
         try Self.expectValues(transposed.weight, prefix: [-0.28621357679367065, -0.22772462666034698,
                                                           -0.1236438974738121])
-        try Self.expectValues(transposed.bias!, prefix: [-0.18424563109874725, -0.18029773235321045,
-                                                         -0.11965890228748322])
+        try Self.expectValues(#require(transposed.bias), prefix: [-0.18424563109874725, -0.18029773235321045,
+                                                                   -0.11965890228748322])
 
         let mha = try MultiheadAttention(embedDim: 4, numHeads: 2, generator: Generator(seed: 4))
-        try Self.expectValues(mha.inProjWeight!, prefix: [0.026979956775903702, -0.21954487264156342,
-                                                          0.13151110708713531])
+        try Self.expectValues(#require(mha.inProjWeight), prefix: [0.026979956775903702, -0.21954487264156342,
+                                                                    0.13151110708713531])
         try Self.expectValues(mha.outProj.weight, prefix: [0.0596386194229126, 0.05909240245819092,
                                                            -0.4085431694984436])
-        #expect(try mha.inProjBias!.abs().sum().item() == 0 && mha.outProj.bias!.abs().sum().item() == 0)
+        #expect(try #require(mha.inProjBias).abs().sum().item() == 0)
+        #expect(try #require(mha.outProj.bias).abs().sum().item() == 0)
     }
 
     /// MultiheadAttention(4, 2, kdim=3, vdim=2, batch_first=True), float64, state-dict entry i filled with

@@ -8,19 +8,26 @@ import Torch
 struct OptimFixtureTests {
     static let tolerance = 1e-6
 
-    /// The fixture sits in `shared/` next to the package root, found from this file's path.
-    static let fixtureURL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent()  // TorchTests
-        .deletingLastPathComponent()  // Tests
-        .deletingLastPathComponent()  // package root
-        .appendingPathComponent("../shared/fixtures/optimizers/trajectories.safetensors")
-        .standardizedFileURL
+    /// The fixture, under `$STYLEGAN_FIXTURES` when it is set, else in `../shared/fixtures` beside the package root
+    /// (the rule of `TestSupport.Fixtures`, which this target does not link so that it needs nothing but Torch).
+    static var fixtureURL: URL {
+        let relative = "optimizers/trajectories.safetensors"
+        if let folder = ProcessInfo.processInfo.environment["STYLEGAN_FIXTURES"], !folder.isEmpty {
+            return URL(fileURLWithPath: folder).appendingPathComponent(relative)
+        }
+        return URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent()  // TorchTests
+            .deletingLastPathComponent()  // Tests
+            .deletingLastPathComponent()  // package root
+            .appendingPathComponent("../shared/fixtures").appendingPathComponent(relative)
+            .standardizedFileURL
+    }
 
     static func loadFixture() throws -> [String: Tensor] {
-        let path = fixtureURL.path
-        try #require(FileManager.default.fileExists(atPath: path),
-                     "optimizer fixture missing at \(path); it comes with the shared fixtures checkout")
-        return try TestSafetensors.read(Data(contentsOf: fixtureURL))
+        let url = fixtureURL
+        try #require(FileManager.default.fileExists(atPath: url.path),
+                     "optimizer fixture missing at \(url.path) ($STYLEGAN_FIXTURES, else ../shared/fixtures)")
+        return try TestSafetensors.read(Data(contentsOf: url))
     }
 
     /// Runs `steps` optimiser steps from the fixture's start point; returns the largest deviation from the
