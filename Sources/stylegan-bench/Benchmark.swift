@@ -189,7 +189,8 @@ struct PythonReference {
     }
 
     static func generator(threads: Int, environment: [String: String]) throws -> [String: Double] {
-        let fixtures = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+        let fixtures = ProcessInfo.processInfo.environment["STYLEGAN_FIXTURES"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
             .deletingLastPathComponent().appendingPathComponent("shared/fixtures").path
         let output = try Shell.run("python3", ["bench/stylegan2_reference.py", "\(threads)", fixtures, "3"],
                                    environment: environment.merging(["PYTHONPATH": ".deps/python"]) { $1 })

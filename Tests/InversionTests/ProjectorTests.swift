@@ -65,9 +65,9 @@ struct ProjectorTests {
         options.wPlus = true
         options.optimizeNoise = false
         options.meanSamples = 100
-        let target = try cases["image_w"]!.slice(0, 0, 1)
+        let target = try #require(cases["image_w"]).slice(0, 0, 1)
         let result = try Projector(generator: loaded.generator, loss: ImageLoss(terms: [ImageLoss.l2()]), options: options)
-            .project(target, start: cases["w"]!.slice(0, 0, 1))
+            .project(target, start: #require(cases["w"]).slice(0, 0, 1))
         #expect(try Self.psnr(result.image, target) > 45)
         #expect(throws: TorchError.self) {
             try Projector(generator: loaded.generator, loss: ImageLoss(terms: [ImageLoss.l2()]))
