@@ -113,7 +113,7 @@ let package = Package(
         .testTarget(
             name: "PerceptionTests", dependencies: ["stylegan", "Perception", "Checkpoints", "Torch", "Images", "TestSupport"]
         ),
-        .testTarget(name: "EditingTests", dependencies: ["Editing", "StyleGAN", "Checkpoints", "Torch", "TestSupport"]),
+        .testTarget(name: "EditingTests", dependencies: ["Editing", "StyleGAN", "Checkpoints", "Torch", "TestSupport"], exclude: ["Resources"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Perception", "Torch", "TestSupport"]),
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "Torch"], exclude: ["Resources"]),
     ],
