@@ -77,15 +77,23 @@ public enum InterFaceGAN {
             throw TorchError("too few codes to train on: \(trainPos.count) positive and \(trainNeg.count) negative "
                 + "after the \(options.splitRatio) split")
         }
-        let x = try latents.to(device: .cpu, dtype: .float64)
-        func rows(_ indices: [Int]) throws -> Tensor { try x.indexSelect(0, Tensor(indices.map(Int64.init))) }
+        let codes = try latents.to(device: .cpu)
+        // Only the rows in use go to float64: the remaining codes can be most of a large file.
+        func rows(_ indices: [Int]) throws -> Tensor {
+            try codes.indexSelect(0, Tensor(indices.map(Int64.init))).to(dtype: .float64)
+        }
         let svm = try LinearSVM(rows(trainPos + trainNeg),
                                 labels: Array(repeating: true, count: trainPos.count) + Array(repeating: false, count: trainNeg.count),
                                 classifier: options.classifier)
-        func accuracy(_ codes: [Int], _ positive: [Bool]) throws -> Double? {
-            guard !codes.isEmpty else { return nil }
-            let correct = zip(try svm.decisions(rows(codes)), positive).filter { ($0 > 0) == $1 }.count
-            return Double(correct) / Double(codes.count)
+        func accuracy(_ indices: [Int], _ positive: [Bool]) throws -> Double? {
+            guard !indices.isEmpty else { return nil }
+            var correct = 0
+            for start in stride(from: 0, to: indices.count, by: 65_536) {
+                let end = min(start + 65_536, indices.count)
+                let decisions = try svm.decisions(rows(Array(indices[start..<end])))
+                correct += zip(decisions, positive[start..<end]).filter { ($0 > 0) == $1 }.count
+            }
+            return Double(correct) / Double(indices.count)
         }
         func accuracy(_ pos: [Int], _ neg: [Int]) throws -> Double? {
             try accuracy(pos + neg, pos.map { _ in true } + neg.map { _ in false })
@@ -94,7 +102,7 @@ public enum InterFaceGAN {
         let w = try Tensor(svm.weights, shape: [1, svm.weights.count]).to(dtype: .float32)
         let norm = try w.norm().item()
         guard norm > 0 else { throw TorchError("the SVM found no separating direction (zero normal)") }
-        return Boundary(normal: try w / w.norm(), training: (trainPos.count, trainNeg.count),
+        return Boundary(normal: try w / norm, training: (trainPos.count, trainNeg.count),
                         validation: (valPos.count, valNeg.count), trainingAccuracy: try accuracy(trainPos, trainNeg)!,
                         validationAccuracy: try accuracy(valPos, valNeg), remaining: sets.remaining.count,
                         remainingAccuracy: try accuracy(sets.remaining.map(\.0), sets.remaining.map(\.1)))
