@@ -6,8 +6,10 @@ import Torch
 /// files, so either tool reads the other's) and, beside it, a JSON sidecar with the same name that says how
 /// it was found.
 ///
-/// An edit reads two facts from the sidecar when it is there: `std` (GANSpace: strengths are then in
-/// standard deviations) and `layers` (SeFa: the w+ rows factorised, edited when the command names none).
+/// An edit reads from the sidecar when it is there: `method` (its default strengths, and whether it defines a
+/// position), `std` (GANSpace: strengths are then in standard deviations), `mean` (GANSpace: where position
+/// strengths are measured from) and `layers` (SeFa: the w+ rows factorised, edited when the command names
+/// none). A file without sidecar is an InterFaceGAN boundary.
 public enum DirectionFile {
     /// What a direction's JSON sidecar holds; fields that do not apply to a method are absent.
     public struct Sidecar: Codable, Equatable, Sendable {
@@ -25,6 +27,8 @@ public enum DirectionFile {
         public var explainedVarianceRatio: Double?
         /// GANSpace: the samples' standard deviation along the component.
         public var std: Double?
+        /// GANSpace: the samples' mean (`lat_mean`) [D].
+        public var mean: [Double]?
         /// GANSpace: samples drawn; InterFaceGAN: labelled codes read.
         public var samples: Int?
         /// InterFaceGAN: accuracy of the boundary on the held-out split, and on the training split.
@@ -33,7 +37,8 @@ public enum DirectionFile {
 
         public init(method: String, generatorSHA256: String, index: Int? = nil, layers: [Int]? = nil,
                     eigenvalue: Double? = nil, explainedVarianceRatio: Double? = nil, std: Double? = nil,
-                    samples: Int? = nil, validationAccuracy: Double? = nil, trainingAccuracy: Double? = nil)
+                    samples: Int? = nil, validationAccuracy: Double? = nil, trainingAccuracy: Double? = nil,
+                    mean: [Double]? = nil)
         {
             self.method = method
             self.generatorSHA256 = generatorSHA256
@@ -45,10 +50,11 @@ public enum DirectionFile {
             self.samples = samples
             self.validationAccuracy = validationAccuracy
             self.trainingAccuracy = trainingAccuracy
+            self.mean = mean
         }
 
         enum CodingKeys: String, CodingKey {
-            case method, index, layers, eigenvalue, std, samples
+            case method, index, layers, eigenvalue, std, samples, mean
             case generatorSHA256 = "generator_sha256"
             case explainedVarianceRatio = "explained_variance_ratio"
             case validationAccuracy = "validation_accuracy"
@@ -81,9 +87,16 @@ public enum DirectionFile {
             sidecar = decoded
         }
         let label = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+        let method = sidecar.map { DirectionMethod(rawValue: $0.method) } ?? .interfacegan
         do {
+            // InterFaceGAN's boundaries pass through the origin; GANSpace's positions are measured from the mean.
+            let centre: Tensor? = switch method {
+            case .interfacegan: try Tensor.zeros([array.count])
+            case .ganspace: try sidecar?.mean.map { try Tensor($0) }
+            case .sefa, nil: nil
+            }
             let direction = try LatentDirection(vector: array.to(dtype: .float64), unit: sidecar?.std ?? 1,
-                                                rows: sidecar?.layers, label: label)
+                                                rows: sidecar?.layers, label: label, method: method, centre: centre)
             return (direction, sidecar)
         } catch let error as TorchError {
             throw CheckpointError.invalid(file: path, message: error.message)

@@ -123,7 +123,8 @@ struct GANSpaceDirections: ParsableCommand {
         let directions = try (0..<components).map { k in
             (name: String(format: "ganspace_%03d", k), vector: try c.directions.select(0, k),
              sidecar: DirectionFile.Sidecar(method: "ganspace", generatorSHA256: sha, index: k,
-                                            explainedVarianceRatio: c.explainedVarianceRatio?[k], std: c.std[k], samples: samples))
+                                            explainedVarianceRatio: c.explainedVarianceRatio?[k], std: c.std[k], samples: samples,
+                                            mean: try c.mean.to(dtype: .float64).doubles()))
         }
         try output.write(directions)
         try GANSpace.write(c, to: "\(output.out)/ganspace.npz")
@@ -143,7 +144,8 @@ struct InterFaceGANDirections: ParsableCommand {
             --labels: one row per code, the value in the last field; a header row is skipped. All 0/1 values \
             are binary labels (every code is used); other numbers are attribute scores, of which the --chosen \
             highest and lowest become positives and negatives, as InterFaceGAN's train_boundary. Each class is \
-            split --split-ratio : rest into training and validation. Writes NAME.npy [1, D] and NAME.json.
+            split --split-ratio : rest into training and validation. --classifier svc (default) is InterFaceGAN's \
+            SVC(kernel='linear'), linear-svc scikit-learn's LinearSVC. Writes NAME.npy [1, D] and NAME.json.
             """
     )
 
@@ -161,6 +163,12 @@ struct InterFaceGANDirections: ParsableCommand {
 
     @Option(help: "Seed of the training/validation split.")
     var seed: UInt64 = 0
+
+    @Option(help: "svc (InterFaceGAN's SVC with a linear kernel) or linear-svc (LinearSVC).")
+    var classifier: InterFaceGAN.Classifier = .svc
+
+    @Option(help: "Scores only: codes with this score are left out.")
+    var invalidValue: Double?
 
     @Option(help: "Name of the boundary file, without extension.")
     var name: String = "boundary"
@@ -192,7 +200,8 @@ struct InterFaceGANDirections: ParsableCommand {
         let boundary: InterFaceGAN.Boundary
         do {
             boundary = try InterFaceGAN.train(latents: codes, labels: values,
-                                              options: .init(chosen: chosen, splitRatio: splitRatio, seed: seed))
+                                              options: .init(chosen: chosen, splitRatio: splitRatio, seed: seed,
+                                                             classifier: classifier, invalidValue: invalidValue))
         } catch let error as TorchError {
             throw ValidationError("\(latents) with \(labels): \(error.message)")
         }
@@ -203,9 +212,12 @@ struct InterFaceGANDirections: ParsableCommand {
         print("wrote \(output.out)/\(name).npy: trained on \(boundary.training.positives) positive and "
             + "\(boundary.training.negatives) negative codes, training accuracy "
             + String(format: "%.4f", boundary.trainingAccuracy)
-            + (boundary.validationAccuracy.map { String(format: ", validation accuracy %.4f", $0) } ?? ""))
+            + (boundary.validationAccuracy.map { String(format: ", validation accuracy %.4f", $0) } ?? "")
+            + (boundary.remainingAccuracy.map { String(format: ", accuracy on the %d remaining codes %.4f", boundary.remaining, $0) } ?? ""))
     }
 }
+
+extension InterFaceGAN.Classifier: ExpressibleByArgument {}
 
 /// w+ rows such as "0-5" or "0-3,8" (sorted, without repeats).
 struct RowList: ExpressibleByArgument {

@@ -39,7 +39,7 @@ struct Edit: ParsableCommand {
     @Option(help: "Another inversion to interpolate toward.")
     var interpolate: String?
 
-    @Option(parsing: .unconditional, help: "Strengths: start:end:count (e.g. -3:3:7) or a list (0,1.5).")
+    @Option(parsing: .unconditional, help: "Strengths: start:end:count (e.g. -3:3:7) or a list (0,1.5); default: the method's official sweep.")
     var strength: StrengthList?
 
     @Option(help: "w+ rows to edit, e.g. 0-7 or 8-17 (default: all, or the direction's own).")
@@ -50,6 +50,9 @@ struct Edit: ParsableCommand {
 
     @Option(help: "Project the direction off this one (InterFaceGAN conditional editing); repeat for more.")
     var condition: [String] = []
+
+    @Option(help: "offset: strengths move the code; position: they set its coordinate (InterFaceGAN's W rule).")
+    var strengthMode: DirectionEdit.Mode = .offset
 
     @Option(help: "Frames for --interpolate.")
     var frames: Int = 8
@@ -83,6 +86,7 @@ struct Edit: ParsableCommand {
             guard frames >= 2 else { throw ValidationError("--frames must be at least 2, got \(frames)") }
         }
         if !condition.isEmpty, direction == nil { throw ValidationError("--condition applies to --direction") }
+        if strengthMode != .offset, direction == nil { throw ValidationError("--strength-mode applies to --direction") }
         guard samples >= 2 else { throw ValidationError("--samples must be at least 2, got \(samples)") }
         let stems = inversions.map(Edit.stem)
         if let repeated = stems.first(where: { s in stems.filter { $0 == s }.count > 1 }) {
@@ -108,7 +112,9 @@ struct Edit: ParsableCommand {
             let edited: [InversionFile] = try named(inversions[i]) {
                 switch operation {
                 case .direction(let d):
-                    return try values.map { try editor.edited(DirectionEdit.apply(editor.wPlus, along: d, strength: $0, rows: rows)) }
+                    return try values.map {
+                        try editor.edited(DirectionEdit.apply(editor.wPlus, along: d, strength: $0, rows: rows, mode: strengthMode))
+                    }
                 case .mix(let other, _):
                     return try values.map { try editor.edited(StyleMixing.apply(editor.wPlus, from: other.wPlus, strength: $0, rows: rows)) }
                 case .interpolate(let other, _):
@@ -151,7 +157,7 @@ struct Edit: ParsableCommand {
         }
 
         var defaultStrengths: [Double] {
-            if case .direction = self { return [-3, -2, -1, 0, 1, 2, 3] }  // InterFaceGAN's and SeFa's -3...3
+            if case .direction(let d) = self { return d.defaultStrengths }
             return [1]
         }
     }
@@ -182,7 +188,7 @@ struct Edit: ParsableCommand {
             }
             let rows = try rowWeights(g, default: nil).rows
             let f = try option("--direction sefa:\(k)") { try SeFa.factorize(g, rows: rows) }
-            d = try LatentDirection(vector: f.directions.select(0, k), rows: f.rows, label: "sefa\(k)")
+            d = try LatentDirection(vector: f.directions.select(0, k), rows: f.rows, label: "sefa\(k)", method: .sefa)
         case .ganspace(let k):
             guard k < g.config.styleDim else {
                 throw ValidationError("--direction ganspace:\(k): W has \(g.config.styleDim) components (0...\(g.config.styleDim - 1))")
@@ -237,6 +243,8 @@ private func option<T>(_ name: String, _ body: () throws -> T) throws -> T {
         throw ValidationError("\(name): \(error.message)")
     }
 }
+
+extension DirectionEdit.Mode: ExpressibleByArgument {}
 
 /// What --direction names.
 enum DirectionSpec: ExpressibleByArgument {

@@ -84,6 +84,33 @@ struct DirectionTests {
         #expect(c.samples == n && abs(c.explainedVarianceRatio![0] - 9 / 9.16) < 0.01, "9 of 9 + 16 x 0.01")
     }
 
+    /// GANSpace's `pca` estimator (decomposition.py + PCAEstimator) on the same samples: components with their
+    /// signs, std, variance ratio and mean; its default `ipca` estimator signs components the same way and
+    /// divides the variance by N - 1.
+    @Test func pcaMatchesGANSpacesEstimators() throws {
+        let ref = try OfficialReference.arrays()
+        let c = try GANSpace.components(ofSamples: ref.ref("pca_x"), count: 5)
+        try expectClose(c.directions, try ref.ref("pca_comp"), tol: 1e-5, "components and their signs")
+        try expectClose(c.directions, try ref.ref("ipca_comp"), tol: 1e-5, "IPCA's signs")
+        try expectClose(try Tensor(c.std), try ref.ref("pca_stdev").to(dtype: .float64), tol: 1e-5, "stdev")
+        try expectClose(try Tensor(c.explainedVarianceRatio!), try ref.ref("pca_var_ratio").to(dtype: .float64), tol: 1e-6, "var_ratio")
+        try expectClose(try Tensor(c.explainedVarianceRatio!), try ref.ref("ipca_var_ratio").to(dtype: .float64), tol: 1e-6, "IPCA var_ratio")
+        try expectClose(c.mean, try ref.ref("pca_mean").reshape([-1]), tol: 1e-5, "mean")
+        try expectClose(try Tensor(c.std) * (1500.0 / 1499).squareRoot(), try ref.ref("ipca_stdev").to(dtype: .float64), tol: 1e-5,
+                        "IPCA: N - 1")
+    }
+
+    /// random_stdevs: the samples' spread along unit directions drawn from a generator seeded with 2.
+    @Test func randomDirectionBaseline() throws {
+        let x = try OfficialReference.arrays().ref("pca_x").to(dtype: .float64)
+        let c = try GANSpace.components(ofSamples: x, count: 4)
+        let r = try Tensor.randn([4, 12], dtype: .float64, generator: Generator(seed: 2))
+        let unit = try r / r.norm(dims: [1], keepdim: true)
+        let direct = try (x - x.mean([0])).matmul(unit.transpose(0, 1)).std([0], correction: 0)
+        try expectClose(try Tensor(c.randomStd!), direct, tol: 1e-9, "std along random directions")
+        #expect(c.randomStd!.allSatisfy { $0 < c.std[0] + 1e-9 }, "no direction spreads more than component 0")
+    }
+
     @Test func chunkedCovarianceEqualsTheDirectOne() throws {
         let x = try Tensor.randn([1000, 6], dtype: .float64, generator: Generator(seed: 9)) * 2 + 100
         var acc = try CovarianceAccumulator(dimension: 6)
@@ -112,9 +139,18 @@ struct DirectionTests {
         let path = temporary("components.npz")
         defer { try? FileManager.default.removeItem(atPath: path) }
         try GANSpace.write(c, to: path)
+        // Every array GANSpace's interactive.py and visualize.py read; for W the act_ arrays are the lat_ ones.
         let arrays = try NumPy.readArchive(path)
+        #expect(Set(arrays.names) == ["act_comp", "act_mean", "act_stdev", "lat_comp", "lat_mean", "lat_stdev", "var_ratio", "random_stdevs"])
         #expect(arrays["lat_comp"]?.shape == [3, 1, 128] && arrays["lat_mean"]?.shape == [1, 128])
+        #expect(arrays["act_comp"]?.shape == [3, 1, 128] && arrays["act_mean"]?.shape == [1, 128] && arrays["random_stdevs"]?.shape == [3])
+        try expectClose(arrays["act_comp"]!, arrays["lat_comp"]!, tol: 0, "act_comp")
+        try expectClose(arrays["act_stdev"]!, arrays["lat_stdev"]!, tol: 0, "act_stdev")
         let back = try GANSpace.load(path)
+        try expectClose(try Tensor(back.randomStd!), try Tensor(c.randomStd!), tol: 1e-6, "random_stdevs")
+        let first = try back.direction(0)
+        #expect(first.method == .ganspace)
+        try expectClose(first.centre!, c.mean, tol: 1e-6, "positions from lat_mean")
         try expectClose(back.directions, c.directions, tol: 1e-7, "lat_comp")
         #expect(zip(back.std, c.std).allSatisfy { abs($0 - $1) < 1e-5 * $1 })
         let direction = try back.direction(2)
@@ -129,6 +165,10 @@ struct DirectionTests {
         try NumPy.writeArchive(["lat_comp": c.directions], to: path)
         let error = #expect(throws: CheckpointError.self) { try GANSpace.load(path) }
         #expect(error?.description.contains("lat_stdev") == true && error?.description.contains(path) == true)
+        // decomposition.py without --use_w: Z components, lat_stdev all ones.
+        try NumPy.writeArchive(["lat_comp": c.directions, "lat_mean": c.mean, "lat_stdev": try Tensor.ones([3])], to: path)
+        let zSpace = #expect(throws: CheckpointError.self) { try GANSpace.load(path) }
+        #expect(zSpace?.description.contains("--use_w") == true)
     }
 
     @Test func directionFilesAreUnitWithTheirSidecar() throws {
@@ -138,18 +178,21 @@ struct DirectionTests {
             try? FileManager.default.removeItem(atPath: DirectionFile.sidecarPath(for: path))
         }
         let raw = try Tensor.randn([128], generator: Generator(seed: 2)) * 7
-        let sidecar = DirectionFile.Sidecar(method: "ganspace", generatorSHA256: "ab", index: 4, layers: [2, 3], std: 1.5)
+        let sidecar = DirectionFile.Sidecar(method: "ganspace", generatorSHA256: "ab", index: 4, layers: [2, 3], std: 1.5,
+                                            mean: (0..<128).map { Double($0) / 64 })
         try DirectionFile.write(raw, sidecar: sidecar, to: path)
         #expect(try NumPy.readArray(path).shape == [1, 128])
         let (direction, back) = try DirectionFile.read(path)
         #expect(back == sidecar)
-        #expect(direction.unit == 1.5 && direction.rows == [2, 3] && direction.label.hasSuffix("smile"))
+        #expect(direction.unit == 1.5 && direction.rows == [2, 3] && direction.label.hasSuffix("smile") && direction.method == .ganspace)
+        try expectClose(direction.centre!, try Tensor(sidecar.mean!), tol: 1e-6, "GANSpace positions from the sidecar's mean")
         #expect(abs(try direction.vector.norm().item() - 1) < 1e-6)
         try expectClose(direction.vector, try raw / raw.norm(), tol: 1e-6, "same direction, unit length")
         // An InterFaceGAN boundary without sidecar: [1, D], unit strength, all rows.
         try FileManager.default.removeItem(atPath: DirectionFile.sidecarPath(for: path))
         let plain = try DirectionFile.read(path).direction
-        #expect(plain.unit == 1 && plain.rows == nil)
+        #expect(plain.unit == 1 && plain.rows == nil && plain.method == .interfacegan)
+        #expect(try plain.centre!.abs().max().item() == 0, "InterFaceGAN's boundary passes through the origin")
         for (shape, message) in [([2, 128], "[D] or [1, D]"), ([1, 128], "NaN"), ([128], "zero")] {
             let bad = message == "NaN" ? try Tensor.full(shape, .nan) : message == "zero" ? try Tensor.zeros(shape) : try Tensor.ones(shape)
             try NumPy.writeArray(bad, to: path)

@@ -83,6 +83,60 @@ struct EditTests {
         #expect(throws: TorchError.self) { try DirectionEdit.apply(wPlus, along: narrow, strength: 1, rows: .all(10)) }
     }
 
+    /// `linear_interpolate` with its defaults (-3...3 in 10 steps): a W code [1, D] is moved to each signed
+    /// distance from the boundary, a W+ code [1, L, D] by each distance; an InterFaceGAN boundary file (no
+    /// sidecar) edits that way.
+    @Test func interFaceGANsLinearInterpolate() throws {
+        let ref = try OfficialReference.arrays()
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("\(UUID().uuidString)-boundary.npy").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try NumPy.writeArray(try ref.ref("interp_boundary"), to: path)
+        let boundary = try DirectionFile.read(path).direction
+        #expect(boundary.method == .interfacegan && boundary.defaultStrengths.count == 10)
+        let w = try ref.ref("interp_w")  // [1, D]: one row
+        let wp = try ref.ref("interp_wp").squeeze(0)  // [L, D]
+        let (wOut, wpOut) = (try ref.ref("interp_w_out"), try ref.ref("interp_wp_out"))
+        for (k, d) in boundary.defaultStrengths.enumerated() {
+            try expectClose(DirectionEdit.apply(w, along: boundary, strength: d, rows: .all(1), mode: .position),
+                            try wOut.select(0, k).unsqueeze(0), tol: 1e-6, "W code at distance \(d)")
+            try expectClose(DirectionEdit.apply(wp, along: boundary, strength: d, rows: .all(4)), try wpOut.select(0, k),
+                            tol: 1e-6, "W+ code moved by \(d)")
+        }
+    }
+
+    @Test func positionsSetTheCoordinateFromTheCentreOnTheChosenRows() throws {
+        let mean = try Tensor.randn([128], generator: Generator(seed: 3))
+        let d = try LatentDirection(vector: Tensor.randn([128], generator: Generator(seed: 1)), unit: 0.5, label: "g",
+                                    method: .ganspace, centre: mean)
+        let rows = try RowWeights(rows: [2, 3], count: 10)
+        let w = try DirectionEdit.apply(wPlus, along: d, strength: 1.5, rows: rows, mode: .position)
+        let n = try d.vector.reshape([128, 1])
+        let coordinates = try (w - mean).matmul(n).reshape([-1]).doubles()
+        for r in 0..<10 {
+            if [2, 3].contains(r) {
+                #expect(abs(coordinates[r] - 0.75) < 1e-5, "row \(r): 1.5 sigma x std 0.5 from the mean")
+                let change = try w.select(0, r) - wPlus.select(0, r)
+                #expect(try (change - n.reshape([-1]) * (try (change * n.reshape([-1])).sum().item())).abs().max().item() < 1e-5,
+                        "row \(r) moves along the direction only")
+            } else {
+                #expect(try maxAbsDifference(w.select(0, r), wPlus.select(0, r)) == 0, "row \(r) untouched")
+            }
+        }
+        let sefa = try LatentDirection(vector: d.vector, label: "sefa0", method: .sefa)
+        let error = #expect(throws: TorchError.self) { try DirectionEdit.apply(wPlus, along: sefa, strength: 1, rows: rows, mode: .position) }
+        #expect(error?.message.contains("no position") == true)
+        #expect(throws: TorchError.self) { try LatentDirection(vector: d.vector, label: "x", centre: Tensor.zeros([64])) }
+    }
+
+    /// The sweeps of the official tools: InterFaceGAN's edit.py, SeFa's sefa.py, GANSpace's visualize.py.
+    @Test func defaultStrengthsAreTheOfficialSweeps() throws {
+        func close(_ a: [Double], _ b: [Double]) -> Bool { a.count == b.count && zip(a, b).allSatisfy { abs($0 - $1) < 1e-12 } }
+        #expect(close(DirectionMethod.interfacegan.defaultStrengths, (0..<10).map { -3 + 6 * Double($0) / 9 }))
+        #expect(close(DirectionMethod.sefa.defaultStrengths, (0..<11).map { -3 + 0.6 * Double($0) }))
+        #expect(close(DirectionMethod.ganspace.defaultStrengths, [-2, -1, 0, 1, 2]))
+        #expect(try close(direction.defaultStrengths, DirectionMethod.interfacegan.defaultStrengths), "unknown method: InterFaceGAN's")
+    }
+
     @Test func styleMixingTakesTheChosenRows() throws {
         let rows = try RowWeights(rows: Array(4..<10), count: 10)
         let mixed = try StyleMixing.apply(wPlus, from: other, strength: 1, rows: rows)

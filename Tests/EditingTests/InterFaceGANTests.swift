@@ -51,6 +51,70 @@ struct InterFaceGANTests {
         #expect(counted.training == (35, 35) && counted.validation == (15, 15))
     }
 
+    /// `train_boundary` with split_ratio 1 (the SVM then sees every chosen code, so NumPy's shuffle cannot
+    /// change the result): the normal of SVC(kernel='linear') on the raw codes, and the count it logs for the
+    /// codes between the two ends.
+    @Test func scoresTrainTheBoundaryOfInterFaceGANsSVC() throws {
+        let ref = try OfficialReference.arrays()
+        let x = try ref.ref("svm_x")
+        let scores = try ref.ref("svm_scores").doubles()
+        for (name, chosen) in [("ratio", 0.25), ("count", 40)] {
+            let b = try InterFaceGAN.train(latents: x, labels: .scores(scores), options: .init(chosen: chosen, splitRatio: 1))
+            // scikit-learn stops libsvm at a KKT violation of 1e-3, as this solver does: both lie that close to
+            // the optimum, not on one path.
+            try expectClose(b.normal, try ref.ref("svc_\(name)"), tol: 2e-3, "SVC boundary, chosen \(chosen)")
+            let remaining = try ref.ref("svc_\(name)_remaining").doubles()
+            #expect(b.remaining == Int(remaining[1]) && b.validationAccuracy == nil)
+            #expect(b.remainingAccuracy == remaining[0] / remaining[1], "\(name): \(String(describing: b.remainingAccuracy))")
+        }
+        // invalid_value: the marked codes take no part, not even in the ratio.
+        let marked = try ref.ref("svm_scores_invalid").doubles()
+        let b = try InterFaceGAN.train(latents: x, labels: .scores(marked),
+                                       options: .init(chosen: 0.25, splitRatio: 1, invalidValue: -100))
+        try expectClose(b.normal, try ref.ref("svc_invalid"), tol: 2e-3, "boundary without the invalid codes")
+        let remaining = try ref.ref("svc_invalid_remaining").doubles()
+        #expect(b.training.positives == Int(Double(240 - 35) * 0.25) && b.remaining == Int(remaining[1]))
+        #expect(b.remainingAccuracy == remaining[0] / remaining[1])
+        #expect(throws: TorchError.self) {
+            try InterFaceGAN.train(latents: x, labels: .binary(scores.map { $0 > 0 }), options: .init(invalidValue: 0))
+        }
+    }
+
+    /// The solver run to a tight tolerance against SVC(kernel='linear', tol=1e-12): the same optimum, normal
+    /// and unregularised intercept.
+    @Test func smoSolverReachesTheSVCOptimum() throws {
+        let ref = try OfficialReference.arrays()
+        let x = try ref.ref("svm_x").to(dtype: .float64)
+        let scores = try ref.ref("svm_scores").doubles()
+        let order = scores.indices.sorted { scores[$0] > scores[$1] }
+        let chosen = try x.indexSelect(0, Tensor((order.prefix(60) + order.suffix(60)).map(Int64.init)))
+        let y = (0..<120).map { $0 < 60 ? 1.0 : -1.0 }
+        let solution = try SMOSolver.solve(chosen, y: y, c: 1, tolerance: 1e-12)
+        #expect(solution.alpha.allSatisfy { (0...1).contains($0) }, "box constraints")
+        #expect(abs(zip(solution.alpha, y).map { $0 * $1 }.reduce(0, +)) < 1e-9, "Σ y α = 0")
+        let w = try chosen.transpose(0, 1).matmul(Tensor(zip(solution.alpha, y).map { $0 * $1 }, shape: [120, 1])).reshape([-1])
+        let norm = try w.norm().item()
+        try expectClose(w / norm, try ref.ref("svc_ratio_tight").reshape([-1]), tol: 1e-6, "normal")
+        let intercept = try ref.ref("svc_ratio_intercept").doubles()[0]
+        #expect(abs(-solution.rho / norm - intercept) < 1e-6, "b/|w| \(-solution.rho / norm) vs \(intercept)")
+        // The default tolerance, libsvm's 1e-3, stops close to it.
+        let svm = try LinearSVM(chosen, labels: y.map { $0 > 0 }, classifier: .svc)
+        try expectClose(try Tensor(svm.weights) / (try Tensor(svm.weights).norm()), w / norm, tol: 2e-3, "default tolerance")
+    }
+
+    /// The other classifier: LinearSVC's squared hinge with a regularised intercept.
+    @Test func linearSVCIsTheOtherClassifier() throws {
+        let ref = try OfficialReference.arrays()
+        let x = try ref.ref("svm_x")
+        let scores = try ref.ref("svm_scores").doubles()
+        let options = InterFaceGAN.TrainingOptions(chosen: 0.25, splitRatio: 1, classifier: .linearSVC)
+        let linear = try InterFaceGAN.train(latents: x, labels: .scores(scores), options: options)
+        try expectClose(linear.normal, try ref.ref("linearsvc_ratio"), tol: 1e-3, "LinearSVC boundary")
+        let svc = try InterFaceGAN.train(latents: x, labels: .scores(scores), options: .init(chosen: 0.25, splitRatio: 1))
+        #expect(try maxAbsDifference(linear.normal, svc.normal) > 1e-2, "the two classifiers disagree on these codes")
+        #expect(InterFaceGAN.TrainingOptions().classifier == .svc, "InterFaceGAN's SVC is the default")
+    }
+
     @Test func badTrainingInputs() throws {
         let x = try Tensor.randn([10, 4])
         #expect(throws: TorchError.self) { try InterFaceGAN.train(latents: x, labels: .binary(Array(repeating: true, count: 9))) }
@@ -70,6 +134,17 @@ struct InterFaceGANTests {
         #expect(error?.message.contains("l.csv: line 2") == true)
         #expect(throws: TorchError.self) { try AttributeLabels.parse("label\n", name: "l.csv") }
         #expect(throws: TorchError.self) { try AttributeLabels.parse("1\nnan\n", name: "l.csv") }
+    }
+
+    /// `project_boundary` for one, two and three conditions.
+    @Test func conditionalProjectionMatchesProjectBoundary() throws {
+        let ref = try OfficialReference.arrays()
+        let p = try ref.ref("proj_primal")
+        let conditions = try ref.ref("proj_conditions").split(size: 1)
+        for k in 1...3 {
+            try expectClose(ConditionalDirection.project(p, onto: Array(conditions.prefix(k))), try ref.ref("proj_\(k)"), tol: 1e-7,
+                            "\(k) conditions")
+        }
     }
 
     @Test func conditionalProjectionIsOrthogonalToTheConditions() throws {
