@@ -25,7 +25,7 @@ struct DirectionTests {
         let d = 128
         var a: [[Double]] = []
         for key in keys {
-            let w = try state[key]!.to(dtype: .float64)
+            let w = try #require(state[key]).to(dtype: .float64)
             let values = try w.doubles()
             for r in 0..<w.size(0) {
                 let row = Array(values[(r * d)..<((r + 1) * d)])
@@ -81,7 +81,7 @@ struct DirectionTests {
         #expect(c.std.dropFirst().allSatisfy { abs($0 - 0.1) < 0.01 }, "the rest is the 0.1 noise: \(c.std)")
         #expect(try (c.mean.to(dtype: .float64) - 5).abs().max().item() < 0.1)
         #expect(try unitError(c.directions) < 1e-6, "unit components")
-        #expect(c.samples == n && abs(c.explainedVarianceRatio![0] - 9 / 9.16) < 0.01, "9 of 9 + 16 x 0.01")
+        #expect(c.samples == n && abs((c.explainedVarianceRatio?.first ?? .nan) - 9 / 9.16) < 0.01, "9 of 9 + 16 x 0.01")
     }
 
     /// GANSpace's `pca` estimator (decomposition.py + PCAEstimator) on the same samples: components with their
@@ -93,8 +93,8 @@ struct DirectionTests {
         try expectClose(c.directions, try ref.ref("pca_comp"), tol: 1e-5, "components and their signs")
         try expectClose(c.directions, try ref.ref("ipca_comp"), tol: 1e-5, "IPCA's signs")
         try expectClose(try Tensor(c.std), try ref.ref("pca_stdev").to(dtype: .float64), tol: 1e-5, "stdev")
-        try expectClose(try Tensor(c.explainedVarianceRatio!), try ref.ref("pca_var_ratio").to(dtype: .float64), tol: 1e-6, "var_ratio")
-        try expectClose(try Tensor(c.explainedVarianceRatio!), try ref.ref("ipca_var_ratio").to(dtype: .float64), tol: 1e-6, "IPCA var_ratio")
+        try expectClose(try Tensor(#require(c.explainedVarianceRatio)), try ref.ref("pca_var_ratio").to(dtype: .float64), tol: 1e-6, "var_ratio")
+        try expectClose(try Tensor(#require(c.explainedVarianceRatio)), try ref.ref("ipca_var_ratio").to(dtype: .float64), tol: 1e-6, "IPCA var_ratio")
         try expectClose(c.mean, try ref.ref("pca_mean").reshape([-1]), tol: 1e-5, "mean")
         try expectClose(try Tensor(c.std) * (1500.0 / 1499).squareRoot(), try ref.ref("ipca_stdev").to(dtype: .float64), tol: 1e-5,
                         "IPCA: N - 1")
@@ -107,8 +107,8 @@ struct DirectionTests {
         let r = try Tensor.randn([4, 12], dtype: .float64, generator: Generator(seed: 2))
         let unit = try r / r.norm(dims: [1], keepdim: true)
         let direct = try (x - x.mean([0])).matmul(unit.transpose(0, 1)).std([0], correction: 0)
-        try expectClose(try Tensor(c.randomStd!), direct, tol: 1e-9, "std along random directions")
-        #expect(c.randomStd!.allSatisfy { $0 < c.std[0] + 1e-9 }, "no direction spreads more than component 0")
+        try expectClose(try Tensor(#require(c.randomStd)), direct, tol: 1e-9, "std along random directions")
+        #expect(try #require(c.randomStd).allSatisfy { $0 < c.std[0] + 1e-9 }, "no direction spreads more than component 0")
     }
 
     @Test func chunkedCovarianceEqualsTheDirectOne() throws {
@@ -147,7 +147,7 @@ struct DirectionTests {
         try expectClose(arrays["act_comp"]!, arrays["lat_comp"]!, tol: 0, "act_comp")
         try expectClose(arrays["act_stdev"]!, arrays["lat_stdev"]!, tol: 0, "act_stdev")
         let back = try GANSpace.load(path)
-        try expectClose(try Tensor(back.randomStd!), try Tensor(c.randomStd!), tol: 1e-6, "random_stdevs")
+        try expectClose(try Tensor(#require(back.randomStd)), try Tensor(#require(c.randomStd)), tol: 1e-6, "random_stdevs")
         let first = try back.direction(0)
         #expect(first.method == .ganspace)
         try expectClose(first.centre!, c.mean, tol: 1e-6, "positions from lat_mean")
@@ -185,14 +185,14 @@ struct DirectionTests {
         let (direction, back) = try DirectionFile.read(path)
         #expect(back == sidecar)
         #expect(direction.unit == 1.5 && direction.rows == [2, 3] && direction.label.hasSuffix("smile") && direction.method == .ganspace)
-        try expectClose(direction.centre!, try Tensor(sidecar.mean!), tol: 1e-6, "GANSpace positions from the sidecar's mean")
+        try expectClose(#require(direction.centre), try Tensor(#require(sidecar.mean)), tol: 1e-6, "GANSpace positions from the sidecar's mean")
         #expect(abs(try direction.vector.norm().item() - 1) < 1e-6)
         try expectClose(direction.vector, try raw / raw.norm(), tol: 1e-6, "same direction, unit length")
         // An InterFaceGAN boundary without sidecar: [1, D], unit strength, all rows.
         try FileManager.default.removeItem(atPath: DirectionFile.sidecarPath(for: path))
         let plain = try DirectionFile.read(path).direction
         #expect(plain.unit == 1 && plain.rows == nil && plain.method == .interfacegan)
-        #expect(try plain.centre!.abs().max().item() == 0, "InterFaceGAN's boundary passes through the origin")
+        #expect(try #require(plain.centre).abs().max().item() == 0, "InterFaceGAN's boundary passes through the origin")
         for (shape, message) in [([2, 128], "[D] or [1, D]"), ([1, 128], "NaN"), ([128], "zero")] {
             let bad = message == "NaN" ? try Tensor.full(shape, .nan) : message == "zero" ? try Tensor.zeros(shape) : try Tensor.ones(shape)
             try NumPy.writeArray(bad, to: path)

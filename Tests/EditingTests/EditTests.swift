@@ -18,8 +18,8 @@ struct EditTests {
         try Runtime.start()
         loaded = try GeneratorCheckpoint.load(Fixtures.path("stylegan2-tiny64/generator.pt"))
         let cases = try Fixtures.cases("stylegan2-tiny64/cases.safetensors")
-        wPlus = try cases["w_plus"]!.select(0, 0)
-        other = try cases["w_plus"]!.select(0, 2)
+        wPlus = try #require(cases["w_plus"]).select(0, 0)
+        other = try #require(cases["w_plus"]).select(0, 2)
     }
 
     func inversion(_ w: Tensor, feature: Bool = false, deltas: Bool = false) throws -> InversionFile {
@@ -40,7 +40,7 @@ struct EditTests {
             let w = try DirectionEdit.apply(editor.wPlus, along: direction, strength: 0, rows: .all(10))
             #expect(try maxAbsDifference(w, wPlus) == 0)
             let edited = try editor.edited(w)
-            if feature { #expect(try maxAbsDifference(edited.feature!.tensor, file.feature!.tensor) == 0, "f' = f when w' = w") }
+            if feature { #expect(try maxAbsDifference(#require(edited.feature).tensor, #require(file.feature).tensor) == 0, "f' = f when w' = w") }
             let image = try editor.render(edited)
             #expect(try maxAbsDifference(image, loaded.render(file, generatorSHA256: sha)) == 0,
                     "feature \(feature), deltas \(deltas): same pixels as render")
@@ -53,9 +53,9 @@ struct EditTests {
         let w2 = try DirectionEdit.apply(editor.wPlus, along: direction, strength: 2.5, rows: .all(10))
         let edited = try editor.edited(w2)
         // G^K through the tuned weights, worked out separately.
-        let tuned = try loaded.generator.applying(.multiplicative, file.deltas!.tensors)
+        let tuned = try loaded.generator.applying(.multiplicative, #require(file.deltas).tensors)
         let gk = { (w: Tensor) in try tuned.feature(atLayer: 3, w.unsqueeze(0)).squeeze(0) }
-        try expectClose(edited.feature!.tensor - file.feature!.tensor, try gk(w2) - gk(wPlus), tol: 1e-6, "f' - f = G^K(w') - G^K(w)")
+        try expectClose(#require(edited.feature).tensor - #require(file.feature).tensor, try gk(w2) - gk(wPlus), tol: 1e-6, "f' - f = G^K(w') - G^K(w)")
         #expect(try maxAbsDifference(gk(w2), gk(wPlus)) > 1e-3, "the edit does change layer K")
         #expect(edited.feature!.layer == 3 && edited.feature!.blend == 0.75 && edited.deltas != nil)
         // The base generator would give another image: the tuned one is used.
@@ -160,9 +160,9 @@ struct EditTests {
         try expectClose(frames[2].wPlus, (wPlus + other) * 0.5, tol: 1e-6, "midpoint")
         // b has no feature: its end is its own layer-3 output.
         let own = try loaded.generator.feature(atLayer: 3, other.unsqueeze(0)).squeeze(0)
-        try expectClose(frames[4].feature!.tensor, own, tol: 1e-6, "feature at t = 1")
-        try expectClose(frames[1].feature!.tensor, a.feature!.tensor * 0.75 + own * 0.25, tol: 1e-6, "feature at t = 1/4")
-        #expect(frames.allSatisfy { $0.feature!.layer == 3 && $0.feature!.blend == 0.75 })
+        try expectClose(#require(frames[4].feature).tensor, own, tol: 1e-6, "feature at t = 1")
+        try expectClose(#require(frames[1].feature).tensor, #require(a.feature).tensor * 0.75 + own * 0.25, tol: 1e-6, "feature at t = 1/4")
+        #expect(frames.allSatisfy { $0.feature?.layer == 3 && $0.feature?.blend == 0.75 })
         #expect(throws: TorchError.self) { try InversionInterpolation.frames(from: editor, to: b, count: 1) }
         let tuned = try inversion(other, deltas: true)
         let error = #expect(throws: TorchError.self) { try InversionInterpolation.frames(from: editor, to: tuned, count: 3) }
