@@ -51,7 +51,7 @@ struct Align: ParsableCommand {
                 try alignOne(path, aligner)
             } catch {
                 failed += 1
-                FileHandle.standardError.write(Data("error: \(CLIError.message(error, about: path))\n".utf8))
+                FileHandle.standardError.write(Data("error: \(describe(error, file: path))\n".utf8))
             }
             progress.update(done + 1, images.count)
         }

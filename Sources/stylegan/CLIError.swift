@@ -18,12 +18,12 @@ struct CLIError: Error, CustomStringConvertible {
             return CLIError(String(sentence))
         default:
             let ns = error as NSError
-            return [NSCocoaErrorDomain, NSPOSIXErrorDomain].contains(ns.domain) ? CLIError(describe(ns)) : error
+            return [NSCocoaErrorDomain, NSPOSIXErrorDomain].contains(ns.domain) ? CLIError(fileError(ns)) : error
         }
     }
 
     /// "FILE: permission denied" from a Foundation file error.
-    static func describe(_ error: NSError) -> String {
+    static func fileError(_ error: NSError) -> String {
         let file = (error.userInfo[NSFilePathErrorKey] as? String) ?? (error.userInfo[NSURLErrorKey] as? URL)?.path
         return file.map { "\($0): \(reason(error))" } ?? reason(error)
     }
@@ -41,10 +41,11 @@ struct CLIError: Error, CustomStringConvertible {
         return text.prefix(1).lowercased() + text.dropFirst()
     }
 
-    /// The message about `path` that `error` makes, naming the file once: the library's file errors already start
-    /// with it ("a.png: empty file"), others get it in front.
-    static func message(_ error: Error, about path: String) -> String {
-        let text = String(describing: presentable(error))
-        return text.hasPrefix(path + ":") ? text : "\(path): \(text)"
-    }
+}
+
+/// An error about `file` as one sentence that names the file once: the library's file errors already do
+/// ("a.png: empty file"), others get it in front.
+func describe(_ error: Error, file: String) -> String {
+    let message = "\(CLIError.presentable(error))"
+    return message.contains(file) ? message : "\(file): \(message)"
 }

@@ -54,10 +54,10 @@ enum OutputFiles {
     /// `outputs`: each file with what makes it (a seed, an input file), for the message.
     static func check(_ outputs: [(file: String, source: String)], inputs: [String]) throws {
         var read: [String: String] = [:]
-        for input in inputs { read[resolved(input)] = input }
+        for input in inputs { read[canonicalPath(input)] = input }
         var written: [String: String] = [:]
         for (file, source) in outputs {
-            let key = resolved(file)
+            let key = canonicalPath(file)
             if let input = read[key] {
                 throw CLIError("\(file) would overwrite the input \(input); write somewhere else")
             }
@@ -68,14 +68,16 @@ enum OutputFiles {
         }
     }
 
-    /// The absolute path with the links of its existing part resolved; the file itself need not exist.
-    static func resolved(_ path: String) -> String {
-        let url = URL(fileURLWithPath: path).standardizedFileURL
-        if let real = realpath(url.path, nil) {
-            defer { free(real) }
-            return String(cString: real)
-        }
-        guard url.path != "/" else { return "/" }
-        return (resolved(url.deletingLastPathComponent().path) as NSString).appendingPathComponent(url.lastPathComponent)
+}
+
+/// The absolute path with `.`, `..` and the links of its existing part resolved, to compare files; the file
+/// itself need not exist (an output about to be written through a link to an input's folder).
+func canonicalPath(_ path: String) -> String {
+    let url = URL(fileURLWithPath: path).standardizedFileURL
+    if let real = realpath(url.path, nil) {
+        defer { free(real) }
+        return String(cString: real)
     }
+    guard url.path != "/" else { return "/" }
+    return (canonicalPath(url.deletingLastPathComponent().path) as NSString).appendingPathComponent(url.lastPathComponent)
 }
