@@ -12,17 +12,20 @@ public struct SHA256 {
 
     /// The hex digest of a file, read in chunks.
     public static func hex(ofFile path: String) throws -> String {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw CheckpointError.io(file: path, message: "cannot open for reading")
-        }
-        defer { try? handle.close() }
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw CheckpointError.io(file: path, message: "cannot open for reading: \(errnoText())") }
+        defer { close(fd) }
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 22, alignment: 64)
+        defer { chunk.deallocate() }
         var hasher = SHA256()
-        do {
-            while let chunk = try handle.read(upToCount: 1 << 22), !chunk.isEmpty {
-                chunk.withUnsafeBytes { hasher.update(raw: $0) }
+        while true {
+            let count = read(fd, chunk.baseAddress, chunk.count)
+            if count == 0 { break }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw CheckpointError.io(file: path, message: "cannot read: \(errnoText())")
             }
-        } catch {
-            throw CheckpointError.io(file: path, message: "cannot read: \(error.localizedDescription)")
+            hasher.update(raw: UnsafeRawBufferPointer(rebasing: chunk[..<count]))
         }
         return hasher.finalize().map { String(format: "%02x", $0) }.joined()
     }

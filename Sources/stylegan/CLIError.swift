@@ -30,7 +30,9 @@ struct CLIError: Error, CustomStringConvertible {
 
     /// "permission denied": a Foundation file error's reason, by its POSIX error when it has one.
     static func reason(_ error: NSError) -> String {
-        let posix = error.domain == NSPOSIXErrorDomain ? error : error.userInfo[NSUnderlyingErrorKey] as? NSError
+        // On Linux the underlying error comes back as an `Error`, not castable to NSError straight from `Any`.
+        let underlying = (error.userInfo[NSUnderlyingErrorKey] as? Error).map { $0 as NSError }
+        let posix = error.domain == NSPOSIXErrorDomain ? error : underlying
         return posix.flatMap { $0.domain == NSPOSIXErrorDomain ? systemReason(Int32($0.code)) : nil }
             ?? error.localizedDescription
     }
@@ -40,7 +42,6 @@ struct CLIError: Error, CustomStringConvertible {
         let text = String(cString: strerror(code))
         return text.prefix(1).lowercased() + text.dropFirst()
     }
-
 }
 
 /// An error about `file` as one sentence that names the file once: the library's file errors already do

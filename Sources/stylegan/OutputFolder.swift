@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
 
-/// An output folder (`--outdir`): made before the work with a one-sentence error when it cannot be, and the
-/// files a command will write there checked first (`OutputFiles.check`).
+/// An output folder (`--outdir`): checked before the work and made after it, with a one-sentence error when it
+/// cannot be; the files a command will write there are checked first too (`OutputFiles.check`).
 struct OutputFolder: ExpressibleByArgument, ExpressibleByStringLiteral, CustomStringConvertible {
     let path: String
 
@@ -67,7 +67,6 @@ enum OutputFiles {
             }
         }
     }
-
 }
 
 /// The absolute path with `.`, `..` and the links of its existing part resolved, to compare files; the file

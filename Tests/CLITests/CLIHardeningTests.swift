@@ -156,6 +156,11 @@ struct CLIHardeningTests {
             #expect(lines(r.stderr) == ["Error: cannot create output folder \(outdir): \(dir.path("file")) is a file"],
                     "\(arguments[0]): \(r.stderr)")
         }
+        // A Foundation error that reaches the top (demo makes its folder itself) is the file and the reason; with
+        // OutputFolder it is the sentence above.
+        let r = try CLI.run(["demo", "--outdir", outdir, "--steps", "1", "--samples", "100"])
+        #expect(r.status != 0 && lines(r.stderr).count == 1 && r.stderr.contains(outdir) && !r.stderr.contains("Domain")
+                    && (r.stderr.contains("not a directory") || r.stderr.contains("is a file")), "\(r.stderr)")
     }
 
     @Test func aCUDADeviceThatIsNotThereIsOneSentence() throws {
