@@ -90,6 +90,10 @@ struct CLIHardeningTests {
                           saying: ["--style-dim must be at most 4096"])
         try expectFailure(["random-generator", "--channels", "8,8,x", dir.path("g.safetensors")],
                           saying: ["--channels must be 5 whole numbers"])
+        // A negative --invalid-value is a value: the run gets as far as the missing latents file.
+        try expectFailure(["directions", "interfacegan", "--checkpoint", tiny, "--latents", dir.path("none.npy"),
+                           "--labels", dir.path("none.csv"), "--invalid-value", "-1", "--out", dir.path("d")],
+                          saying: ["none.npy"])
         #expect(!FileManager.default.fileExists(atPath: dir.path("o")) && !FileManager.default.fileExists(atPath: dir.path("d")))
 
         // Strengths and row weights that are negative are edits, not missing values.
