@@ -39,6 +39,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // SHA-256 of checkpoint files: a vetted, hardware-accelerated implementation (BoringSSL on Linux).
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // C++20 shim over libtorch with a plain C header; no C++ exception crosses it.
@@ -66,7 +68,9 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // Byte-level parsing and hashing (unpickler, zip, SHA-256 of multi-gigabyte checkpoints) is optimised even
         // in debug builds, where unoptimised Swift is orders of magnitude slower on such loops.
-        .target(name: "Checkpoints", dependencies: ["Torch", "CZlib"], swiftSettings: [.unsafeFlags(["-O"])]),
+        .target(
+            name: "Checkpoints", dependencies: ["Torch", "CZlib", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: [.unsafeFlags(["-O"])]),
         .target(name: "StyleGAN", dependencies: ["Torch", "Checkpoints"]),
         // Shipped weights (LPIPS linear layers, MTCNN) travel as a resource bundle.
         .target(name: "Perception", dependencies: ["Torch", "Checkpoints", "Images"], resources: [.copy("Weights")]),

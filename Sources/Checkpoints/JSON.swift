@@ -17,8 +17,10 @@ indirect enum JSONValue {
 
 /// A strict RFC 8259 parser for safetensors headers.
 ///
-/// Foundation's JSONSerialization keeps only one of two equal keys; a header that names a tensor twice
-/// must be rejected instead, so this parser reports duplicate keys. It also bounds nesting depth.
+/// Hand-written on purpose, not Foundation's JSONSerialization or JSONDecoder: those read numbers as Double
+/// (data offsets beyond 2^53 lose digits) and keep only one of two equal keys, while a header that names a
+/// tensor twice must be rejected. This parser keeps numbers as their exact text, reports duplicate keys and
+/// bounds nesting depth.
 struct JSONParser {
     struct Failure: Error {
         let message: String

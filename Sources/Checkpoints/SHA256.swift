@@ -1,105 +1,44 @@
 import Foundation
+internal import Crypto
 
 /// SHA-256 (FIPS 180-4), used to tie an inversion to the exact generator file it was made with.
+///
+/// A streaming wrapper over swift-crypto's `SHA256` (BoringSSL's vetted, hardware-accelerated code on Linux,
+/// CryptoKit on Apple platforms), so that multi-gigabyte checkpoints hash at memory speed.
 public struct SHA256 {
-    private var state: [UInt32] = [
-        0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19,
-    ]
-    private var buffer: [UInt8] = []
-    private var length: UInt64 = 0
-
-    private static let k: [UInt32] = [
-        0x428a_2f98, 0x7137_4491, 0xb5c0_fbcf, 0xe9b5_dba5, 0x3956_c25b, 0x59f1_11f1, 0x923f_82a4, 0xab1c_5ed5,
-        0xd807_aa98, 0x1283_5b01, 0x2431_85be, 0x550c_7dc3, 0x72be_5d74, 0x80de_b1fe, 0x9bdc_06a7, 0xc19b_f174,
-        0xe49b_69c1, 0xefbe_4786, 0x0fc1_9dc6, 0x240c_a1cc, 0x2de9_2c6f, 0x4a74_84aa, 0x5cb0_a9dc, 0x76f9_88da,
-        0x983e_5152, 0xa831_c66d, 0xb003_27c8, 0xbf59_7fc7, 0xc6e0_0bf3, 0xd5a7_9147, 0x06ca_6351, 0x1429_2967,
-        0x27b7_0a85, 0x2e1b_2138, 0x4d2c_6dfc, 0x5338_0d13, 0x650a_7354, 0x766a_0abb, 0x81c2_c92e, 0x9272_2c85,
-        0xa2bf_e8a1, 0xa81a_664b, 0xc24b_8b70, 0xc76c_51a3, 0xd192_e819, 0xd699_0624, 0xf40e_3585, 0x106a_a070,
-        0x19a4_c116, 0x1e37_6c08, 0x2748_774c, 0x34b0_bcb5, 0x391c_0cb3, 0x4ed8_aa4a, 0x5b9c_ca4f, 0x682e_6ff3,
-        0x748f_82ee, 0x78a5_636f, 0x84c8_7814, 0x8cc7_0208, 0x90be_fffa, 0xa450_6ceb, 0xbef9_a3f7, 0xc671_78f2,
-    ]
+    private var hasher = Crypto.SHA256()
 
     public init() {}
 
     /// The hex digest of a file, read in chunks.
     public static func hex(ofFile path: String) throws -> String {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw CheckpointError.io(file: path, message: "cannot open for reading")
-        }
-        defer { try? handle.close() }
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw CheckpointError.io(file: path, message: "cannot open for reading: \(errnoText())") }
+        defer { close(fd) }
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 22, alignment: 64)
+        defer { chunk.deallocate() }
         var hasher = SHA256()
-        while let chunk = try handle.read(upToCount: 1 << 22), !chunk.isEmpty {
-            chunk.withUnsafeBytes { hasher.update(raw: $0) }
+        while true {
+            let count = read(fd, chunk.baseAddress, chunk.count)
+            if count == 0 { break }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw CheckpointError.io(file: path, message: "cannot read: \(errnoText())")
+            }
+            hasher.update(raw: UnsafeRawBufferPointer(rebasing: chunk[..<count]))
         }
         return hasher.finalize().map { String(format: "%02x", $0) }.joined()
     }
 
     public mutating func update(_ data: some Sequence<UInt8>) {
-        let bytes = Array(data)
-        bytes.withUnsafeBytes { update(raw: $0) }
+        Array(data).withUnsafeBytes { update(raw: $0) }
     }
 
-    /// Feeds bytes in bulk: whole 64-byte blocks are compressed straight from `raw`.
     mutating func update(raw: UnsafeRawBufferPointer) {
-        var offset = 0
-        length &+= UInt64(raw.count)
-        if !buffer.isEmpty {
-            let take = min(64 - buffer.count, raw.count)
-            buffer.append(contentsOf: raw[0..<take])
-            offset = take
-            if buffer.count == 64 {
-                buffer.withUnsafeBytes { compress($0.baseAddress!) }
-                buffer.removeAll(keepingCapacity: true)
-            }
-        }
-        while raw.count - offset >= 64 {
-            compress(raw.baseAddress! + offset)
-            offset += 64
-        }
-        buffer.append(contentsOf: raw[offset...])
+        hasher.update(bufferPointer: raw)
     }
 
     public mutating func finalize() -> [UInt8] {
-        let bits = length &* 8
-        var tail: [UInt8] = [0x80]
-        while (buffer.count + tail.count) % 64 != 56 { tail.append(0) }
-        for shift in stride(from: 56, through: 0, by: -8) { tail.append(UInt8(truncatingIfNeeded: bits >> UInt64(shift))) }
-        let block = buffer + tail
-        block.withUnsafeBytes { raw in
-            for start in stride(from: 0, to: raw.count, by: 64) { compress(raw.baseAddress! + start) }
-        }
-        buffer.removeAll()
-        return state.flatMap { word in (0..<4).map { UInt8(truncatingIfNeeded: word >> (24 - 8 * UInt32($0))) } }
+        Array(hasher.finalize())
     }
-
-    private mutating func compress(_ block: UnsafeRawPointer) {
-        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
-            for i in 0..<16 {
-                let p = block + 4 * i
-                w[i] = UInt32(p.load(as: UInt8.self)) << 24 | UInt32((p + 1).load(as: UInt8.self)) << 16
-                    | UInt32((p + 2).load(as: UInt8.self)) << 8 | UInt32((p + 3).load(as: UInt8.self))
-            }
-            for i in 16..<64 {
-                let s0 = w[i - 15].rotr(7) ^ w[i - 15].rotr(18) ^ (w[i - 15] >> 3)
-                let s1 = w[i - 2].rotr(17) ^ w[i - 2].rotr(19) ^ (w[i - 2] >> 10)
-                w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
-            }
-            var (a, b, c, d, e, f, g, h) = (state[0], state[1], state[2], state[3], state[4], state[5], state[6], state[7])
-            for i in 0..<64 {
-                let s1 = e.rotr(6) ^ e.rotr(11) ^ e.rotr(25)
-                let ch = (e & f) ^ (~e & g)
-                let t1 = h &+ s1 &+ ch &+ SHA256.k[i] &+ w[i]
-                let s0 = a.rotr(2) ^ a.rotr(13) ^ a.rotr(22)
-                let maj = (a & b) ^ (a & c) ^ (b & c)
-                let t2 = s0 &+ maj
-                (h, g, f, e, d, c, b, a) = (g, f, e, d &+ t1, c, b, a, t1 &+ t2)
-            }
-            state[0] &+= a; state[1] &+= b; state[2] &+= c; state[3] &+= d
-            state[4] &+= e; state[5] &+= f; state[6] &+= g; state[7] &+= h
-        }
-    }
-}
-
-private extension UInt32 {
-    func rotr(_ n: UInt32) -> UInt32 { (self >> n) | (self << (32 - n)) }
 }

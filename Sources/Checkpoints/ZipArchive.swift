@@ -3,6 +3,10 @@
 /// The central directory is the truth (torch writes sizes only there, behind data descriptors); zip64
 /// records are read, and every offset and size is checked against the file before use. Entries are
 /// returned as slices of the original bytes, never copied.
+///
+/// Hand-written on purpose, not a zip package: a checkpoint is memory-mapped and its stored (uncompressed)
+/// tensor entries become tensors straight from those slices, while zip libraries such as ZIPFoundation
+/// extract each entry into a new buffer, a second copy of a multi-gigabyte file.
 struct ZipArchive {
     struct Entry {
         let name: String

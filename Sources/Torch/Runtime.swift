@@ -26,7 +26,9 @@ public enum Runtime {
             throw TorchError("libtorch \(loaded) is loaded but StyleGANKit was built for \(builtForVersion); "
                 + "run `make setup` and rebuild")
         }
-        if ct_load_cuda() < 0 {
+        let cuda = ct_load_cuda()
+        hasCUDALibrary = cuda == 1
+        if cuda < 0 {
             cudaLoadError = TorchError.last().message
         }
         if let threads { try setThreads(threads) }
@@ -34,6 +36,10 @@ public enum Runtime {
             throw TorchError("could not set the allocator options (mallopt)")
         }
     }
+
+    /// Whether `start()` loaded libtorch_cuda.so: false for a CPU build of torch (and before `start()`), whatever
+    /// the machine has; true does not mean a device is present (`cudaDeviceCount`).
+    nonisolated(unsafe) public private(set) static var hasCUDALibrary = false
 
     /// Why libtorch_cuda.so was present but could not be loaded, if so.
     nonisolated(unsafe) public private(set) static var cudaLoadError: String?

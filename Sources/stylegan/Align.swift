@@ -20,34 +20,30 @@ struct Align: ParsableCommand {
     var images: [String]
 
     @Option(help: "Output folder.")
-    var outdir: String
+    var outdir: OutputFolder
 
-    @Option(help: "Side of the aligned square in pixels (256 for pSp/e4e encoders, 1024 for FFHQ generators).")
+    @Option(parsing: .unconditional, help: "Side of the aligned square in pixels (256 for pSp/e4e encoders, 1024 for FFHQ generators).")
     var size: Int = 256
 
-    @Option(help: "Which face, by box size from 0 (the largest).")
+    @Option(parsing: .unconditional, help: "Which face, by box size from 0 (the largest).")
     var face: Int = 0
 
-    @Option(help: "cpu, cuda or cuda:N.")
-    var device: DeviceChoice = DeviceChoice(.cpu)
+    @OptionGroup var device: DeviceOptions
 
     @OptionGroup var runtime: RuntimeOptions
 
     func validate() throws {
-        guard size >= 1 else { throw ValidationError("--size must be at least 1, got \(size)") }
-        guard face >= 0 else { throw ValidationError("--face must be 0 or more, got \(face)") }
-        var seen: [String: String] = [:]
-        for image in images {
-            if let other = seen.updateValue(image, forKey: baseName(image)) {
-                throw ValidationError("\(other) and \(image) would both write \(baseName(image)).png")
-            }
-        }
+        try Bounds.check("--size", size, 1...4096)
+        try Bounds.check("--face", face, 0...999)
+        let outputs = images.flatMap { image in ["png", "json"].map { (outdir.file("\(baseName(image)).\($0)"), image) } }
+        try OutputFiles.check(outputs, inputs: images)
     }
 
     func run() throws {
+        try outdir.check()
         try runtime.start()
-        let aligner = FaceAligner(detector: try MTCNN(device: device.value))
-        try FileManager.default.createDirectory(atPath: outdir, withIntermediateDirectories: true)
+        let aligner = FaceAligner(detector: try MTCNN(device: device.resolve()))
+        try outdir.prepare()
         let progress = Progress(label: "align")
         var failed = 0
         for (done, path) in images.enumerated() {
@@ -55,7 +51,7 @@ struct Align: ParsableCommand {
                 try alignOne(path, aligner)
             } catch {
                 failed += 1
-                FileHandle.standardError.write(Data("error: \(describe(error, path))\n".utf8))
+                FileHandle.standardError.write(Data("error: \(describe(error, file: path))\n".utf8))
             }
             progress.update(done + 1, images.count)
         }
@@ -70,10 +66,10 @@ struct Align: ParsableCommand {
         let result = try aligner.align(photo, name: path, outputSize: size, faceIndex: face)
         let record = AlignmentRecord(source: path, sourceWidth: photo.width, sourceHeight: photo.height,
                                      result: result)
-        let png = "\(outdir)/\(baseName(path)).png"
+        let png = outdir.file("\(baseName(path)).png")
         try result.image.write(to: png)
         do {
-            try record.write(to: "\(outdir)/\(baseName(path)).json")
+            try record.write(to: outdir.file("\(baseName(path)).json"))
         } catch {
             try? FileManager.default.removeItem(atPath: png)
             throw error
@@ -83,15 +79,5 @@ struct Align: ParsableCommand {
     /// The file name without folder and extension.
     private func baseName(_ path: String) -> String {
         URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
-    }
-
-    /// The message for a failed photo, starting with its name (image and alignment errors already do).
-    private func describe(_ error: Error, _ path: String) -> String {
-        switch error {
-        case let error as ImageError where error.path != nil: error.description
-        case let error as FaceAlignmentError: error.description
-        case let error as FaceAlignmentRecordError: error.description
-        default: "\(path): \(error)"
-        }
     }
 }

@@ -22,6 +22,7 @@ struct Convert: ParsableCommand {
     }
 
     func run() throws {
+        try OutputFiles.check([(output, input)], inputs: [input])
         try runtime.start()
         let loaded = try GeneratorCheckpoint.load(input)
         try GeneratorCheckpoint.save(loaded, to: output)

@@ -21,27 +21,31 @@ struct Directions: ParsableCommand {
 
 /// The generator and the output folder, shared by the three methods.
 struct DirectionOutput: ParsableArguments {
-    @Option(help: "Generator checkpoint (.pt, .pkl, .safetensors).")
-    var checkpoint: String
+    @OptionGroup var checkpoint: CheckpointOption
 
-    @Option(help: "Output folder.")
-    var out: String
+    @Option(name: [.customLong("out"), .customLong("outdir")], help: "Output folder.")
+    var out: OutputFolder
 
-    @Option(help: "cpu, cuda or cuda:N.")
-    var device: DeviceChoice = DeviceChoice(.cpu)
+    @OptionGroup var device: DeviceOptions
 
     @OptionGroup var runtime: RuntimeOptions
 
-    /// Starts the runtime and loads the generator and its file's SHA-256.
-    func load() throws -> (LoadedGenerator, String) {
+    /// Checks the files NAME.npy and NAME.json of `names` (and `others`) against each other and the inputs and the
+    /// folder, starts the runtime and loads the generator, the device and its file's SHA-256.
+    func start(_ names: [String], others: [String] = [], inputs: [String] = []) throws -> (LoadedGenerator, Device, String) {
+        let files = names.flatMap { [$0 + ".npy", $0 + ".json"] } + others
+        try OutputFiles.check(files.map { (out.file($0), $0) }, inputs: [checkpoint.checkpoint] + inputs)
         try runtime.start()
-        return (try GeneratorCheckpoint.load(checkpoint, device: device.value), try SHA256.hex(ofFile: checkpoint))
+        let device = try self.device.resolve()
+        let loaded = try checkpoint.load(device: device)
+        try out.check()
+        return (loaded, device, try checkpoint.sha256())
     }
 
     /// Writes every direction once all of them are computed, so a failure leaves no partial set.
     func write(_ directions: [(name: String, vector: Tensor, sidecar: DirectionFile.Sidecar)]) throws {
-        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        for d in directions { try DirectionFile.write(d.vector, sidecar: d.sidecar, to: "\(out)/\(d.name).npy") }
+        try out.prepare()
+        for d in directions { try DirectionFile.write(d.vector, sidecar: d.sidecar, to: out.file(d.name + ".npy")) }
     }
 }
 
@@ -55,20 +59,22 @@ struct SeFaDirections: ParsableCommand {
             """
     )
 
-    @Option(help: "w+ rows to factorise, e.g. 0-5 (default: all).")
+    @Option(help: "w+ rows to factorise, e.g. 0-5 (default: all).", transform: RowList.parse)
     var layers: RowList?
 
-    @Option(help: "Directions to write.")
+    @Option(parsing: .unconditional, help: "Directions to write.")
     var components: Int = 5
 
     @OptionGroup var output: DirectionOutput
 
     func validate() throws {
-        guard components >= 1 else { throw ValidationError("--components must be at least 1, got \(components)") }
+        try Bounds.check("--components", components, 1...4096)
     }
 
+    static func name(_ k: Int) -> String { String(format: "sefa_%03d", k) }
+
     func run() throws {
-        let (loaded, sha) = try output.load()
+        let (loaded, _, sha) = try output.start((0..<components).map(Self.name))
         let g = loaded.generator
         if let layers, let bad = layers.rows.first(where: { $0 >= g.nLatent }) {
             throw ValidationError("--layers: row \(bad) is outside 0...\(g.nLatent - 1) (this generator's w+ has \(g.nLatent) rows)")
@@ -79,11 +85,11 @@ struct SeFaDirections: ParsableCommand {
         let f = try SeFa.factorize(g, rows: layers?.rows)
         let values = try f.eigenvalues.doubles()
         let directions = try (0..<components).map { k in
-            (name: String(format: "sefa_%03d", k), vector: try f.directions.select(0, k),
+            (name: Self.name(k), vector: try f.directions.select(0, k),
              sidecar: DirectionFile.Sidecar(method: "sefa", generatorSHA256: sha, index: k, layers: f.rows, eigenvalue: values[k]))
         }
         try output.write(directions)
-        for d in directions { print("\(output.out)/\(d.name).npy".padded + "  eigenvalue \(String(format: "%.4f", d.sidecar.eigenvalue!))") }
+        for d in directions { print(output.out.file(d.name + ".npy").padded + "  eigenvalue \(String(format: "%.4f", d.sidecar.eigenvalue!))") }
     }
 }
 
@@ -98,41 +104,47 @@ struct GANSpaceDirections: ParsableCommand {
             """
     )
 
-    @Option(help: "w codes to sample.")
+    @Option(parsing: .unconditional, help: "w codes to sample.")
     var samples: Int = 1_000_000
 
-    @Option(help: "Components to write.")
+    @Option(parsing: .unconditional, help: "Components to write.")
     var components: Int = 80
 
-    @Option(help: "Seed of the z codes.")
-    var seed: UInt64 = 0
+    @Option(parsing: .unconditional, help: "Seed of the z codes.")
+    var seed: Int = 0
 
     @OptionGroup var output: DirectionOutput
 
+    /// Ten times GANSpace's own 10^6: more only costs time (the covariance is D x D whatever the count).
+    static let maxSamples = 10_000_000
+
     func validate() throws {
-        guard components >= 1 else { throw ValidationError("--components must be at least 1, got \(components)") }
-        guard samples >= 2 else { throw ValidationError("--samples must be at least 2, got \(samples)") }
+        try Bounds.check("--components", components, 1...4096)
+        try Bounds.check("--samples", samples, 2...Self.maxSamples)
+        try Seed.check("--seed", seed)
     }
 
+    static func name(_ k: Int) -> String { String(format: "ganspace_%03d", k) }
+
     func run() throws {
-        let (loaded, sha) = try output.load()
+        let (loaded, device, sha) = try output.start((0..<components).map(Self.name), others: ["ganspace.npz"])
         let d = loaded.generator.config.styleDim
         guard components <= d else { throw ValidationError("--components: W has \(d) dimensions, so at most \(d) components") }
-        let c = try GANSpace.components(of: loaded.generator, samples: samples, count: components, seed: seed,
-                                        device: output.device.value, progress: Progress(label: "ganspace").update)
+        let c = try GANSpace.components(of: loaded.generator, samples: samples, count: components, seed: UInt64(seed),
+                                        device: device, progress: Progress(label: "ganspace").update)
         let directions = try (0..<components).map { k in
-            (name: String(format: "ganspace_%03d", k), vector: try c.directions.select(0, k),
+            (name: Self.name(k), vector: try c.directions.select(0, k),
              sidecar: DirectionFile.Sidecar(method: "ganspace", generatorSHA256: sha, index: k,
                                             explainedVarianceRatio: c.explainedVarianceRatio?[k], std: c.std[k], samples: samples,
                                             mean: try c.mean.to(dtype: .float64).doubles()))
         }
         try output.write(directions)
-        try GANSpace.write(c, to: "\(output.out)/ganspace.npz")
+        try GANSpace.write(c, to: output.out.file("ganspace.npz"))
         for (k, d) in directions.enumerated() {
-            print("\(output.out)/\(d.name).npy".padded + String(format: "  std %.4f  variance %.2f%%", c.std[k],
+            print(output.out.file(d.name + ".npy").padded + String(format: "  std %.4f  variance %.2f%%", c.std[k],
                                                               100 * (c.explainedVarianceRatio?[k] ?? 0)))
         }
-        print("wrote \(output.out)/ganspace.npz (GANSpace cache layout)")
+        print("wrote \(output.out.file("ganspace.npz")) (GANSpace cache layout)")
     }
 }
 
@@ -155,19 +167,19 @@ struct InterFaceGANDirections: ParsableCommand {
     @Option(help: "CSV of labels or scores, one row per code.")
     var labels: String
 
-    @Option(help: "Scores only: ratio (0, 1] or number (> 1) of codes taken from each end.")
+    @Option(parsing: .unconditional, help: "Scores only: ratio (0, 1] or number (> 1) of codes taken from each end.")
     var chosen: Double = 0.02
 
-    @Option(help: "Share of each class used for training; the rest validates.")
+    @Option(parsing: .unconditional, help: "Share of each class used for training; the rest validates.")
     var splitRatio: Double = 0.7
 
-    @Option(help: "Seed of the training/validation split.")
-    var seed: UInt64 = 0
+    @Option(parsing: .unconditional, help: "Seed of the training/validation split.")
+    var seed: Int = 0
 
     @Option(help: "svc (InterFaceGAN's SVC with a linear kernel) or linear-svc (LinearSVC).")
     var classifier: InterFaceGAN.Classifier = .svc
 
-    @Option(help: "Scores only: codes with this score are left out.")
+    @Option(parsing: .unconditional, help: "Scores only: codes with this score are left out (e.g. -1).")
     var invalidValue: Double?
 
     @Option(help: "Name of the boundary file, without extension.")
@@ -176,13 +188,17 @@ struct InterFaceGANDirections: ParsableCommand {
     @OptionGroup var output: DirectionOutput
 
     func validate() throws {
-        guard chosen.isFinite, chosen > 0 else { throw ValidationError("--chosen must be positive, got \(chosen)") }
+        guard chosen.isFinite, chosen > 0 else { throw ValidationError("--chosen must be a positive number, got \(chosen)") }
         guard splitRatio > 0, splitRatio <= 1 else { throw ValidationError("--split-ratio must be in (0, 1], got \(splitRatio)") }
+        try Seed.check("--seed", seed)
+        if let invalidValue, !invalidValue.isFinite {
+            throw ValidationError("--invalid-value must be a finite number, got \(invalidValue)")
+        }
         guard !name.isEmpty, !name.contains("/") else { throw ValidationError("--name must be a plain file name, got '\(name)'") }
     }
 
     func run() throws {
-        let (loaded, sha) = try output.load()
+        let (loaded, _, sha) = try output.start([name], inputs: [latents, labels])
         let d = loaded.generator.config.styleDim
         let codes = try NumPy.readArray(latents)
         guard codes.rank == 2, codes.size(1) == d else {
@@ -200,7 +216,7 @@ struct InterFaceGANDirections: ParsableCommand {
         let boundary: InterFaceGAN.Boundary
         do {
             boundary = try InterFaceGAN.train(latents: codes, labels: values,
-                                              options: .init(chosen: chosen, splitRatio: splitRatio, seed: seed,
+                                              options: .init(chosen: chosen, splitRatio: splitRatio, seed: UInt64(seed),
                                                              classifier: classifier, invalidValue: invalidValue))
         } catch let error as TorchError {
             throw ValidationError("\(latents) with \(labels): \(error.message)")
@@ -209,7 +225,7 @@ struct InterFaceGANDirections: ParsableCommand {
                                             validationAccuracy: boundary.validationAccuracy,
                                             trainingAccuracy: boundary.trainingAccuracy)
         try output.write([(name: name, vector: boundary.normal, sidecar: sidecar)])
-        print("wrote \(output.out)/\(name).npy: trained on \(boundary.training.positives) positive and "
+        print("wrote \(output.out.file(name + ".npy")): trained on \(boundary.training.positives) positive and "
             + "\(boundary.training.negatives) negative codes, training accuracy "
             + String(format: "%.4f", boundary.trainingAccuracy)
             + (boundary.validationAccuracy.map { String(format: ", validation accuracy %.4f", $0) } ?? "")
@@ -220,11 +236,10 @@ struct InterFaceGANDirections: ParsableCommand {
 extension InterFaceGAN.Classifier: ExpressibleByArgument {}
 
 /// w+ rows such as "0-5" or "0-3,8" (sorted, without repeats).
-struct RowList: ExpressibleByArgument {
+struct RowList {
     let rows: [Int]
 
-    init?(argument: String) {
-        guard let list = SeedList(argument: argument) else { return nil }
-        rows = Array(Set(list.values)).sorted()
+    static func parse(_ argument: String) throws -> RowList {
+        RowList(rows: Array(Set(try SeedList.parse(argument).values)).sorted())
     }
 }

@@ -27,8 +27,7 @@ struct Edit: ParsableCommand {
     @Argument(help: "Inversion files (.safetensors).")
     var inversions: [String]
 
-    @Option(help: "The generator checkpoint the inversions were made with.")
-    var checkpoint: String
+    @OptionGroup var checkpoint: CheckpointOption
 
     @Option(help: "FILE.npy, FILE.npz:K, sefa:K or ganspace:K.")
     var direction: DirectionSpec?
@@ -39,13 +38,15 @@ struct Edit: ParsableCommand {
     @Option(help: "Another inversion to interpolate toward.")
     var interpolate: String?
 
-    @Option(parsing: .unconditional, help: "Strengths: start:end:count (e.g. -3:3:7) or a list (0,1.5); default: the method's official sweep.")
+    @Option(parsing: .unconditional,
+            help: "Strengths: start:end:count (e.g. -3:3:7) or a list (0,1.5); default: the method's official sweep.",
+            transform: StrengthList.parse)
     var strength: StrengthList?
 
-    @Option(help: "w+ rows to edit, e.g. 0-7 or 8-17 (default: all, or the direction's own).")
+    @Option(help: "w+ rows to edit, e.g. 0-7 or 8-17 (default: all, or the direction's own).", transform: RowList.parse)
     var layers: RowList?
 
-    @Option(help: "Per-row strength, one weight per w+ row (instead of --layers).")
+    @Option(parsing: .unconditional, help: "Per-row strength, one weight per w+ row (instead of --layers), e.g. -1,0.5,...")
     var layerWeights: String?
 
     @Option(help: "Project the direction off this one (InterFaceGAN conditional editing); repeat for more.")
@@ -54,20 +55,19 @@ struct Edit: ParsableCommand {
     @Option(help: "offset: strengths move the code; position: they set its coordinate (InterFaceGAN's W rule).")
     var strengthMode: DirectionEdit.Mode = .offset
 
-    @Option(help: "Frames for --interpolate.")
+    @Option(parsing: .unconditional, help: "Frames for --interpolate.")
     var frames: Int = 8
 
-    @Option(help: "ganspace:K only: w codes to sample.")
+    @Option(parsing: .unconditional, help: "ganspace:K only: w codes to sample.")
     var samples: Int = 1_000_000
 
-    @Option(help: "ganspace:K only: seed of the z codes.")
-    var seed: UInt64 = 0
+    @Option(parsing: .unconditional, help: "ganspace:K only: seed of the z codes.")
+    var seed: Int = 0
 
     @Option(help: "Output folder.")
-    var outdir: String = "edits"
+    var outdir: OutputFolder = "edits"
 
-    @Option(help: "cpu, cuda or cuda:N.")
-    var device: DeviceChoice = DeviceChoice(.cpu)
+    @OptionGroup var device: DeviceOptions
 
     @OptionGroup var runtime: RuntimeOptions
 
@@ -83,27 +83,28 @@ struct Edit: ParsableCommand {
             guard strength == nil, layers == nil, layerWeights == nil else {
                 throw ValidationError("--interpolate takes --frames, not --strength or --layers")
             }
-            guard frames >= 2 else { throw ValidationError("--frames must be at least 2, got \(frames)") }
+            try Bounds.check("--frames", frames, 2...1000)
         }
         if !condition.isEmpty, direction == nil { throw ValidationError("--condition applies to --direction") }
         if strengthMode != .offset, direction == nil { throw ValidationError("--strength-mode applies to --direction") }
-        guard samples >= 2 else { throw ValidationError("--samples must be at least 2, got \(samples)") }
-        let stems = inversions.map(Edit.stem)
-        if let repeated = stems.first(where: { s in stems.filter { $0 == s }.count > 1 }) {
-            throw ValidationError("two inversions are named \(repeated); their images would overwrite each other")
-        }
+        try Bounds.check("--samples", samples, 2...GANSpaceDirections.maxSamples)
+        try Seed.check("--seed", seed)
+        // Each inversion's images are named by its stem, whatever the edit's tag.
+        try OutputFiles.check(inversions.map { (outdir.file(Edit.stem($0) + "_*.png"), $0) }, inputs: inversions)
     }
 
     func run() throws {
+        try outdir.check()
         try runtime.start()
-        let loaded = try GeneratorCheckpoint.load(checkpoint, device: device.value)
-        let sha = try SHA256.hex(ofFile: checkpoint)
+        let device = try self.device.resolve()
+        let loaded = try checkpoint.load(device: device)
+        let sha = try checkpoint.sha256()
         let g = loaded.generator
         // Everything is read, checked and rendered before the first file is written.
         let editors = try inversions.map { path in
-            try named(path) { try InversionEditor(loaded, inversion: InversionFile.read(path), generatorSHA256: sha, device: device.value) }
+            try named(path) { try InversionEditor(loaded, inversion: InversionFile.read(path), generatorSHA256: sha, device: device) }
         }
-        let operation = try self.operation(loaded, sha: sha)
+        let operation = try self.operation(loaded, sha: sha, device: device)
         let rows = try rowWeights(g, default: operation.defaultRows)
         let values = strength?.values ?? operation.defaultStrengths
         let progress = Progress(label: "edit")
@@ -124,15 +125,15 @@ struct Edit: ParsableCommand {
             images.append(try edited.map { try editor.render($0) })
             progress.update(i + 1, editors.count)
         }
-        try FileManager.default.createDirectory(atPath: outdir, withIntermediateDirectories: true)
+        try outdir.prepare()
         let tag = operation.tag
         for (path, row) in zip(inversions, images) {
             for (k, image) in row.enumerated() {
-                try Image(tensor: image).write(to: "\(outdir)/\(Edit.stem(path))_\(tag)_\(String(format: "%02d", k)).png")
+                try Image(tensor: image).write(to: outdir.file("\(Edit.stem(path))_\(tag)_\(String(format: "%02d", k)).png"))
             }
         }
         let grid = try imageGrid(images.flatMap { $0 }, columns: images[0].count)
-        try Image(tensor: grid).write(to: "\(outdir)/\(tag)_sweep.png")
+        try Image(tensor: grid).write(to: outdir.file("\(tag)_sweep.png"))
         let steps = interpolate != nil ? "\(frames) frames" : "strengths " + values.map { String(format: "%g", $0) }.joined(separator: ", ")
         print("wrote \(images[0].count) images per inversion (\(steps)) to \(outdir), and \(outdir)/\(tag)_sweep.png")
     }
@@ -162,7 +163,7 @@ struct Edit: ParsableCommand {
         }
     }
 
-    private func operation(_ loaded: LoadedGenerator, sha: String) throws -> Operation {
+    private func operation(_ loaded: LoadedGenerator, sha: String, device: Device) throws -> Operation {
         let g = loaded.generator
         if let path = mix ?? interpolate {
             let other = try named(path) { () -> InversionFile in
@@ -193,7 +194,7 @@ struct Edit: ParsableCommand {
             guard k < g.config.styleDim else {
                 throw ValidationError("--direction ganspace:\(k): W has \(g.config.styleDim) components (0...\(g.config.styleDim - 1))")
             }
-            let c = try GANSpace.components(of: g, samples: samples, count: k + 1, seed: seed, device: device.value,
+            let c = try GANSpace.components(of: g, samples: samples, count: k + 1, seed: UInt64(seed), device: device,
                                             progress: Progress(label: "ganspace").update)
             d = try c.direction(k)
         }
@@ -276,20 +277,26 @@ enum DirectionSpec: ExpressibleByArgument {
 }
 
 /// "-3:3:7" (start:end:count, evenly spaced) or "0,1.5": finite strengths.
-struct StrengthList: ExpressibleByArgument {
+struct StrengthList {
     let values: [Double]
 
-    init?(argument: String) {
+    /// Parses the list; the error says what is wrong with it (ArgumentParser adds the flag).
+    static func parse(_ argument: String) throws -> StrengthList {
+        func number(_ text: Substring) throws -> Double {
+            guard let value = Double(text), value.isFinite else { throw ValidationError("'\(text)' is not a finite number") }
+            return value
+        }
         let parts = argument.split(separator: ":", omittingEmptySubsequences: false)
         if parts.count == 3 {
-            guard let a = Double(parts[0]), let b = Double(parts[1]), let n = Int(parts[2]), a.isFinite, b.isFinite,
-                  (1...1000).contains(n)
-            else { return nil }
-            values = n == 1 ? [a] : (0..<n).map { a + (b - a) * Double($0) / Double(n - 1) }
-        } else {
-            let list = argument.split(separator: ",", omittingEmptySubsequences: false).map { Double($0) }
-            guard !list.isEmpty, list.allSatisfy({ $0?.isFinite == true }) else { return nil }
-            values = list.map { $0! }
+            let (a, b) = (try number(parts[0]), try number(parts[1]))
+            guard let n = Int(parts[2]), (1...1000).contains(n) else {
+                throw ValidationError("the count of start:end:count must be in 1...1000, got '\(parts[2])'")
+            }
+            return StrengthList(values: n == 1 ? [a] : (0..<n).map { a + (b - a) * Double($0) / Double(n - 1) })
         }
+        guard parts.count == 1 else { throw ValidationError("write start:end:count (e.g. -3:3:7) or a list (0,1.5)") }
+        let list = try argument.split(separator: ",", omittingEmptySubsequences: false).map(number)
+        guard list.count <= 1000 else { throw ValidationError("at most 1000 strengths, got \(list.count)") }
+        return StrengthList(values: list)
     }
 }

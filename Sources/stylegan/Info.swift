@@ -18,19 +18,20 @@ struct Info: ParsableCommand {
 
     func run() throws {
         try runtime.start()
-        print("file".padded + checkpoint)
+        // Everything is read before the first line, so a failure prints its error alone.
+        var lines = ["file".padded + checkpoint]
         // An encoder file (pSp-family containers hold their generator too) is described as one; anything else
         // must be a generator.
         if let encoder = try loadEncoder() {
-            for (key, value) in encoder.summary { print(key.padded + value) }
+            lines += encoder.summary.map { $0.padded + $1 }
             if let generator = encoder.generator {
-                print("generator:")
-                for (key, value) in GeneratorSummary(generator).lines { print(("  " + key).padded + value) }
+                lines.append("generator:")
+                lines += GeneratorSummary(generator).lines.map { ("  " + $0).padded + $1 }
             }
-            return
+        } else {
+            lines += GeneratorSummary(try GeneratorCheckpoint.load(checkpoint)).lines.map { $0.padded + $1 }
         }
-        let loaded = try GeneratorCheckpoint.load(checkpoint)
-        for (key, value) in GeneratorSummary(loaded).lines { print(key.padded + value) }
+        print(lines.joined(separator: "\n"))
     }
 
     /// The file's encoder; nil when it is no encoder checkpoint, while errors of one that is come through.

@@ -209,16 +209,5 @@ struct Invert: ParsableCommand {
     }
 }
 
-/// The path with symbolic links and `..` resolved, to compare files.
-func canonicalPath(_ path: String) -> String {
-    URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
-}
-
-/// An error as one sentence naming `file`, unless the error already names it.
-func describe(_ error: Error, file: String) -> String {
-    let message = "\(error)"
-    return message.contains(file) ? message : "\(file): \(message)"
-}
-
 extension InversionMethod: ExpressibleByArgument {}
 extension GANI.Domain: ExpressibleByArgument {}

@@ -14,28 +14,28 @@ struct Render: ParsableCommand {
     @Argument(help: "Inversion file (.safetensors).")
     var inversion: String
 
-    @Option(help: "The generator checkpoint the inversion was made with.")
-    var checkpoint: String
+    @OptionGroup var checkpoint: CheckpointOption
 
     @Option(help: "Output image (default: the inversion's name with .png).")
     var out: String?
 
-    @Option(help: "cpu, cuda or cuda:N.")
-    var device: DeviceChoice = DeviceChoice(.cpu)
+    @OptionGroup var device: DeviceOptions
 
     @OptionGroup var runtime: RuntimeOptions
 
     func run() throws {
+        let output = out ?? (inversion as NSString).deletingPathExtension + ".png"
+        try OutputFiles.check([(output, inversion)], inputs: [inversion, checkpoint.checkpoint])
         try runtime.start()
+        let device = try self.device.resolve()
         let file = try InversionFile.read(inversion)
-        let loaded = try GeneratorCheckpoint.load(checkpoint, device: device.value)
+        let loaded = try checkpoint.load(device: device)
         let image: Tensor
         do {
-            image = try loaded.render(file, generatorSHA256: SHA256.hex(ofFile: checkpoint), device: device.value)
+            image = try loaded.render(file, generatorSHA256: checkpoint.sha256(), device: device)
         } catch let error as TorchError {
             throw CLIError("\(inversion): \(error.message)")
         }
-        let output = out ?? (inversion as NSString).deletingPathExtension + ".png"
         try Image(tensor: image).write(to: output)
         print("wrote \(output)")
     }

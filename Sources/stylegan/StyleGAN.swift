@@ -1,5 +1,4 @@
 import ArgumentParser
-import Torch
 
 /// The `stylegan` command: parses and validates, then hands the work to the library.
 @main
@@ -11,21 +10,14 @@ struct StyleGAN: ParsableCommand {
         subcommands: [Generate.self, Invert.self, Render.self, Directions.self, Edit.self, Align.self, Eval.self, Info.self, Convert.self, Doctor.self, Demo.self,
                       RandomGenerator.self]
     )
-}
 
-/// Options every command that computes takes.
-struct RuntimeOptions: ParsableArguments {
-    @Option(help: "Intra-op CPU threads (default: all cores).")
-    var threads: Int?
-
-    func validate() throws {
-        if let threads, threads < 1 {
-            throw ValidationError("--threads must be at least 1, got \(threads)")
+    /// ArgumentParser's own `main`, with every failure printed as one sentence (`CLIError.presentable`).
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            exit(withError: CLIError.presentable(error))
         }
-    }
-
-    /// Checks the loaded libtorch and applies the thread count.
-    func start() throws {
-        try Runtime.start(threads: threads)
     }
 }
