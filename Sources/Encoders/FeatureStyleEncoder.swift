@@ -97,8 +97,9 @@ public final class FeatureStyleEncoder: Module, InversionEncoder {
     }
 
     /// The size the reference resizes every input to before its encoder halves it: the output size of the
-    /// generator it was trained for (the config's `resolution`, 1024 for 18 styles).
-    public var imageSize: Int { 1 << (styleCount / 2 + 1) }
+    /// generator it was trained for (the config's `resolution`, 1024 for 18 styles), and never below the
+    /// encoder's own 256 (generators smaller than that have no published configuration).
+    public var imageSize: Int { Swift.max(inputSize, 1 << (styleCount / 2 + 1)) }
 
     /// The official `test.py`'s input path: images of any size resized to imageSize x imageSize as its
     /// torchvision `Resize((1024, 1024))` does (bilinear, antialiased when shrinking), then halved to 256 with

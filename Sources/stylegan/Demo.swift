@@ -22,7 +22,7 @@ struct Demo: ParsableCommand {
     var checkpoint: String?
 
     @Option(help: "Output folder.")
-    var outdir: String = "demo"
+    var outdir: OutputFolder = "demo"
 
     @Option(help: "Projector steps.")
     var steps: Int = 400
@@ -44,13 +44,14 @@ struct Demo: ParsableCommand {
     }
 
     func run() throws {
+        try outdir.check()
         try runtime.start()
         let started = Date()
         let path = checkpoint ?? Demo.bundledGenerator
         let loaded = try GeneratorCheckpoint.load(path)
         let sha = try SHA256.hex(ofFile: path)
         let g = loaded.generator
-        try FileManager.default.createDirectory(atPath: outdir, withIntermediateDirectories: true)
+        try outdir.prepare()
         var page = DemoPage(random: checkpoint == nil)
 
         // 1. A target the generator can make, with random noise so that it is not trivially the const maps.
@@ -69,7 +70,7 @@ struct Demo: ParsableCommand {
         let progress = Progress(label: "projector")
         let outcome = try pipeline.invert(target, control: InversionControl(progress: { progress.update($0.step, $0.total) }))
         let inversion = try pipeline.inversionFile(outcome)
-        try inversion.write(to: "\(outdir)/inversion.safetensors")
+        try inversion.write(to: outdir.file("inversion.safetensors"))
         let editor = try InversionEditor(loaded, inversion: inversion, generatorSHA256: sha)
         try save(try editor.render(inversion), "reconstruction.png")
         let scores = outcome.scores!
@@ -103,17 +104,17 @@ struct Demo: ParsableCommand {
             .unbind(0).map { try $0.unsqueeze(0) }, columns: 4), "mixing.png")
 
         page.seconds = Date().timeIntervalSince(started)
-        try page.write(to: "\(outdir)/index.html")
+        try page.write(to: outdir.file("index.html"))
         if checkpoint == nil {
             print("Note: the bundled generator has RANDOM weights (no trained model ships with the tool); the pictures")
             print("      show the pipeline working, not faces. Pass --checkpoint to use a real generator.")
         }
         print(String(format: "inverted the target: PSNR %.2f dB, SSIM %.4f", page.metrics[0].1, page.metrics[1].1))
-        print("open \(outdir)/index.html")
+        print("open \(outdir.file("index.html"))")
     }
 
     private func save(_ image: Tensor, _ name: String) throws {
-        try Image(tensor: image.clamp(min: -1, max: 1)).write(to: "\(outdir)/\(name)")
+        try Image(tensor: image.clamp(min: -1, max: 1)).write(to: outdir.file(name))
     }
 }
 

@@ -3,6 +3,7 @@ import Checkpoints
 import Editing
 import Foundation
 import Images
+import Inversion
 import StyleGAN
 import Torch
 
@@ -20,7 +21,11 @@ struct Edit: ParsableCommand {
             Each strength gives one image per inversion, NAME_TAG_NN.png, and TAG_sweep.png lays them out, a row \
             per inversion. --mix OTHER takes --layers from OTHER (strength 1, the default, replaces them); \
             --interpolate OTHER makes --frames frames, linear in W+ and in the feature F. A feature moves with an \
-            edit by f' = f + G^K(w') - G^K(w); PTI/GANI inversions are edited with their tuned weights.
+            edit by f' = f + G^K(w') - G^K(w); PTI/GANI inversions are edited with their tuned weights. CLCAE \
+            inversions moved along a direction on every row are edited as CLCAE's inference_edit.py does: the encoder \
+            (--encoder, else the file the inversion records) re-encodes the photo (--image, else the recorded one) \
+            with the offset on its foundation code; --feature-rule uses the F-space rule instead, as layer-range \
+            edits always do.
             """
     )
 
@@ -55,6 +60,15 @@ struct Edit: ParsableCommand {
     @Option(help: "offset: strengths move the code; position: they set its coordinate (InterFaceGAN's W rule).")
     var strengthMode: DirectionEdit.Mode = .offset
 
+    @Option(help: "CLCAE inversions: the encoder file that re-encodes the photo (default: the one recorded).")
+    var encoder: String?
+
+    @Option(help: "CLCAE inversions: the photo that was inverted (default: the one recorded).")
+    var image: String?
+
+    @Flag(help: "CLCAE inversions: move the feature by the F-space rule instead of re-encoding the photo.")
+    var featureRule = false
+
     @Option(parsing: .unconditional, help: "Frames for --interpolate.")
     var frames: Int = 8
 
@@ -87,6 +101,9 @@ struct Edit: ParsableCommand {
         }
         if !condition.isEmpty, direction == nil { throw ValidationError("--condition applies to --direction") }
         if strengthMode != .offset, direction == nil { throw ValidationError("--strength-mode applies to --direction") }
+        if encoder != nil || image != nil || featureRule, direction == nil {
+            throw ValidationError("--encoder, --image and --feature-rule apply to --direction edits of CLCAE inversions")
+        }
         try Bounds.check("--samples", samples, 2...GANSpaceDirections.maxSamples)
         try Seed.check("--seed", seed)
         // Each inversion's images are named by its stem, whatever the edit's tag.
@@ -113,6 +130,9 @@ struct Edit: ParsableCommand {
             let edited: [InversionFile] = try named(inversions[i]) {
                 switch operation {
                 case .direction(let d):
+                    if let clcae = try foundationEdit(editor, rows: rows, device: device) {
+                        return try values.map { try clcae.edited(editor.inversion, offset: d.vector.reshape([1, -1]) * ($0 * d.unit)) }
+                    }
                     return try values.map {
                         try editor.edited(DirectionEdit.apply(editor.wPlus, along: d, strength: $0, rows: rows, mode: strengthMode))
                     }
@@ -136,6 +156,19 @@ struct Edit: ParsableCommand {
         try Image(tensor: grid).write(to: outdir.file("\(tag)_sweep.png"))
         let steps = interpolate != nil ? "\(frames) frames" : "strengths " + values.map { String(format: "%g", $0) }.joined(separator: ", ")
         print("wrote \(images[0].count) images per inversion (\(steps)) to \(outdir), and \(outdir)/\(tag)_sweep.png")
+    }
+
+    /// CLCAE's own edit for a CLCAE inversion moved by offset on every row, unless --feature-rule; nil otherwise.
+    private func foundationEdit(_ editor: InversionEditor, rows: RowWeights, device: Device) throws -> CLCAEFoundationEdit? {
+        guard editor.inversion.metadata.method == InversionMethod.clcae.rawValue, !featureRule, strengthMode == .offset,
+              rows.values.allSatisfy({ $0 == 1 })
+        else { return nil }
+        do {
+            return try CLCAEFoundationEdit.load(for: editor.inversion, generator: editor.generator, encoder: encoder,
+                                                image: image, device: device)
+        } catch let error as InversionError {
+            throw CLIError("\(error); or give --feature-rule to move the feature by the F-space rule")
+        }
     }
 
     /// What the command does, with its inputs read and checked.

@@ -85,13 +85,12 @@ struct Invert: ParsableCommand {
     var parsing: String?
 
     @Option(help: "Output folder.")
-    var outdir: String = "inversions"
+    var outdir: OutputFolder = "inversions"
 
     @Option(help: "Seed of the method's randomness.")
     var seed: UInt64 = 0
 
-    @Option(help: "cpu, cuda or cuda:N.")
-    var device: DeviceChoice = DeviceChoice(.cpu)
+    @OptionGroup var device: DeviceOptions
 
     @Flag(help: "Print one JSON object per image instead of a table.")
     var json = false
@@ -143,45 +142,41 @@ struct Invert: ParsableCommand {
         _ = try outputs()
     }
 
-    /// NAME.safetensors and NAME.png per image; refuses names two inputs share and outputs that would replace an input.
+    /// NAME.safetensors and NAME.png per image; two inputs with one name, or an output that would replace an
+    /// input, are refused before any work.
     func outputs() throws -> [(inversion: String, image: String)] {
-        let outputs = images.map { path -> (String, String) in
+        let outputs = images.map { path in
             let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
-            return ("\(outdir)/\(name).safetensors", "\(outdir)/\(name).png")
+            return (inversion: outdir.file("\(name).safetensors"), image: outdir.file("\(name).png"))
         }
-        var seen: [String: String] = [:]
-        let inputs = Set(images.map(canonicalPath))
-        for (input, output) in zip(images, outputs) {
-            if let other = seen[output.0] {
-                throw ValidationError("\(other) and \(input) would both be written as \(output.0) and \(output.1); "
-                    + "invert them into different --outdir folders")
-            }
-            seen[output.0] = input
-            for file in [output.0, output.1] where inputs.contains(canonicalPath(file)) {
-                throw ValidationError("writing \(file) would replace an input image; choose another --outdir")
-            }
-        }
+        try OutputFiles.check(zip(images, outputs).flatMap { [($1.inversion, $0), ($1.image, $0)] }, inputs: images)
         return outputs
     }
 
     func run() throws {
+        try outdir.check()
         try runtime.start()
         let pipeline: InversionPipeline
         do {
             pipeline = try InversionPipeline.load(try settings, checkpoint: checkpoint, encoder: encoder, weights: weightFiles,
-                                                  device: device.value)
+                                                  device: device.resolve())
         } catch let error as InversionError {
             throw CLIError(error.description)
         }
         for note in pipeline.notes { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
         let outputs = try outputs()
-        try FileManager.default.createDirectory(atPath: outdir, withIntermediateDirectories: true)
+        try outdir.prepare()
         var rows: [[String]] = []
         var failed = 0
         for (path, output) in zip(images, outputs) {
             do {
-                let progress = Progress(label: URL(fileURLWithPath: path).lastPathComponent)
-                let control = InversionControl(progress: { progress.update($0.step, $0.total) })
+                let name = URL(fileURLWithPath: path).lastPathComponent
+                var bars: [InversionProgress.Stage: Progress] = [:]
+                let control = InversionControl(progress: { report in
+                    let bar = bars[report.stage] ?? Progress(label: "\(name) \(report.stage.rawValue)")
+                    bars[report.stage] = bar
+                    bar.update(report.step, report.total, detail: report.loss.map { String(format: "loss %.4g", $0) })
+                })
                 let outcome = try pipeline.invert(imageAt: path, control: control)
                 try pipeline.inversionFile(outcome).write(to: output.inversion)
                 try Image(tensor: outcome.image.clamp(min: -1, max: 1)).write(to: output.image)

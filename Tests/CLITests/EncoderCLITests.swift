@@ -143,8 +143,25 @@ struct EncoderCLITests {
         try run.expectFeature(of: inversion)
         try run.expectInfo(file, ["method        clcae", "styles        8", "feature       512x16x16 replacing layer 5, blend 1",
                                "latent_avg    computed (mean of mapping(z)); the file holds none", "generator     32x32"])
-        let r = try run.invert("e4e", encoder: file)
+        var r = try run.invert("e4e", encoder: file)
         #expect(r.status != 0 && r.stderr.contains("clcae encoder, not e4e"), "\(r.stderr)")
+        // Edits follow inference_edit.py: the encoder re-encodes the recorded photo with the offset on w.
+        let inversionPath = run.dir.path("inv/photo.safetensors")
+        r = try CLI.run(["edit", inversionPath, "--checkpoint", file, "--direction", "sefa:0", "--strength", "0,2",
+                         "--outdir", run.dir.path("edits")])
+        try #require(r.status == 0, "\(r.stderr)")
+        let reconstruction = try Image.read(path: run.dir.path("inv/photo.png")).pixels
+        #expect(try Image.read(path: run.dir.path("edits/photo_sefa0_00.png")).pixels == reconstruction, "strength 0")
+        r = try CLI.run(["edit", inversionPath, "--checkpoint", file, "--direction", "sefa:0", "--strength", "0,2",
+                         "--feature-rule", "--outdir", run.dir.path("rule")])
+        try #require(r.status == 0, "\(r.stderr)")
+        let official = try Image.read(path: run.dir.path("edits/photo_sefa0_01.png")).pixels
+        let byRule = try Image.read(path: run.dir.path("rule/photo_sefa0_01.png")).pixels
+        #expect(official != reconstruction && official != byRule, "CLCAE's rule differs from the F-space rule")
+        // Without the photo it cannot re-encode, and says what to give.
+        try FileManager.default.removeItem(atPath: run.photo)
+        r = try CLI.run(["edit", inversionPath, "--checkpoint", file, "--direction", "sefa:0", "--outdir", run.dir.path("e2")])
+        #expect(r.status != 0 && r.stderr.contains("--image") && r.stderr.contains("--feature-rule"), "\(r.stderr)")
     }
 }
 
