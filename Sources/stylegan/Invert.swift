@@ -45,19 +45,19 @@ struct Invert: ParsableCommand {
     @Option(help: "Loss terms of a projected pivot (PTI: vgg; GANI without e4e: lpips).")
     var pivotLosses: String?
 
-    @Option(help: "Optimisation or tuning steps (default: the method's own).")
+    @Option(parsing: .unconditional, help: "Optimisation or tuning steps (default: the method's own).")
     var steps: Int?
 
-    @Option(help: "Steps of a projected pivot (default: PTI 450, GANI's projector 1000).")
+    @Option(parsing: .unconditional, help: "Steps of a projected pivot (default: PTI 450, GANI's projector 1000).")
     var pivotSteps: Int?
 
     @Option(help: "GANI's domain (Table 1 row): faces, wild, cars, churches, horses.")
     var domain: GANI.Domain = .faces
 
-    @Option(help: "ReStyle iterations (default: the checkpoint's, else 5).")
+    @Option(parsing: .unconditional, help: "ReStyle iterations (default: the checkpoint's, else 5).")
     var iterations: Int?
 
-    @Option(help: "E2Style stages to run (default: every stage in the file).")
+    @Option(parsing: .unconditional, help: "E2Style stages to run (default: every stage in the file).")
     var stages: Int?
 
     @Flag(inversion: .prefixedNo, help: "Align faces with MTCNN first.")
@@ -87,8 +87,8 @@ struct Invert: ParsableCommand {
     @Option(help: "Output folder.")
     var outdir: OutputFolder = "inversions"
 
-    @Option(help: "Seed of the method's randomness.")
-    var seed: UInt64 = 0
+    @Option(parsing: .unconditional, help: "Seed of the method's randomness.")
+    var seed: Int = 0
 
     @OptionGroup var device: DeviceOptions
 
@@ -104,7 +104,7 @@ struct Invert: ParsableCommand {
             settings.pivotLosses = try pivotLosses.map { try Self.terms($0, flag: "--pivot-losses") }
             settings.steps = steps
             settings.pivotSteps = pivotSteps
-            settings.seed = seed
+            settings.seed = UInt64(seed)
             settings.domain = domain
             settings.encoder = EncodingOptions(iterations: iterations, stages: stages)
             settings.align = align
@@ -129,6 +129,7 @@ struct Invert: ParsableCommand {
     }
 
     func validate() throws {
+        try Seed.check("--seed", seed)
         do {
             _ = try settings
         } catch let error as InversionError {

@@ -63,4 +63,14 @@ struct InvertOutputsCLITests {
                          "--losses", "l2", "--outdir", dir.path("inv2")])
         #expect(r.status != 0 && r.stderr.contains("vgg16.pt") && r.stderr.contains("--pivot-losses"), "\(r.stderr)")
     }
+
+    /// Numbers out of range, negative ones included, are refused with the flag and its range, before any work.
+    @Test func numericFlagsAreBounded() throws {
+        for (flag, value, message) in [("--steps", "-3", "--steps must be in 1...100000, got -3"),
+                                        ("--steps", "1000000", "--steps must be in 1...100000, got 1000000"),
+                                        ("--seed", "-1", "--seed"), ("--iterations", "0", "--iterations")] {
+            let r = try CLI.run(["invert", "x.png", "--checkpoint", generator, "--no-align", "--losses", "l2", flag, value])
+            #expect(r.status != 0 && r.stderr.contains(message) && !r.stderr.contains("Missing value"), "\(flag) \(value): \(r.stderr)")
+        }
+    }
 }
