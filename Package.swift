@@ -80,6 +80,8 @@ let package = Package(
         // liblinear's linear SVM for InterFaceGAN boundaries; it has no pkg-config file, the module map links it.
         .systemLibrary(name: "CLibLinear", path: "Sources/CLibLinear", providers: [.apt(["liblinear-dev"])]),
         .target(name: "Editing", dependencies: ["Torch", "Checkpoints", "StyleGAN", "CLibLinear"]),
+        // rosinality train.py semantics: losses, R1, path length, style mixing.
+        .target(name: "GeneratorTraining", dependencies: ["Torch", "StyleGAN"]),
         // libpng and libjpeg, found with pkg-config; only CImageCodecs calls them.
         .systemLibrary(name: "CLibPNG", path: "Sources/CLibPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(
@@ -104,7 +106,12 @@ let package = Package(
         .testTarget(name: "ImagesTests", dependencies: ["Images", "Torch"]),
         // Fixture lookup, tolerance checks and the fixtures' procedural weights, shared by the test targets.
         .target(name: "TestSupport", dependencies: ["Torch", "Checkpoints"], path: "Tests/TestSupport"),
-        .testTarget(name: "StyleGANTests", dependencies: ["StyleGAN", "Checkpoints", "Torch", "TestSupport"]),
+        .testTarget(
+            name: "StyleGANTests", dependencies: ["StyleGAN", "Checkpoints", "Torch", "TestSupport"], exclude: ["Resources"]
+        ),
+        .testTarget(
+            name: "GeneratorTrainingTests", dependencies: ["GeneratorTraining", "StyleGAN", "Checkpoints", "Torch", "TestSupport"]
+        ),
         .testTarget(
             name: "CLITests", dependencies: ["stylegan", "StyleGAN", "Editing", "Checkpoints", "Torch", "TestSupport", "Images", "Perception", "Encoders"]
         ),

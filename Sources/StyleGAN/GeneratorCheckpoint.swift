@@ -35,19 +35,12 @@ public enum GeneratorCheckpoint {
 
     public static func load(_ path: String, device: Device = .cpu) throws -> LoadedGenerator {
         guard FileManager.default.fileExists(atPath: path) else { throw CheckpointError.io(file: path, message: "no such file") }
-        let loaded: LoadedGenerator
-        do {
+        let loaded = try namingErrors(of: path) {
             switch (path as NSString).pathExtension.lowercased() {
-            case "safetensors": loaded = try loadSafetensors(path)
-            case "pkl": loaded = try NvidiaCheckpoint.load(path)
-            default: loaded = try loadTorch(path)
+            case "safetensors": try loadSafetensors(path)
+            case "pkl": try NvidiaCheckpoint.load(path)
+            default: try loadTorch(path)
             }
-        } catch let error as CheckpointError {
-            throw error.naming(path)
-        } catch let error as StateDictError {
-            throw CheckpointError.invalid(file: path, message: error.description)
-        } catch let error as TorchError {
-            throw CheckpointError.invalid(file: path, message: error.message)
         }
         if device != .cpu { try loaded.generator.to(device: device) }
         return loaded
