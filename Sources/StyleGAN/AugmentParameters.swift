@@ -71,6 +71,18 @@ public struct AugmentParameters: Sendable {
          ("contrast", contrast), ("lumaflip", lumaflip), ("hue", hue), ("saturation", saturation)]
     }
 
+    /// Throws unless every draw is for the same batch: values [N] ([2, N] for the translations), applied [N].
+    public func validate() throws {
+        let n = xflip.applied.count
+        for (name, draw) in all {
+            let value = ["xint", "xfrac"].contains(name) ? [2, n] : [n]
+            guard draw.value.shape == value, draw.applied.shape == [n] else {
+                throw TorchError("augmentation parameters: \(name) must have value \(value) and applied [\(n)], got "
+                    + "\(draw.value.shape) and \(draw.applied.shape)")
+            }
+        }
+    }
+
     /// Draws the parameters for `batch` images with augmentation probability `p` from `generator`.
     public static func sample(p: Double, batch n: Int, generator g: Torch.Generator) throws -> AugmentParameters {
         guard (0...1).contains(p) else { throw TorchError("augmentation probability must be in [0, 1], got \(p)") }

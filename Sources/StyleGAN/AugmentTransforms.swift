@@ -23,6 +23,7 @@ public struct AugmentTransforms: Sendable {
     /// The matrices `parameters` describe for images of `height` x `width`, composed as rosinality's
     /// `sample_affine` (then inverted) and `sample_color` do, in float32.
     public init(_ parameters: AugmentParameters, height: Int, width: Int) throws {
+        try parameters.validate()
         let a = parameters
         let n = a.xflip.applied.count
         let eye3 = try Tensor.eye(3).unsqueeze(0).repeat([n, 1, 1])

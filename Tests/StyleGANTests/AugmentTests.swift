@@ -53,6 +53,15 @@ struct AugmentTests {
         try expectClose(try AugmentPipeline.apply(images, composed), try ref("case\(c).augmented"), "case \(c) from draws")
     }
 
+    @Test func drawsForDifferentBatchesAreRefused() throws {
+        var p = try parameters(0)
+        p.hue = .init(value: try Tensor.zeros([3]), applied: try Tensor.ones([3]))
+        #expect(throws: TorchError.self) { try AugmentTransforms(p, height: 24, width: 24) }
+        p = try parameters(0)
+        p.xfrac = .init(value: try Tensor.zeros([4]), applied: try Tensor.ones([4]))
+        #expect(throws: TorchError.self) { try AugmentTransforms(p, height: 24, width: 24) }
+    }
+
     @Test func geometricPaddingMatchesTheReferenceFormula() throws {
         // The corners' reach beyond the frame plus 2 x (12 / 4) pixels for the filter, capped at the size - 1.
         let eye = try Tensor.eye(3).unsqueeze(0)
