@@ -35,6 +35,7 @@ let package = Package(
         .library(name: "Encoders", targets: ["Encoders"]),
         .library(name: "Metrics", targets: ["Metrics"]),
         .library(name: "Images", targets: ["Images"]),
+        .library(name: "Training", targets: ["Training"]),
         .executable(name: "stylegan", targets: ["stylegan"]),
     ],
     dependencies: [
@@ -90,6 +91,8 @@ let package = Package(
         // Plain C over libpng/libjpeg, so their setjmp/longjmp error handling never crosses Swift frames.
         .target(name: "CImageCodecs", dependencies: ["CLibPNG", "CLibJPEG"]),
         .target(name: "Images", dependencies: ["CImageCodecs", "Torch"]),
+        // The training engine: the loop, checkpoints and resumption, run folder, TensorBoard events, progress.
+        .target(name: "Training", dependencies: ["Torch", "Images"]),
         .executableTarget(
             name: "stylegan",
             dependencies: [
@@ -128,6 +131,10 @@ let package = Package(
         ),
         .testTarget(name: "EditingTests", dependencies: ["Editing", "StyleGAN", "Checkpoints", "Torch", "TestSupport"], exclude: ["Resources"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Perception", "Torch", "TestSupport"]),
+        .testTarget(
+            name: "TrainingTests", dependencies: ["Training", "Torch", "Checkpoints", "Images", "TestSupport"],
+            exclude: ["Resources"]
+        ),
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "Torch", "TestSupport"], exclude: ["Resources"]),
     ],
     cxxLanguageStandard: .cxx20
