@@ -35,6 +35,7 @@ let package = Package(
         .library(name: "Encoders", targets: ["Encoders"]),
         .library(name: "Metrics", targets: ["Metrics"]),
         .library(name: "Images", targets: ["Images"]),
+        .library(name: "Data", targets: ["Data"]),
         .executable(name: "stylegan", targets: ["stylegan"]),
     ],
     dependencies: [
@@ -88,6 +89,10 @@ let package = Package(
         // Plain C over libpng/libjpeg, so their setjmp/longjmp error handling never crosses Swift frames.
         .target(name: "CImageCodecs", dependencies: ["CLibPNG", "CLibJPEG"]),
         .target(name: "Images", dependencies: ["CImageCodecs", "Torch"]),
+        // LMDB (Debian liblmdb-dev) for rosinality's datasets, behind a plain C guard so it never aborts the process.
+        .target(name: "CLMDB", linkerSettings: [.linkedLibrary("lmdb")]),
+        // Training data: image folders, StyleGAN2-ADA zips, rosinality LMDBs; transforms; the seeded loader.
+        .target(name: "Data", dependencies: ["Torch", "Images", "Checkpoints", "CLMDB"]),
         .executableTarget(
             name: "stylegan",
             dependencies: [
@@ -102,6 +107,7 @@ let package = Package(
         ),
         .testTarget(name: "TorchTests", dependencies: ["Torch"]),
         .testTarget(name: "ImagesTests", dependencies: ["Images", "Torch"]),
+        .testTarget(name: "DataTests", dependencies: ["Data", "Images", "Checkpoints", "Torch"], exclude: ["Resources"]),
         // Fixture lookup, tolerance checks and the fixtures' procedural weights, shared by the test targets.
         .target(name: "TestSupport", dependencies: ["Torch", "Checkpoints"], path: "Tests/TestSupport"),
         .testTarget(name: "StyleGANTests", dependencies: ["StyleGAN", "Checkpoints", "Torch", "TestSupport"]),
