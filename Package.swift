@@ -36,6 +36,7 @@ let package = Package(
         .library(name: "Metrics", targets: ["Metrics"]),
         .library(name: "Images", targets: ["Images"]),
         .library(name: "Training", targets: ["Training"]),
+        .library(name: "Data", targets: ["Data"]),
         .executable(name: "stylegan", targets: ["stylegan"]),
     ],
     dependencies: [
@@ -93,6 +94,10 @@ let package = Package(
         .target(name: "Images", dependencies: ["CImageCodecs", "Torch"]),
         // The training engine: the loop, checkpoints and resumption, run folder, TensorBoard events, progress.
         .target(name: "Training", dependencies: ["Torch", "Images"]),
+        // LMDB (Debian liblmdb-dev) for rosinality's datasets, behind a plain C guard so it never aborts the process.
+        .target(name: "CLMDB", linkerSettings: [.linkedLibrary("lmdb")]),
+        // Training data: image folders, StyleGAN2-ADA zips, rosinality LMDBs; transforms; the seeded loader.
+        .target(name: "Data", dependencies: ["Torch", "Images", "Checkpoints", "CLMDB"]),
         .executableTarget(
             name: "stylegan",
             dependencies: [
@@ -107,6 +112,7 @@ let package = Package(
         ),
         .testTarget(name: "TorchTests", dependencies: ["Torch"]),
         .testTarget(name: "ImagesTests", dependencies: ["Images", "Torch"]),
+        .testTarget(name: "DataTests", dependencies: ["Data", "Images", "Checkpoints", "Torch"], exclude: ["Resources"]),
         // Fixture lookup, tolerance checks and the fixtures' procedural weights, shared by the test targets.
         .target(name: "TestSupport", dependencies: ["Torch", "Checkpoints"], path: "Tests/TestSupport"),
         .testTarget(

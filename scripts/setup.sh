@@ -10,7 +10,7 @@ TORCH_PIN="2.13.0"
 DEPS=.deps
 PYDIR="$DEPS/python"
 CONFIG="$DEPS/torch-build.json"
-APT_PACKAGES=(pkg-config libpng-dev libjpeg62-turbo-dev liblinear-dev zlib1g-dev)
+APT_PACKAGES=(pkg-config libpng-dev libjpeg62-turbo-dev liblinear-dev zlib1g-dev liblmdb-dev)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
