@@ -32,6 +32,24 @@ int ct_generator_set_seed(ct_generator g, uint64_t seed) {
   });
 }
 
+int ct_generator_get_state(ct_generator g, ct_tensor *out) {
+  return guarded([&] {
+    TORCH_CHECK(g != nullptr, "null generator handle");
+    TORCH_CHECK(out != nullptr, "null output pointer");
+    std::lock_guard<std::mutex> lock(g->generator.mutex());
+    set_out(out, g->generator.get_state());
+  });
+}
+
+int ct_generator_set_state(ct_generator g, ct_tensor state) {
+  return guarded([&] {
+    TORCH_CHECK(g != nullptr, "null generator handle");
+    const at::Tensor &new_state = ref(state);
+    std::lock_guard<std::mutex> lock(g->generator.mutex());
+    g->generator.set_state(new_state);
+  });
+}
+
 int ct_zeros(const int64_t *shape, size_t ndim, int dtype, int dev, int dev_index, ct_tensor *out) {
   return guarded([&] { set_out(out, at::zeros(ints(shape, ndim), options(dtype, dev, dev_index))); });
 }

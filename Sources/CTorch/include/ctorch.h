@@ -93,6 +93,9 @@ int ct_as_strided(ct_tensor t, const int64_t *size, size_t nsize, const int64_t 
 int ct_generator_new(uint64_t seed, ct_generator *out);
 void ct_generator_free(ct_generator g);
 int ct_generator_set_seed(ct_generator g, uint64_t seed);
+/* the generator's whole state as a uint8 tensor (torch.Generator.get_state/set_state) */
+int ct_generator_get_state(ct_generator g, ct_tensor *out);
+int ct_generator_set_state(ct_generator g, ct_tensor state);
 
 int ct_zeros(const int64_t *shape, size_t ndim, int dtype, int dev, int dev_index, ct_tensor *out);
 int ct_ones(const int64_t *shape, size_t ndim, int dtype, int dev, int dev_index, ct_tensor *out);

@@ -39,6 +39,23 @@ public class Adam: Optimizer {
             expAvgSq = try param.zerosLike()
             maxExpAvgSq = amsgrad ? try param.zerosLike() : nil
         }
+
+        /// State read from a state dict: "step", "exp_avg", "exp_avg_sq" and, with AMSGrad, "max_exp_avg_sq".
+        init(_ record: StateRecord, param: Tensor, amsgrad: Bool, name: String) throws {
+            step = try record.stepCount("step", in: name)
+            expAvg = try record.tensor("exp_avg", in: name, like: param)
+            expAvgSq = try record.tensor("exp_avg_sq", in: name, like: param)
+            maxExpAvgSq = amsgrad ? try record.tensor("max_exp_avg_sq", in: name, like: param) : nil
+        }
+
+        var record: StateRecord {
+            get throws {
+                var record: StateRecord = ["step": try .stepTensor(step), "exp_avg": try .snapshot(expAvg),
+                                           "exp_avg_sq": try .snapshot(expAvgSq)]
+                if let maxExpAvgSq { record["max_exp_avg_sq"] = try .snapshot(maxExpAvgSq) }
+                return record
+            }
+        }
     }
 
     public var paramGroups: [ParamGroup<Options>]
@@ -97,5 +114,31 @@ public class Adam: Optimizer {
             try denom.add_(o.eps)
             try param.addcdiv_(s.expAvg, denom, value: -stepSize)
         }
+    }
+
+    /// `torch.optim.Adam`'s layout: per parameter "step" (a float32 0-d tensor), "exp_avg", "exp_avg_sq" and
+    /// with AMSGrad "max_exp_avg_sq"; per group its options and PyTorch's flags for the code paths it picks
+    /// (foreach, capturable, differentiable, fused), which do not change the arithmetic on the CPU.
+    public func stateDict() throws -> OptimizerState {
+        try makeStateDict(group: { group in
+            let o = group.options
+            return ["lr": .double(group.lr), "betas": .pair(o.betas), "eps": .double(o.eps),
+                    "weight_decay": .double(o.weightDecay), "amsgrad": .bool(o.amsgrad), "maximize": .bool(o.maximize),
+                    "foreach": .none, "capturable": .bool(false), "differentiable": .bool(false), "fused": .none,
+                    "decoupled_weight_decay": .bool(o.decoupledWeightDecay)]
+        }, param: { param in try state[param]?.record })
+    }
+
+    public func loadStateDict(_ saved: OptimizerState) throws {
+        let decoded = try decodeStateDict(saved, group: { record, _, name in
+            let g = try SavedAdamGroup(record, name: name)
+            return (g.lr, Options(betas: g.betas, eps: g.eps, weightDecay: g.weightDecay,
+                                  amsgrad: try record.bool("amsgrad", in: name, default: false), maximize: g.maximize,
+                                  decoupledWeightDecay: g.decoupledWeightDecay))
+        }, param: { record, param, options, name in
+            try State(record, param: param, amsgrad: options.amsgrad, name: name)
+        })
+        paramGroups = decoded.groups
+        state.replaceAll(with: decoded.states)
     }
 }

@@ -17,4 +17,12 @@ public final class AdamW: Adam {
                               decoupledWeightDecay: true)
         try self.init(groups: [ParamGroup(params: params, lr: lr, options: options)])
     }
+
+    /// Loads as `Adam` does, with decoupled weight decay in every group whatever the saved flag says, as
+    /// PyTorch's AdamW does.
+    public override func loadStateDict(_ saved: OptimizerState) throws {
+        var decoupled = saved
+        for i in decoupled.paramGroups.indices { decoupled.paramGroups[i]["decoupled_weight_decay"] = .bool(true) }
+        try super.loadStateDict(decoupled)
+    }
 }

@@ -26,6 +26,16 @@ public protocol Optimizer: AnyObject {
 
     /// Updates every parameter that has a gradient, in place.
     func step() throws
+
+    /// The options of every group and the state of every parameter that has stepped, in PyTorch's
+    /// `state_dict()` layout for this optimiser.
+    func stateDict() throws -> OptimizerState
+
+    /// Restores a state made by `stateDict()` (here or by PyTorch), as `load_state_dict`: the groups' options
+    /// and learning rates, and every parameter's state, copied to the parameter's device and dtype. The group
+    /// and parameter counts and the state shapes must match; on any mismatch nothing changes and the error
+    /// names it.
+    func loadStateDict(_ state: OptimizerState) throws
 }
 
 extension Optimizer {
@@ -81,6 +91,11 @@ struct ParameterState<State: AnyObject> {
         let created = try initial()
         entries[ObjectIdentifier(param)] = (param, created)
         return created
+    }
+
+    /// Replaces every entry, as `loadStateDict` does.
+    mutating func replaceAll(with states: [(Tensor, State)]) {
+        entries = Dictionary(uniqueKeysWithValues: states.map { (ObjectIdentifier($0.0), (param: $0.0, state: $0.1)) })
     }
 }
 

@@ -36,6 +36,12 @@ public final class RAdam: Optimizer {
             expAvg = try param.zerosLike()
             expAvgSq = try param.zerosLike()
         }
+
+        init(_ record: StateRecord, param: Tensor, name: String) throws {
+            step = try record.stepCount("step", in: name)
+            expAvg = try record.tensor("exp_avg", in: name, like: param)
+            expAvgSq = try record.tensor("exp_avg_sq", in: name, like: param)
+        }
     }
 
     public var paramGroups: [ParamGroup<Options>]
@@ -96,5 +102,31 @@ public final class RAdam: Optimizer {
                 try param.add_(biasCorrectedExpAvg * lr, alpha: -1)
             }
         }
+    }
+
+    /// `torch.optim.RAdam`'s layout: per parameter "step" (a float32 0-d tensor), "exp_avg" and "exp_avg_sq";
+    /// per group its options and PyTorch's code-path flags.
+    public func stateDict() throws -> OptimizerState {
+        try makeStateDict(group: { group in
+            let o = group.options
+            return ["lr": .double(group.lr), "betas": .pair(o.betas), "eps": .double(o.eps),
+                    "weight_decay": .double(o.weightDecay), "maximize": .bool(o.maximize), "foreach": .none,
+                    "capturable": .bool(false), "decoupled_weight_decay": .bool(o.decoupledWeightDecay),
+                    "differentiable": .bool(false)]
+        }, param: { param in
+            guard let s = state[param] else { return nil }
+            return ["step": try .stepTensor(s.step), "exp_avg": try .snapshot(s.expAvg),
+                    "exp_avg_sq": try .snapshot(s.expAvgSq)]
+        })
+    }
+
+    public func loadStateDict(_ saved: OptimizerState) throws {
+        let decoded = try decodeStateDict(saved, group: { record, _, name in
+            let g = try SavedAdamGroup(record, name: name)
+            return (g.lr, Options(betas: g.betas, eps: g.eps, weightDecay: g.weightDecay,
+                                  decoupledWeightDecay: g.decoupledWeightDecay, maximize: g.maximize))
+        }, param: { record, param, _, name in try State(record, param: param, name: name) })
+        paramGroups = decoded.groups
+        state.replaceAll(with: decoded.states)
     }
 }

@@ -50,11 +50,19 @@ public final class Ranger: Optimizer {
             expAvgSq = try paramFP32.zerosLike()
             slowBuffer = try param.clone()
         }
+
+        init(_ record: StateRecord, param: Tensor, name: String) throws {
+            step = try record.stepCount("step", in: name)
+            expAvg = try record.tensor("exp_avg", in: name, like: param, dtype: .float32)
+            expAvgSq = try record.tensor("exp_avg_sq", in: name, like: param, dtype: .float32)
+            slowBuffer = try record.tensor("slow_buffer", in: name, like: param)
+        }
     }
 
     public var paramGroups: [ParamGroup<Options>]
     public let alpha: Double
-    public let betas: (Double, Double)
+    /// Per group in the state dict, where `ranger.py` reads them; loading a state sets them.
+    public private(set) var betas: (Double, Double)
     public let nSmaThreshold: Double
     public let gcConvOnly: Bool
     private var state = ParameterState<State>()
@@ -63,17 +71,19 @@ public final class Ranger: Optimizer {
                 betas: (Double, Double) = (0.95, 0.999), gcConvOnly: Bool = false) throws
     {
         try OptimizerChecks.require((0...1).contains(alpha), "Invalid slow update rate: \(alpha)")
-        for group in groups {
-            try OptimizerChecks.require(group.options.k >= 1, "Invalid lookahead steps: \(group.options.k)")
-            try OptimizerChecks.require(group.lr > 0, "Invalid Learning Rate: \(group.lr)")
-            try OptimizerChecks.require(group.options.eps > 0, "Invalid eps: \(group.options.eps)")
-        }
+        for group in groups { try Self.check(lr: group.lr, group.options) }
         try OptimizerChecks.disjoint(groups.map(\.params))
         paramGroups = groups
         self.alpha = alpha
         self.betas = betas
         self.nSmaThreshold = nSmaThreshold
         self.gcConvOnly = gcConvOnly
+    }
+
+    private static func check(lr: Double, _ o: Options) throws {
+        try OptimizerChecks.require(o.k >= 1, "Invalid lookahead steps: \(o.k)")
+        try OptimizerChecks.require(lr > 0, "Invalid Learning Rate: \(lr)")
+        try OptimizerChecks.require(o.eps > 0, "Invalid eps: \(o.eps)")
     }
 
     /// One group with the defaults of the encoders' `ranger.py`.
@@ -138,4 +148,41 @@ public final class Ranger: Optimizer {
 
     /// The Lookahead slow weights of `param`, nil before its first step.
     public func slowWeights(of param: Tensor) -> Tensor? { state[param]?.slowBuffer }
+
+    /// `ranger.py`'s layout: per parameter "step" (an int), "exp_avg", "exp_avg_sq" and "slow_buffer"; per
+    /// group "lr", "alpha", "k", "step_counter" (always 0 there), "betas", "N_sma_threshhold" (its spelling),
+    /// "eps" and "weight_decay".
+    public func stateDict() throws -> OptimizerState {
+        try makeStateDict(group: { group in
+            let o = group.options
+            return ["lr": .double(group.lr), "alpha": .double(alpha), "k": .int(o.k), "step_counter": .int(0),
+                    "betas": .pair(betas), "N_sma_threshhold": .double(nSmaThreshold), "eps": .double(o.eps),
+                    "weight_decay": .double(o.weightDecay)]
+        }, param: { param in
+            guard let s = state[param] else { return nil }
+            return ["step": .int(s.step), "exp_avg": try .snapshot(s.expAvg), "exp_avg_sq": try .snapshot(s.expAvgSq),
+                    "slow_buffer": try .snapshot(s.slowBuffer)]
+        })
+    }
+
+    /// Restores "lr", "k", "eps", "weight_decay" and "betas" (the same in every group); `alpha` and
+    /// `nSmaThreshold` stay as constructed, because `ranger.py` reads them from the optimiser, not the groups.
+    public func loadStateDict(_ saved: OptimizerState) throws {
+        var savedBetas: [(Double, Double)] = []
+        let decoded = try decodeStateDict(saved, group: { record, _, name in
+            savedBetas.append(try record.pair("betas", in: name))
+            let options = Options(k: try record.int("k", in: name), eps: try record.double("eps", in: name),
+                                  weightDecay: try record.double("weight_decay", in: name))
+            let lr = try record.double("lr", in: name)
+            try Self.check(lr: lr, options)
+            return (lr, options)
+        }, param: { record, param, _, name in try State(record, param: param, name: name) })
+        let restoredBetas = savedBetas.first ?? betas
+        guard savedBetas.allSatisfy({ $0 == restoredBetas }) else {
+            throw TorchError("the saved Ranger groups have different betas \(savedBetas); Ranger keeps one pair")
+        }
+        paramGroups = decoded.groups
+        betas = restoredBetas
+        state.replaceAll(with: decoded.states)
+    }
 }

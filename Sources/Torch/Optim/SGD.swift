@@ -30,16 +30,17 @@ public final class SGD: Optimizer {
     private var state = ParameterState<State>()
 
     public init(groups: [ParamGroup<Options>]) throws {
-        for group in groups {
-            let o = group.options
-            try OptimizerChecks.require(group.lr >= 0, "Invalid learning rate: \(group.lr)")
-            try OptimizerChecks.require(o.momentum >= 0, "Invalid momentum value: \(o.momentum)")
-            try OptimizerChecks.require(o.weightDecay >= 0, "Invalid weight_decay value: \(o.weightDecay)")
-            try OptimizerChecks.require(!o.nesterov || (o.momentum > 0 && o.dampening == 0),
-                                        "Nesterov momentum requires a momentum and zero dampening")
-        }
+        for group in groups { try Self.check(lr: group.lr, group.options) }
         try OptimizerChecks.disjoint(groups.map(\.params))
         paramGroups = groups
+    }
+
+    private static func check(lr: Double, _ o: Options) throws {
+        try OptimizerChecks.require(lr >= 0, "Invalid learning rate: \(lr)")
+        try OptimizerChecks.require(o.momentum >= 0, "Invalid momentum value: \(o.momentum)")
+        try OptimizerChecks.require(o.weightDecay >= 0, "Invalid weight_decay value: \(o.weightDecay)")
+        try OptimizerChecks.require(!o.nesterov || (o.momentum > 0 && o.dampening == 0),
+                                    "Nesterov momentum requires a momentum and zero dampening")
     }
 
     /// One group with PyTorch's defaults.
@@ -75,4 +76,40 @@ public final class SGD: Optimizer {
 
     /// The momentum buffer of `param`, nil before its first step or without momentum.
     public func momentumBuffer(of param: Tensor) -> Tensor? { state[param]?.momentumBuffer }
+
+    /// `torch.optim.SGD`'s layout: per parameter "momentum_buffer" (only with momentum, after its first step),
+    /// per group its options and PyTorch's code-path flags.
+    public func stateDict() throws -> OptimizerState {
+        try makeStateDict(group: { group in
+            let o = group.options
+            return ["lr": .double(group.lr), "momentum": .double(o.momentum), "dampening": .double(o.dampening),
+                    "weight_decay": .double(o.weightDecay), "nesterov": .bool(o.nesterov), "maximize": .bool(o.maximize),
+                    "foreach": .none, "differentiable": .bool(false), "fused": .none]
+        }, param: { param in
+            guard let buffer = state[param]?.momentumBuffer else { return nil }
+            return ["momentum_buffer": try .snapshot(buffer)]
+        })
+    }
+
+    public func loadStateDict(_ saved: OptimizerState) throws {
+        let decoded = try decodeStateDict(saved, group: { record, _, name in
+            let options = Options(
+                momentum: try record.double("momentum", in: name), dampening: try record.double("dampening", in: name),
+                weightDecay: try record.double("weight_decay", in: name),
+                nesterov: try record.bool("nesterov", in: name, default: false),
+                maximize: try record.bool("maximize", in: name, default: false))
+            let lr = try record.double("lr", in: name)
+            try Self.check(lr: lr, options)
+            return (lr, options)
+        }, param: { record, param, _, name in
+            // Absent or None (older PyTorch wrote None without momentum): the next step starts the buffer.
+            let s = State()
+            if let buffer = record["momentum_buffer"], !buffer.isNone {
+                s.momentumBuffer = try record.tensor("momentum_buffer", in: name, like: param)
+            }
+            return s
+        })
+        paramGroups = decoded.groups
+        state.replaceAll(with: decoded.states)
+    }
 }
