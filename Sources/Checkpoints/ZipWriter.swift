@@ -5,15 +5,21 @@ struct ZipWriter {
     private let file: String
     /// Writes zip64 records even when not needed, so tests can check them on small archives.
     private let forceZip64: Bool
+    /// Entry data starts at a multiple of this many bytes (1: packed), padded with an "FB" extra field in the
+    /// local header as PyTorch's writer pads, so a mapped archive's tensors are aligned.
+    private let alignment: Int
     private var offset: UInt64 = 0
     private var central: [UInt8] = []
     private var count = 0
     private var names: Set<String> = []
+    /// The CRC-32 of each entry added, in order.
+    private(set) var checksums: [UInt32] = []
 
-    init(sink: ByteSink, file: String, forceZip64: Bool = false) {
+    init(sink: ByteSink, file: String, forceZip64: Bool = false, alignment: Int = 1) {
         self.sink = sink
         self.file = file
         self.forceZip64 = forceZip64
+        self.alignment = alignment
     }
 
     private static let madeBy: UInt16 = 3 << 8 | 45 // Unix, zip 4.5
@@ -40,11 +46,19 @@ struct ZipWriter {
         local.le(needed); local.le(flags); local.le(UInt16(0)); local.le(UInt16(0)); local.le(Self.dosDate)
         local.le(crc)
         local.le(bigSize ? UInt32.max : UInt32(size)); local.le(bigSize ? UInt32.max : UInt32(size))
-        local.le(UInt16(nameBytes.count)); local.le(UInt16(bigSize ? 20 : 0))
-        local.append(contentsOf: nameBytes)
+        var localExtra: [UInt8] = []
         if bigSize {
-            local.le(UInt16(1)); local.le(UInt16(16)); local.le(size); local.le(size)
+            localExtra.le(UInt16(1)); localExtra.le(UInt16(16)); localExtra.le(size); localExtra.le(size)
         }
+        if alignment > 1 {
+            let start = Int(offset) + 30 + nameBytes.count + localExtra.count + 4
+            let padding = (alignment - start % alignment) % alignment
+            localExtra.append(contentsOf: Array("FB".utf8)); localExtra.le(UInt16(padding))
+            localExtra.append(contentsOf: repeatElement(0, count: padding))
+        }
+        local.le(UInt16(nameBytes.count)); local.le(UInt16(localExtra.count))
+        local.append(contentsOf: nameBytes)
+        local.append(contentsOf: localExtra)
 
         var extra: [UInt8] = []
         if bigSize || bigOffset {
@@ -66,6 +80,7 @@ struct ZipWriter {
         try sink.write(data)
         offset += UInt64(local.count) + size
         count += 1
+        checksums.append(crc)
     }
 
     /// Writes the central directory and end records; the writer must not be used afterwards.
