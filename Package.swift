@@ -83,7 +83,7 @@ let package = Package(
         .systemLibrary(name: "CLibLinear", path: "Sources/CLibLinear", providers: [.apt(["liblinear-dev"])]),
         .target(name: "Editing", dependencies: ["Torch", "Checkpoints", "StyleGAN", "CLibLinear"]),
         // rosinality train.py semantics: losses, R1, path length, style mixing.
-        .target(name: "GeneratorTraining", dependencies: ["Torch", "StyleGAN"]),
+        .target(name: "GeneratorTraining", dependencies: ["Torch", "Checkpoints", "StyleGAN", "Data", "Training"]),
         // libpng and libjpeg, found with pkg-config; only CImageCodecs calls them.
         .systemLibrary(name: "CLibPNG", path: "Sources/CLibPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(
@@ -102,6 +102,7 @@ let package = Package(
             name: "stylegan",
             dependencies: [
                 "Torch", "Checkpoints", "StyleGAN", "Images", "Perception", "Metrics", "Inversion", "Editing", "Encoders",
+                "Training", "GeneratorTraining",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             resources: [.copy("Resources")]
@@ -119,7 +120,8 @@ let package = Package(
             name: "StyleGANTests", dependencies: ["StyleGAN", "Checkpoints", "Torch", "TestSupport"], exclude: ["Resources"]
         ),
         .testTarget(
-            name: "GeneratorTrainingTests", dependencies: ["GeneratorTraining", "StyleGAN", "Checkpoints", "Torch", "TestSupport"]
+            name: "GeneratorTrainingTests",
+            dependencies: ["GeneratorTraining", "Training", "StyleGAN", "Checkpoints", "Images", "Metrics", "Torch", "TestSupport"]
         ),
         .testTarget(
             name: "CLITests", dependencies: ["stylegan", "StyleGAN", "Editing", "Checkpoints", "Torch", "TestSupport", "Images", "Perception", "Encoders"]

@@ -1,0 +1,167 @@
+import ArgumentParser
+import Foundation
+import GeneratorTraining
+import Training
+
+/// `stylegan train generator DATASET --outdir RUN`: rosinality's `train.py`, flag for flag.
+struct TrainGenerator: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "generator",
+        abstract: "Train a StyleGAN2 generator (rosinality's train.py semantics) on a folder, zip or LMDB of images.",
+        discussion: """
+            DATASET is a folder of PNG/JPEG images (searched recursively; centre-cropped and resized to --size), a \
+            StyleGAN2-ADA dataset zip, or a rosinality LMDB made by prepare_data.py. The run folder holds \
+            checkpoint/NNNNNN.pt (rosinality's layout: generate.py and train.py --ckpt read them), samples/, \
+            log.jsonl, TensorBoard event files and config.json. --resume auto continues from the run's last \
+            checkpoint exactly as the uninterrupted run would; --ckpt FILE starts from any checkpoint. Narrow models: \
+            --cbase and --cmax as in StyleGAN2-ADA (channels = min(cbase / resolution, cmax)).
+            """
+    )
+
+    @Argument(help: "Image folder, StyleGAN2-ADA zip or rosinality LMDB.")
+    var dataset: String
+
+    @Option(help: "Run folder.")
+    var outdir: OutputFolder
+
+    @Option(parsing: .unconditional, help: "Image size (a power of two).")
+    var size = 256
+
+    @Option(parsing: .unconditional, help: "Total training iterations.")
+    var iter = 800_000
+
+    @Option(parsing: .unconditional, help: "Batch size.")
+    var batch = 16
+
+    @Option(name: .customLong("n_sample"), parsing: .unconditional, help: "Samples in each grid.")
+    var nSample = 64
+
+    @Option(parsing: .unconditional, help: "Weight of the R1 regularisation.")
+    var r1 = 10.0
+
+    @Option(name: .customLong("path_regularize"), parsing: .unconditional, help: "Weight of the path-length regularisation.")
+    var pathRegularize = 2.0
+
+    @Option(name: .customLong("path_batch_shrink"), parsing: .unconditional, help: "Batch divisor of the path-length step.")
+    var pathBatchShrink = 2
+
+    @Option(name: .customLong("d_reg_every"), parsing: .unconditional, help: "R1 every this many iterations.")
+    var dRegEvery = 16
+
+    @Option(name: .customLong("g_reg_every"), parsing: .unconditional, help: "Path-length regularisation every this many iterations.")
+    var gRegEvery = 4
+
+    @Option(parsing: .unconditional, help: "Probability of style mixing.")
+    var mixing = 0.9
+
+    @Option(parsing: .unconditional, help: "Learning rate.")
+    var lr = 0.002
+
+    @Option(name: .customLong("channel_multiplier"), parsing: .unconditional, help: "Channel multiplier (config-f: 2).")
+    var channelMultiplier = 2
+
+    @Option(parsing: .unconditional, help: "StyleGAN2-ADA's cbase (channels = min(cbase / resolution, cmax)).")
+    var cbase: Int?
+
+    @Option(parsing: .unconditional, help: "StyleGAN2-ADA's cmax.")
+    var cmax: Int?
+
+    @Option(parsing: .unconditional, help: "Latent size (z and w).")
+    var latent = 512
+
+    @Option(name: .customLong("n_mlp"), parsing: .unconditional, help: "Mapping layers.")
+    var nMLP = 8
+
+    @Flag(help: "Augment reals and fakes (ADA).")
+    var augment = false
+
+    @Option(name: .customLong("augment_p"), parsing: .unconditional, help: "Fixed augmentation probability (0: adaptive).")
+    var augmentP = 0.0
+
+    @Option(name: .customLong("ada_target"), parsing: .unconditional, help: "ADA's target r_t.")
+    var adaTarget = 0.6
+
+    @Option(name: .customLong("ada_length"), parsing: .unconditional, help: "ADA's adjustment length in images.")
+    var adaLength = 500_000.0
+
+    @Option(name: .customLong("ada_every"), parsing: .unconditional, help: "ADA adjusts p every this many iterations.")
+    var adaEvery = 256
+
+    @Option(help: "auto (the run's last checkpoint, or fresh) or a checkpoint file.")
+    var resume: String?
+
+    @Option(help: "A checkpoint to start from (rosinality's --ckpt).")
+    var ckpt: String?
+
+    @Option(parsing: .unconditional, help: "Seed of every random stream.")
+    var seed = 0
+
+    @Option(name: .customLong("save_every"), parsing: .unconditional, help: "Checkpoint every this many iterations.")
+    var saveEvery = 10_000
+
+    @Option(name: .customLong("sample_every"), parsing: .unconditional, help: "Sample grid every this many iterations.")
+    var sampleEvery = 100
+
+    @Option(parsing: .unconditional, help: "Background data threads.")
+    var workers = 2
+
+    @Flag(help: "Skip corrupt images (counted) instead of stopping.")
+    var skipBad = false
+
+    @OptionGroup var device: DeviceOptions
+
+    @OptionGroup var runtime: RuntimeOptions
+
+    var config: StyleGAN2TrainingConfig {
+        var c = StyleGAN2TrainingConfig(dataset: dataset)
+        (c.size, c.iter, c.batch, c.nSample, c.r1, c.pathRegularize) = (size, iter, batch, nSample, r1, pathRegularize)
+        (c.pathBatchShrink, c.dRegEvery, c.gRegEvery, c.mixing, c.lr) = (pathBatchShrink, dRegEvery, gRegEvery, mixing, lr)
+        (c.channelMultiplier, c.cbase, c.cmax, c.latent, c.nMLP) = (channelMultiplier, cbase, cmax, latent, nMLP)
+        (c.augment, c.augmentP, c.adaTarget, c.adaLength, c.adaEvery) = (augment, augmentP, adaTarget, adaLength, adaEvery)
+        (c.workers, c.skipBad, c.seed) = (workers, skipBad, UInt64(clamping: seed))
+        return c
+    }
+
+    var resumption: Resume {
+        if let ckpt { return .checkpoint(path: ckpt) }
+        switch resume {
+        case nil: return .fresh
+        case "auto": return .auto
+        case let path?: return .checkpoint(path: path)
+        }
+    }
+
+    func validate() throws {
+        try Seed.check("--seed", seed)
+        do { try config.validate() } catch let error as StyleGAN2TrainingError { throw ValidationError(error.description) }
+        try Bounds.check("--save_every", saveEvery, 1...100_000_000)
+        try Bounds.check("--sample_every", sampleEvery, 1...100_000_000)
+        if resume != nil, ckpt != nil { throw ValidationError("give --resume or --ckpt, not both") }
+    }
+
+    func run() throws {
+        try outdir.check()
+        try runtime.start()
+        let trainer = try StyleGAN2Trainer(config, device: device.resolve())
+        let options = TrainingOptions(iterations: iter, checkpointEvery: saveEvery, sampleEvery: sampleEvery,
+                                      resume: resumption)
+        let progress: ProgressMode = runtime.quiet ? .quiet : .automatic
+        let outcome = try TrainingLoop(run: RunDirectory(path: outdir.path), options: options, progress: progress)
+            .train(trainer, config: TrainingRecord(training: config, loop: options))
+        if !trainer.skippedImages.isEmpty {
+            FileHandle.standardError.write(Data("note: skipped \(trainer.skippedImages.count) unreadable images\n".utf8))
+        }
+        switch outcome {
+        case .finished(let iteration, let checkpoint):
+            print("trained \(iteration) iterations" + (checkpoint.map { "; last checkpoint \($0)" } ?? ""))
+        case .interrupted(let iteration, let checkpoint):
+            print("stopped after \(iteration) iterations" + (checkpoint.map { "; resume from \($0)" } ?? ""))
+        }
+    }
+}
+
+/// What `config.json` holds: the model's settings and the loop's.
+struct TrainingRecord: Encodable {
+    let training: StyleGAN2TrainingConfig
+    let loop: TrainingOptions
+}
