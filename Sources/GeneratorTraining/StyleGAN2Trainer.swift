@@ -43,7 +43,9 @@ public final class StyleGAN2Trainer: Trainer {
         rng = try Torch.Generator(seed: config.seed)
         let gConfig = try GeneratorConfig(size: config.size, styleDim: config.latent, nMLP: config.nMLP, plan: config.plan)
         generator = try StyleGAN2Generator(gConfig, generator: rng)
-        discriminator = try Discriminator(DiscriminatorConfig(size: config.size, plan: config.plan), generator: rng)
+        var dConfig = try DiscriminatorConfig(size: config.size, plan: config.plan)
+        dConfig.stddevGroup = config.mbstd
+        discriminator = try Discriminator(dConfig, generator: rng)
         generatorEMA = try StyleGAN2Generator(gConfig, generator: rng)
         _ = try generatorEMA.load(stateDict: generator.stateDict())
         for module in [generator, generatorEMA] as [Module] { try module.to(device: device) }
@@ -133,8 +135,7 @@ public final class StyleGAN2Trainer: Trainer {
             path = try result.penalty.item()
             pathLength = try result.pathLengths.mean().item()
         }
-        try ema.update(decay: StyleGAN2TrainingConfig.emaDecay)
-        _ = i
+        try ema.update(decay: config.emaDecay(afterIterations: i))
         var scalars = [Scalar("d", try dLoss.item()), Scalar("g", try gLoss.item()),
                        Scalar("real_score", try realPrediction.mean().item()),
                        Scalar("fake_score", try fakePrediction.mean().item()),

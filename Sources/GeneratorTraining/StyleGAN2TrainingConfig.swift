@@ -31,6 +31,12 @@ public struct StyleGAN2TrainingConfig: Codable, Equatable, Sendable {
     public var adaTarget = 0.6
     public var adaLength = 500_000.0
     public var adaEvery = 256
+    /// The minibatch-stddev group size of the discriminator (rosinality: 4).
+    public var mbstd = 4
+    /// StyleGAN2-ADA's EMA half-life in thousands of images and its ramp-up; nil: rosinality's fixed decay
+    /// 0.5^(32 / 10000).
+    public var emaKimg: Double?
+    public var emaRampup: Double?
     /// Data threads decoding images in the background.
     public var workers = 2
     /// Skip corrupt images (counted) instead of stopping at the first.
@@ -48,7 +54,52 @@ public struct StyleGAN2TrainingConfig: Codable, Equatable, Sendable {
     }
 
     /// rosinality's EMA decay, 0.5^(32 / (10 * 1000)): a half-life of 10 kimg at its batch of 32.
-    public static let emaDecay = Foundation.pow(0.5, 32.0 / 10_000.0)
+    public static let rosinalityEMADecay = Foundation.pow(0.5, 32.0 / 10_000.0)
+
+    /// The EMA decay of the update after `iteration` completed iterations: rosinality's constant, or StyleGAN2-ADA's
+    /// 0.5^(batch / ema_nimg) with ema_nimg = min(ema_kimg * 1000, images seen * ramp-up).
+    public func emaDecay(afterIterations iteration: Int) -> Double {
+        guard let emaKimg else { return Self.rosinalityEMADecay }
+        var images = emaKimg * 1000
+        if let emaRampup { images = Swift.min(images, Double(iteration * batch) * emaRampup) }
+        return Foundation.pow(0.5, Double(batch) / Swift.max(images, 1e-8))
+    }
+
+    /// StyleGAN2-ADA's base configurations (`train.py --cfg`), for one process.
+    public enum Preset: String, Codable, CaseIterable, Sendable {
+        case auto, stylegan2, paper256, paper512, paper1024, cifar
+    }
+
+    /// Applies a StyleGAN2-ADA preset: batch (mb), minibatch-stddev group, widths (fmaps x 32768, at most 512),
+    /// learning rate, R1 gamma, EMA half-life and ramp-up, mapping depth, and the length (kimg) as iterations.
+    /// `auto` derives them from the resolution as that script does for one GPU.
+    public mutating func apply(_ preset: Preset) {
+        typealias Spec = (kimg: Int, mb: Int, mbstd: Int, fmaps: Double, lrate: Double, gamma: Double, ema: Double,
+                          ramp: Double?, map: Int)
+        let spec: Spec = switch preset {
+        case .auto:
+            {
+                let mb = Swift.max(Swift.min(Swift.min(4096 / size, 32), 64), 1)
+                return (25000, mb, Swift.min(mb, 4), size >= 512 ? 1 : 0.5, size >= 1024 ? 0.002 : 0.0025,
+                        0.0002 * Double(size * size) / Double(mb), Double(mb) * 10 / 32, 0.05, 2)
+            }()
+        case .stylegan2: (25000, 32, 4, 1, 0.002, 10, 10, nil, 8)
+        case .paper256: (25000, 64, 8, 0.5, 0.0025, 1, 20, nil, 8)
+        case .paper512: (25000, 64, 8, 1, 0.0025, 0.5, 20, nil, 8)
+        case .paper1024: (25000, 32, 4, 1, 0.002, 2, 10, nil, 8)
+        case .cifar: (100000, 64, 32, 1, 0.0025, 0.01, 500, 0.05, 2)
+        }
+        batch = spec.mb
+        mbstd = spec.mbstd
+        cbase = Int(spec.fmaps * 32768)
+        cmax = 512
+        lr = spec.lrate
+        r1 = spec.gamma
+        emaKimg = spec.ema
+        emaRampup = spec.ramp
+        nMLP = spec.map
+        iter = spec.kimg * 1000 / spec.mb
+    }
 
     /// Checks every number against what the trainer can do, naming the flag as the command line spells it.
     public func validate() throws {
@@ -72,6 +123,10 @@ public struct StyleGAN2TrainingConfig: Codable, Equatable, Sendable {
         try check(adaLength > 0, "--ada_length must be positive, got \(adaLength)")
         try check((1...1_000_000).contains(adaEvery), "--ada_every must be in 1...1000000, got \(adaEvery)")
         try check((0...64).contains(workers), "--workers must be in 0...64, got \(workers)")
+        try check((1...batch).contains(mbstd) && batch % mbstd == 0 || mbstd == 1,
+                  "--mbstd must divide --batch (\(batch)), got \(mbstd)")
+        if let emaKimg { try check(emaKimg > 0, "--ema_kimg must be positive, got \(emaKimg)") }
+        if let emaRampup { try check(emaRampup > 0, "--ema_rampup must be positive, got \(emaRampup)") }
         if let cbase { try check((16...1 << 20).contains(cbase), "--cbase must be in 16...1048576, got \(cbase)") }
         if let cmax { try check((1...4096).contains(cmax), "--cmax must be in 1...4096, got \(cmax)") }
     }

@@ -21,23 +21,26 @@ struct TrainGenerator: ParsableCommand {
     @Argument(help: "Image folder, StyleGAN2-ADA zip or rosinality LMDB.")
     var dataset: String
 
+    @Option(help: "A StyleGAN2-ADA base configuration (auto, stylegan2, paper256, paper512, paper1024, cifar); flags given as well override it.")
+    var cfg: StyleGAN2TrainingConfig.Preset?
+
     @Option(help: "Run folder.")
     var outdir: OutputFolder
 
     @Option(parsing: .unconditional, help: "Image size (a power of two).")
     var size = 256
 
-    @Option(parsing: .unconditional, help: "Total training iterations.")
-    var iter = 800_000
+    @Option(parsing: .unconditional, help: "Total training iterations (default 800000, or the preset's kimg).")
+    var iter: Int?
 
-    @Option(parsing: .unconditional, help: "Batch size.")
-    var batch = 16
+    @Option(parsing: .unconditional, help: "Batch size (default 16, or the preset's).")
+    var batch: Int?
 
     @Option(name: .customLong("n_sample"), parsing: .unconditional, help: "Samples in each grid.")
     var nSample = 64
 
-    @Option(parsing: .unconditional, help: "Weight of the R1 regularisation.")
-    var r1 = 10.0
+    @Option(parsing: .unconditional, help: "Weight of the R1 regularisation (default 10, or the preset's gamma).")
+    var r1: Double?
 
     @Option(name: .customLong("path_regularize"), parsing: .unconditional, help: "Weight of the path-length regularisation.")
     var pathRegularize = 2.0
@@ -54,8 +57,8 @@ struct TrainGenerator: ParsableCommand {
     @Option(parsing: .unconditional, help: "Probability of style mixing.")
     var mixing = 0.9
 
-    @Option(parsing: .unconditional, help: "Learning rate.")
-    var lr = 0.002
+    @Option(parsing: .unconditional, help: "Learning rate (default 0.002, or the preset's).")
+    var lr: Double?
 
     @Option(name: .customLong("channel_multiplier"), parsing: .unconditional, help: "Channel multiplier (config-f: 2).")
     var channelMultiplier = 2
@@ -63,14 +66,20 @@ struct TrainGenerator: ParsableCommand {
     @Option(parsing: .unconditional, help: "StyleGAN2-ADA's cbase (channels = min(cbase / resolution, cmax)).")
     var cbase: Int?
 
+    @Option(parsing: .unconditional, help: "The discriminator's minibatch-stddev group size (default 4, or the preset's).")
+    var mbstd: Int?
+
+    @Option(name: .customLong("ema_kimg"), parsing: .unconditional, help: "EMA half-life in kimg (default: rosinality's fixed decay, or the preset's).")
+    var emaKimg: Double?
+
     @Option(parsing: .unconditional, help: "StyleGAN2-ADA's cmax.")
     var cmax: Int?
 
     @Option(parsing: .unconditional, help: "Latent size (z and w).")
     var latent = 512
 
-    @Option(name: .customLong("n_mlp"), parsing: .unconditional, help: "Mapping layers.")
-    var nMLP = 8
+    @Option(name: .customLong("n_mlp"), parsing: .unconditional, help: "Mapping layers (default 8, or the preset's).")
+    var nMLP: Int?
 
     @Flag(help: "Augment reals and fakes (ADA).")
     var augment = false
@@ -112,11 +121,22 @@ struct TrainGenerator: ParsableCommand {
 
     @OptionGroup var runtime: RuntimeOptions
 
+    /// rosinality's defaults, then the preset, then every flag given.
     var config: StyleGAN2TrainingConfig {
         var c = StyleGAN2TrainingConfig(dataset: dataset)
-        (c.size, c.iter, c.batch, c.nSample, c.r1, c.pathRegularize) = (size, iter, batch, nSample, r1, pathRegularize)
-        (c.pathBatchShrink, c.dRegEvery, c.gRegEvery, c.mixing, c.lr) = (pathBatchShrink, dRegEvery, gRegEvery, mixing, lr)
-        (c.channelMultiplier, c.cbase, c.cmax, c.latent, c.nMLP) = (channelMultiplier, cbase, cmax, latent, nMLP)
+        c.size = size
+        if let cfg { c.apply(cfg) }
+        if let iter { c.iter = iter }
+        if let batch { c.batch = batch }
+        if let r1 { c.r1 = r1 }
+        if let lr { c.lr = lr }
+        if let mbstd { c.mbstd = mbstd }
+        if let emaKimg { c.emaKimg = emaKimg }
+        if let nMLP { c.nMLP = nMLP }
+        if let cbase { c.cbase = cbase }
+        if let cmax { c.cmax = cmax }
+        (c.nSample, c.pathRegularize, c.pathBatchShrink, c.dRegEvery) = (nSample, pathRegularize, pathBatchShrink, dRegEvery)
+        (c.gRegEvery, c.mixing, c.channelMultiplier, c.latent) = (gRegEvery, mixing, channelMultiplier, latent)
         (c.augment, c.augmentP, c.adaTarget, c.adaLength, c.adaEvery) = (augment, augmentP, adaTarget, adaLength, adaEvery)
         (c.workers, c.skipBad, c.seed) = (workers, skipBad, UInt64(clamping: seed))
         return c
@@ -143,7 +163,7 @@ struct TrainGenerator: ParsableCommand {
         try outdir.check()
         try runtime.start()
         let trainer = try StyleGAN2Trainer(config, device: device.resolve())
-        let options = TrainingOptions(iterations: iter, checkpointEvery: saveEvery, sampleEvery: sampleEvery,
+        let options = TrainingOptions(iterations: config.iter, checkpointEvery: saveEvery, sampleEvery: sampleEvery,
                                       resume: resumption)
         let progress: ProgressMode = runtime.quiet ? .quiet : .automatic
         let outcome = try TrainingLoop(run: RunDirectory(path: outdir.path), options: options, progress: progress)
@@ -165,3 +185,5 @@ struct TrainingRecord: Encodable {
     let training: StyleGAN2TrainingConfig
     let loop: TrainingOptions
 }
+
+extension StyleGAN2TrainingConfig.Preset: ExpressibleByArgument {}

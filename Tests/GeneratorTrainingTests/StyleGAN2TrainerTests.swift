@@ -130,6 +130,25 @@ struct StyleGAN2TrainerTests {
         #expect(end < 0.65 * start, "start \(start), after 200 iterations \(end)")  // reaches 0.50 here
     }
 
+    /// StyleGAN2-ADA's `--cfg` presets, as its train.py fills them for one GPU, and its EMA schedule.
+    @Test func presetsAreStyleGAN2ADAs() throws {
+        var c = StyleGAN2TrainingConfig(dataset: "d")
+        #expect(c.emaDecay(afterIterations: 5) == Foundation.pow(0.5, 32.0 / 10_000))
+        c.apply(.paper256)
+        #expect(c.batch == 64 && c.mbstd == 8 && c.cbase == 16384 && c.cmax == 512 && c.lr == 0.0025 && c.r1 == 1)
+        #expect(c.emaKimg == 20 && c.emaRampup == nil && c.nMLP == 8 && c.iter == 390_625)
+        #expect(abs(c.emaDecay(afterIterations: 0) - Foundation.pow(0.5, 64.0 / 20_000)) < 1e-15)
+        c = StyleGAN2TrainingConfig(dataset: "d")
+        c.size = 256
+        c.apply(.auto)
+        #expect(c.batch == 16 && c.mbstd == 4 && c.cbase == 16384 && c.lr == 0.0025 && c.nMLP == 2)
+        #expect(abs(c.r1 - 0.8192) < 1e-12 && c.emaKimg == 5 && c.emaRampup == 0.05)
+        // The ramp-up: no images seen, the EMA copies; after 100 iterations it averages over 80 images.
+        #expect(c.emaDecay(afterIterations: 0) == 0)
+        #expect(abs(c.emaDecay(afterIterations: 100) - Foundation.pow(0.5, 16.0 / 80)) < 1e-12)
+        try c.validate()
+    }
+
     @Test func badInputIsRefused() throws {
         let dir = try Scratch()
         try FileManager.default.createDirectory(atPath: dir.path("empty"), withIntermediateDirectories: true)
