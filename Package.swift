@@ -83,7 +83,7 @@ let package = Package(
         .systemLibrary(name: "CLibLinear", path: "Sources/CLibLinear", providers: [.apt(["liblinear-dev"])]),
         .target(name: "Editing", dependencies: ["Torch", "Checkpoints", "StyleGAN", "CLibLinear"]),
         // rosinality train.py semantics: losses, R1, path length, style mixing.
-        .target(name: "GeneratorTraining", dependencies: ["Torch", "Checkpoints", "StyleGAN", "Data", "Training"]),
+        .target(name: "GeneratorTraining", dependencies: ["Torch", "Checkpoints", "StyleGAN", "Perception", "Metrics", "Data", "Training"]),
         // libpng and libjpeg, found with pkg-config; only CImageCodecs calls them.
         .systemLibrary(name: "CLibPNG", path: "Sources/CLibPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(

@@ -31,6 +31,8 @@ public final class StyleGAN2Trainer: Trainer {
     var pathRegularizer = PathLengthRegularizer()
     /// The z codes of the sample grids, [nSample, latent].
     let sampleZ: Tensor
+    /// The periodic Fréchet distance of the EMA generator (FID with Inception weights), or none.
+    public var evaluation: FrechetEvaluation?
 
     public var batchSize: Int { config.batch }
     public var checkpointExtension: String { "pt" }
@@ -168,6 +170,11 @@ public final class StyleGAN2Trainer: Trainer {
         try withNoGrad {
             try generatorEMA.synthesis(generatorEMA.latents([sampleZ]), noise: .random(seed: config.seed))
         }
+    }
+
+    public func evaluate(at _: Int, group _: any ProcessGroup) throws -> [Scalar] {
+        guard let evaluation else { return [] }
+        return [Scalar(evaluation.name, try evaluation(generatorEMA, data: dataset, seed: config.seed &+ 2))]
     }
 
     // MARK: checkpoints

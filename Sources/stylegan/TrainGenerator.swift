@@ -111,6 +111,15 @@ struct TrainGenerator: ParsableCommand {
     @Option(name: .customLong("sample_every"), parsing: .unconditional, help: "Sample grid every this many iterations.")
     var sampleEvery = 100
 
+    @Option(help: "pytorch-fid's Inception weights (pt_inception-2015-12-05-6726825d.pth): FID every --eval_every.")
+    var inception: String?
+
+    @Option(name: .customLong("eval_every"), parsing: .unconditional, help: "Evaluate (FID) every this many iterations.")
+    var evalEvery = 10_000
+
+    @Option(name: .customLong("eval_samples"), parsing: .unconditional, help: "Images per FID (generated and real).")
+    var evalSamples = 5_000
+
     @Option(parsing: .unconditional, help: "Background data threads.")
     var workers = 2
 
@@ -157,14 +166,21 @@ struct TrainGenerator: ParsableCommand {
         try Bounds.check("--save_every", saveEvery, 1...100_000_000)
         try Bounds.check("--sample_every", sampleEvery, 1...100_000_000)
         if resume != nil, ckpt != nil { throw ValidationError("give --resume or --ckpt, not both") }
+        try Bounds.check("--eval_every", evalEvery, 1...100_000_000)
+        try Bounds.check("--eval_samples", evalSamples, 2...1_000_000)
+        if let inception, !FileManager.default.fileExists(atPath: inception) {
+            throw ValidationError("\(inception): no such file (--inception)")
+        }
     }
 
     func run() throws {
         try outdir.check()
         try runtime.start()
-        let trainer = try StyleGAN2Trainer(config, device: device.resolve())
+        let device = try self.device.resolve()
+        let trainer = try StyleGAN2Trainer(config, device: device)
+        if let inception { trainer.evaluation = try .fid(inception: inception, samples: evalSamples, device: device) }
         let options = TrainingOptions(iterations: config.iter, checkpointEvery: saveEvery, sampleEvery: sampleEvery,
-                                      resume: resumption)
+                                      evaluateEvery: inception == nil ? nil : evalEvery, resume: resumption)
         let progress: ProgressMode = runtime.quiet ? .quiet : .automatic
         let outcome = try TrainingLoop(run: RunDirectory(path: outdir.path), options: options, progress: progress)
             .train(trainer, config: TrainingRecord(training: config, loop: options))

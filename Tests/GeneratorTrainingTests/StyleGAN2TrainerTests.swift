@@ -130,6 +130,27 @@ struct StyleGAN2TrainerTests {
         #expect(end < 0.65 * start, "start \(start), after 200 iterations \(end)")  // reaches 0.50 here
     }
 
+    /// The periodic evaluation logs a Fréchet distance beside the losses (here in 4x4-pooled pixels; FID is the
+    /// same with Inception's features), on the same codes each time.
+    @Test func evaluationsAreLogged() throws {
+        let dir = try Scratch()
+        let trainer = try StyleGAN2Trainer(Self.config(try Self.dataset(dir)))
+        trainer.evaluation = try FrechetEvaluation(name: "fd_pixels", samples: 16) {
+            try F.avgPool2d($0, kernel: (4, 4)).flatten(from: 1)
+        }
+        let first = try trainer.evaluate(at: 0, group: SingleProcess())
+        #expect(first.count == 1 && first[0].name == "fd_pixels" && first[0].value.isFinite && first[0].value > 0)
+        #expect(try trainer.evaluate(at: 0, group: SingleProcess()) == first, "same codes, same generator, same score")
+        let options = TrainingOptions(iterations: 4, checkpointEvery: 4, sampleEvery: nil, evaluateEvery: 2)
+        _ = try TrainingLoop(run: RunDirectory(path: dir.path("run")), options: options, progress: .quiet)
+            .train(trainer, config: Self.config(dir.path("images")))
+        let log = try String(contentsOfFile: dir.path("run/log.jsonl"), encoding: .utf8)
+        #expect(log.components(separatedBy: "fd_pixels").count - 1 == 2, "\(log)")
+        #expect(throws: StyleGAN2TrainingError.self) {
+            _ = try FrechetEvaluation(name: "x", samples: 1) { $0 }
+        }
+    }
+
     /// StyleGAN2-ADA's `--cfg` presets, as its train.py fills them for one GPU, and its EMA schedule.
     @Test func presetsAreStyleGAN2ADAs() throws {
         var c = StyleGAN2TrainingConfig(dataset: "d")
