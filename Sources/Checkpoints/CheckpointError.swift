@@ -1,3 +1,5 @@
+import Torch
+
 /// Why a checkpoint could not be read, written or navigated.
 ///
 /// Every case carries the file (as the caller named it) and a message; `description` prints the file first,
@@ -38,6 +40,22 @@ public enum CheckpointError: Error, Equatable, Sendable, CustomStringConvertible
         case .invalid(_, let message): return .invalid(file: path, message: message)
         case .unsupported(_, let message): return .unsupported(file: path, message: message)
         case .lookup(_, let message): return .lookup(file: path, message: message)
+        }
+    }
+}
+
+extension CheckpointError {
+    /// Runs `body`, turning the errors of reading a file and loading its weights into `CheckpointError`s about
+    /// `path`, so every message names the file.
+    public static func naming<R>(_ path: String, _ body: () throws -> R) throws -> R {
+        do {
+            return try body()
+        } catch let error as CheckpointError {
+            throw error.naming(path)
+        } catch let error as StateDictError {
+            throw CheckpointError.invalid(file: path, message: error.description)
+        } catch let error as TorchError {
+            throw CheckpointError.invalid(file: path, message: error.message)
         }
     }
 }

@@ -17,7 +17,7 @@ extension CLCAEEncoder {
         guard FileManager.default.fileExists(atPath: path) else {
             throw CheckpointError.io(file: path, message: "no such file")
         }
-        return try EncoderCheckpoint.naming(path) {
+        return try CheckpointError.naming(path) {
             let file = try EncoderCheckpointFile(path: path)
             if let method = file.recordedMethod, method != methodName {
                 throw CheckpointError.invalid(file: path, message: "a \(method) encoder file, not CLCAE")
@@ -117,7 +117,7 @@ enum CLCAECheckpoint {
         guard FileManager.default.fileExists(atPath: path) else {
             throw CheckpointError.io(file: path, message: "no such file")
         }
-        return try EncoderCheckpoint.naming(path) {
+        return try CheckpointError.naming(path) {
             try EncoderCheckpointFile(path: path).load(network, prefix: "", as: name)
             return network
         }

@@ -62,12 +62,12 @@ public enum EncoderCheckpoint {
     /// the generator it holds on `device`. Errors name the file.
     public static func load(_ path: String, device: Device = .cpu) throws -> LoadedEncoder {
         guard FileManager.default.fileExists(atPath: path) else { throw CheckpointError.io(file: path, message: "no such file") }
-        return try naming(path) { try load(EncoderCheckpointFile(path: path), device: device) }
+        return try CheckpointError.naming(path) { try load(EncoderCheckpointFile(path: path), device: device) }
     }
 
     /// Builds the encoder of a file already read.
     public static func load(_ file: EncoderCheckpointFile, device: Device = .cpu) throws -> LoadedEncoder {
-        try naming(file.path) {
+        try CheckpointError.naming(file.path) {
             let (loader, method) = try identify(file)
             return try loader.load(file, method, device)
         }
@@ -107,19 +107,6 @@ public enum EncoderCheckpoint {
             throw CheckpointError.invalid(file: "", message: "output size must be a power of two >= 8, got \(outputSize)")
         }
         return 2 * outputSize.trailingZeroBitCount - 2
-    }
-
-    /// Runs `body`, turning the errors of reading and loading into `CheckpointError`s about `path`.
-    static func naming<R>(_ path: String, _ body: () throws -> R) throws -> R {
-        do {
-            return try body()
-        } catch let error as CheckpointError {
-            throw error.naming(path)
-        } catch let error as StateDictError {
-            throw CheckpointError.invalid(file: path, message: error.description)
-        } catch let error as TorchError {
-            throw CheckpointError.invalid(file: path, message: error.message)
-        }
     }
 }
 

@@ -23,7 +23,7 @@ extension FeatureStyleEncoder {
         guard FileManager.default.fileExists(atPath: path) else {
             throw CheckpointError.io(file: path, message: "no such file")
         }
-        let file = try EncoderCheckpoint.naming(path) { try EncoderCheckpointFile(path: path) }
+        let file = try CheckpointError.naming(path) { try EncoderCheckpointFile(path: path) }
         return try load(encoder: file, generator: generatorPath, device: device)
     }
 
@@ -79,7 +79,7 @@ enum FeatureStyleCheckpoint {
             source = loaded.latentAvgComputed ? "computed from the generator (mean of mapping(z))"
                 : "the generator file's"
         } else if let fromFile = file.latentAvg {
-            average = try EncoderCheckpoint.naming(file.path) {
+            average = try CheckpointError.naming(file.path) {
                 try fromFile.rank == 2 ? fromFile.mean([0]) : fromFile.reshape([-1])
             }
             source = "from the file"
@@ -87,7 +87,7 @@ enum FeatureStyleCheckpoint {
             throw CheckpointError.invalid(file: file.path, message: "a Feature-Style encoder file holds no latent_avg; "
                 + "load it with the generator it was trained with")
         }
-        let encoder = try EncoderCheckpoint.naming(file.path) {
+        let encoder = try CheckpointError.naming(file.path) {
             let encoder = try FeatureStyleEncoder(styleCount: styleCount, latentAvg: average.to(device: .cpu))
             try file.load(encoder, prefix: prefix, as: "Feature-Style encoder")
             return try encoder.to(device: device)

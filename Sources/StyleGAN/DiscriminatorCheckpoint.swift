@@ -8,7 +8,7 @@ import Torch
 public enum DiscriminatorCheckpoint {
     public static func load(_ path: String, device: Device = .cpu) throws -> Discriminator {
         guard FileManager.default.fileExists(atPath: path) else { throw CheckpointError.io(file: path, message: "no such file") }
-        let discriminator = try namingErrors(of: path) {
+        let discriminator = try CheckpointError.naming(path) {
             let root = try TorchCheckpoint.load(path)
             guard case .dict(let top) = root else {
                 throw CheckpointError.invalid(file: path, message: "expected a dict at the top level, found \(root.typeName)")

@@ -35,7 +35,7 @@ public enum GeneratorCheckpoint {
 
     public static func load(_ path: String, device: Device = .cpu) throws -> LoadedGenerator {
         guard FileManager.default.fileExists(atPath: path) else { throw CheckpointError.io(file: path, message: "no such file") }
-        let loaded = try namingErrors(of: path) {
+        let loaded = try CheckpointError.naming(path) {
             switch (path as NSString).pathExtension.lowercased() {
             case "safetensors": try loadSafetensors(path)
             case "pkl": try NvidiaCheckpoint.load(path)
