@@ -24,7 +24,7 @@ demo: setup
 
 bench: setup
 	$(SWIFT) build -c release --product stylegan-bench
-	$(RELEASE_BIN)/stylegan-bench --out docs/benchmarks.md
+	$(RELEASE_BIN)/stylegan-bench --out docs/benchmarks.md $(if $(ONLY),--only $(ONLY))
 
 clean:
 	rm -rf .build

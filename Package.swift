@@ -108,7 +108,8 @@ let package = Package(
             resources: [.copy("Resources")]
         ),
         .executableTarget(
-            name: "stylegan-bench", dependencies: ["Torch", "StyleGAN", "Perception", "Inversion", "Encoders"],
+            name: "stylegan-bench",
+            dependencies: ["Torch", "Images", "StyleGAN", "Perception", "Inversion", "Encoders", "Training", "GeneratorTraining"],
             path: "Sources/stylegan-bench"
         ),
         .testTarget(name: "TorchTests", dependencies: ["Torch"]),

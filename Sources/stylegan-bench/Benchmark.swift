@@ -8,8 +8,28 @@ struct Benchmark {
         let arguments = CommandLine.arguments
         let outPath = arguments.firstIndex(of: "--out").map { arguments[$0 + 1] } ?? "docs/benchmarks.md"
         try Runtime.start()
+        if let i = arguments.firstIndex(of: "--training-run") {
+            // One setting of our training iteration, in a process of its own (run by the training section).
+            try TrainingBenchmark.runOurs(Array(arguments.dropFirst(i + 1).prefix(4)))
+            return
+        }
+        if let i = arguments.firstIndex(of: "--training-phases") {
+            try TrainingPhases.print(Array(arguments.dropFirst(i + 1).prefix(2)))
+            return
+        }
         let machine = Machine.describe()
         var report = Report(machine: machine)
+        if let i = arguments.firstIndex(of: "--only") {
+            // One section, merged into the existing file in place of its previous figures.
+            guard i + 1 < arguments.count, arguments[i + 1] == "training" else {
+                throw TorchError("--only takes a section name: training")
+            }
+            try TrainingBenchmark.section(into: &report, context: machine)
+            try report.merge(into: outPath)
+            print(report.text)
+            print("merged into \(outPath)")
+            return
+        }
         if let i = arguments.firstIndex(of: "--layers") {
             // Per-layer synthesis times: --layers SIZE BATCH DTYPE (float32 or bfloat16).
             let values = Array(arguments.dropFirst(i + 1).prefix(3))
@@ -77,6 +97,7 @@ struct Benchmark {
                        note: "Encoder time includes ReStyle's per-iteration rendering (its method needs it); the last "
                            + "column adds the final 1024 synthesis. The papers report times on GPUs; their texts "
                            + "were not available here to put their figures beside these.")
+        try TrainingBenchmark.section(into: &report)
         try report.write(to: outPath)
         print(report.text)
         print("wrote \(outPath)")
@@ -188,10 +209,14 @@ struct PythonReference {
          try generator(threads: Runtime.threads, environment: ourAllocator))
     }
 
-    static func generator(threads: Int, environment: [String: String]) throws -> [String: Double] {
-        let fixtures = ProcessInfo.processInfo.environment["STYLEGAN_FIXTURES"].flatMap { $0.isEmpty ? nil : $0 }
+    /// The parity fixtures the references check themselves against: $STYLEGAN_FIXTURES, else ../shared/fixtures.
+    static var fixtures: String {
+        ProcessInfo.processInfo.environment["STYLEGAN_FIXTURES"].flatMap { $0.isEmpty ? nil : $0 }
             ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
             .deletingLastPathComponent().appendingPathComponent("shared/fixtures").path
+    }
+
+    static func generator(threads: Int, environment: [String: String]) throws -> [String: Double] {
         let output = try Shell.run("python3", ["bench/stylegan2_reference.py", "\(threads)", fixtures, "3"],
                                    environment: environment.merging(["PYTHONPATH": ".deps/python"]) { $1 })
         guard let json = try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any],
@@ -239,9 +264,11 @@ struct Machine {
     }
 }
 
-/// The markdown file, written whole through a temporary file.
+/// The markdown file, written whole through a temporary file, or one section merged into it (`--only`).
 struct Report {
     var text: String
+    /// Each section's title and its markdown from its "## " heading on.
+    var sections: [(title: String, text: String)] = []
 
     init(machine: Machine) {
         text = "# Benchmarks\n\nWritten by `make bench`; figures are from one run on the machine below. "
@@ -249,12 +276,31 @@ struct Report {
     }
 
     mutating func section(_ title: String, _ rows: [[String]], note: String) {
-        text += "\n## \(title)\n\n"
-        text += "| " + rows[0].joined(separator: " | ") + " |\n"
-        text += "|" + String(repeating: "---|", count: rows[0].count) + "\n"
-        for row in rows.dropFirst() { text += "| " + row.joined(separator: " | ") + " |\n" }
-        text += "\n\(note)\n"
+        var section = "\n## \(title)\n\n"
+        section += "| " + rows[0].joined(separator: " | ") + " |\n"
+        section += "|" + String(repeating: "---|", count: rows[0].count) + "\n"
+        for row in rows.dropFirst() { section += "| " + row.joined(separator: " | ") + " |\n" }
+        section += "\n\(note)\n"
+        text += section
+        sections.append((title, section))
     }
+
+    /// Writes this report's sections into the file at `path` (a new report if there is none): each replaces the
+    /// section with its title, up to the next heading, or is appended; the rest of the file stays as it was.
+    func merge(into path: String) throws {
+        var merged = (try? String(contentsOfFile: path, encoding: .utf8)) ?? text
+        for (title, section) in sections {
+            if let start = merged.range(of: "\n## \(title)\n") {
+                let end = merged.range(of: "\n## ", range: start.upperBound..<merged.endIndex)?.lowerBound ?? merged.endIndex
+                merged.replaceSubrange(start.lowerBound..<end, with: section)
+            } else {
+                merged += section
+            }
+        }
+        try Report(text: merged).write(to: path)
+    }
+
+    private init(text: String) { self.text = text }
 
     func write(to path: String) throws {
         let url = URL(fileURLWithPath: path)
