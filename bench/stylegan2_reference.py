@@ -88,8 +88,10 @@ class Reference:
             out = out + upfirdn2d(skip, self.blur, up=2, pad=(2, 1))
         return out
 
-    def synthesis(self, latent):
-        noise = [self.sd[f"noises.noise_{i}"] for i in range(self.num_layers)]
+    def synthesis(self, latent, noise=None):
+        """latent [N, n_latent, D] -> image [N, 3, size, size]; noise maps per layer, else the `noises` buffers."""
+        if noise is None:
+            noise = [self.sd[f"noises.noise_{i}"] for i in range(self.num_layers)]
         out = self.sd["input.input"].repeat(latent.shape[0], 1, 1, 1)
         out = self.styled(out, latent[:, 0], noise[0], "conv1")
         skip = self.to_rgb(out, latent[:, 1], "to_rgb1", None)
@@ -102,10 +104,16 @@ class Reference:
         return skip
 
 
-def random_state_dict(size, style_dim, n_mlp, channel_multiplier, seed):
+def channels(channel_multiplier, divisor=1):
+    """rosinality's channel plan (Generator and Discriminator alike), every count divided by `divisor`."""
+    full = {4: 512, 8: 512, 16: 512, 32: 512, 64: 256 * channel_multiplier, 128: 128 * channel_multiplier,
+            256: 64 * channel_multiplier, 512: 32 * channel_multiplier, 1024: 16 * channel_multiplier}
+    return {r: max(1, c // divisor) for r, c in full.items()}
+
+
+def random_state_dict(size, style_dim, n_mlp, channel_multiplier, seed, divisor=1):
     g = torch.Generator().manual_seed(seed)
-    ch = {4: 512, 8: 512, 16: 512, 32: 512, 64: 256 * channel_multiplier, 128: 128 * channel_multiplier,
-          256: 64 * channel_multiplier, 512: 32 * channel_multiplier, 1024: 16 * channel_multiplier}
+    ch = channels(channel_multiplier, divisor)
     sd = {}
     for i in range(1, n_mlp + 1):
         sd[f"style.{i}.weight"] = torch.randn(style_dim, style_dim, generator=g) / 0.01

@@ -25,7 +25,7 @@ enum TrainingBenchmark {
     static let settings = [
         Setting(size: 64, divisor: 8, warmup: 1, repeats: 3),
         Setting(size: 256, divisor: 8, warmup: 1, repeats: 2),
-        Setting(size: 64, divisor: 1, warmup: 0, repeats: 1),
+        Setting(size: 64, divisor: 1, warmup: 0, repeats: 2),
     ]
 
     /// train.py's three kinds of iteration, by the index that selects them (R1 when i % 16 == 0, path length when
@@ -61,9 +61,9 @@ enum TrainingBenchmark {
 
     /// The section; `context` (the machine lines) goes into its note when it is written apart from the others.
     static func section(into report: inout Report, context: Machine? = nil) throws {
-        var table = [["size", "widths", "iteration", "ours (ms)", "reference (ms)", "reference, allocator as ours (ms)",
-                      "ours vs reference", "GFLOP", "ours GFLOP/s", "reference GFLOP/s",
-                      "peak RSS ours / reference (MiB)"]]
+        var table = [["size", "widths", "iteration", "ours (ms)", "reference (ms)", "vs reference",
+                      "reference, allocator as ours (ms)", "vs reference, same allocator", "GFLOP", "ours GFLOP/s",
+                      "reference GFLOP/s", "peak RSS ours / reference (MiB)"]]
         for setting in settings {
             let ours = try measure(command: CommandLine.arguments[0], ["--training-run"] + setting.arguments,
                                    environment: [:])
@@ -78,8 +78,8 @@ enum TrainingBenchmark {
             for (i, row) in rows.enumerated() {
                 table.append([
                     "\(setting.size)", setting.widths, i == rows.count - 1 ? "**\(row.name)**" : row.name,
-                    fmt(row.ours), fmt(row.reference), fmt(row.alike),
-                    String(format: "%.2fx faster", row.reference / row.ours), fmt(row.gflop),
+                    fmt(row.ours), fmt(row.reference), String(format: "%.2fx faster", row.reference / row.ours),
+                    fmt(row.alike), String(format: "%.2fx faster", row.alike / row.ours), fmt(row.gflop),
                     fmt(row.gflop / row.ours * 1e3), fmt(row.gflop / row.reference * 1e3),
                     i == rows.count - 1 ? "\(fmt(ours.peak_rss_mib)) / \(fmt(reference.peak_rss_mib))" : "",
                 ])
@@ -92,7 +92,8 @@ enum TrainingBenchmark {
         report.section("Training iteration: rosinality's train.py step, batch 16", table, note: note + runApart)
     }
 
-    static let note = "One iteration of `train.py` (no augmentation): the D step (G forward without gradients, D on "
+    static var note: String {
+        "One iteration of `train.py` (no augmentation): the D step (G forward without gradients, D on "
         + "fakes and reals, logistic loss, Adam), lazy R1 (double backward, every 16th), the G step on style-mixed codes "
         + "with fresh noise maps (non-saturating loss through D, Adam), lazy path length on half the batch (double "
         + "backward, every 4th), the EMA update; Adam's lr and betas raised to the lazy ratios. Ours: "
@@ -100,16 +101,21 @@ enum TrainingBenchmark {
         + "bench/stylegan2_training_reference.py, a plain-PyTorch implementation of rosinality's CPU path (model.py's "
         + "Generator and Discriminator, train.py's losses, regularisers and optimisers), checked against the "
         + "stylegan2-training64 parity fixture before timing, on a fixed random batch; run as users run it, and again "
-        + "with glibc set as ours (see the synthesis table). Each kind of iteration is the fastest of 3 (64 / 8), 2 "
-        + "(256 / 8) or 1 (64, full width) after an untimed one; the amortised row weighs them as train.py runs them "
-        + "(12 plain, 3 with path length, 1 with both, in every 16). Full width at 256 is not run (about 10 minutes "
-        + "an iteration for the reference). FLOPs: the convolutions of `StyleGAN2Generator.synthesisFLOPs` (G) and "
+        + "with glibc set as ours (see the synthesis table). After one untimed iteration, each kind runs untimed, then "
+        + "timed, and the fastest timed run counts: "
+        + settings.map { "\($0.warmup) + \($0.repeats) at \($0.size), \($0.widths)" }.joined(separator: "; ")
+        + ". The amortised row weighs the kinds as train.py runs them (12 plain, 3 with path length, 1 with both, "
+        + "in every 16). Full width at 256 is left out (about four times the work of full width at 64: "
+        + "minutes per reference iteration). FLOPs: the convolutions of `StyleGAN2Generator.synthesisFLOPs` (G) and "
         + "`Discriminator.flops` (D), 2 per multiply-add, at the batch in brackets; a backward counts twice the "
         + "forward it differentiates, once where only input gradients are taken: plain = G(16) + 2 x 3 D(16) "
         + "(D step) + 3 G(16) + 2 D(16) (G step, D's weights frozen); path length adds G(8) + 2 G(8) (gradient to "
         + "w+) + 6 G(8) (its backward); R1 adds D(16) + D(16) (gradient to the images) + 4 D(16). "
         + "Peak RSS: the whole process's (weights, optimiser state, activations, libraries), the reference's with "
-        + "glibc's default settings. Goal (issue 13): at least 3x the reference's speed, no more memory."
+        + "glibc's default settings. Goal (issue 13): at least 3x the reference's speed, no more memory. "
+        + "`stylegan-bench --training-phases SIZE DIVISOR` prints where the time of an iteration goes, phase by phase, "
+        + "beside the reference's."
+    }
 
     /// Runs the reference on the wheel in .deps for one setting.
     static func python(_ setting: Setting, environment: [String: String]) throws -> Measurement {

@@ -12,10 +12,11 @@ enum TrainingPhases {
         guard values.count == 2, let size = Int(values[0]), let divisor = Int(values[1]) else {
             throw TorchError("--training-phases takes SIZE DIVISOR, got \(values)")
         }
-        let ours = try measure(size: size, divisor: divisor)
+        // The reference first: memory our process frees stays with it (glibc as `Runtime.start` sets it).
         let setting = TrainingBenchmark.Setting(size: size, divisor: divisor, warmup: 0, repeats: 1)
         let reference = try TrainingBenchmark.python(setting, environment: PythonReference.ourAllocator)
             .iterations["\(TrainingBenchmark.kinds.last!.index)"]?.phases_ms ?? [:]
+        let ours = try measure(size: size, divisor: divisor)
         Swift.print("\(size) px, \(setting.widths), batch 16: ms per phase of an iteration with R1 and path length")
         Swift.print("phase | ours | reference | reference / ours")
         for (name, ms) in ours {
