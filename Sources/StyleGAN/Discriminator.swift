@@ -42,7 +42,8 @@ public final class Discriminator: Module {
     /// min(N, `stddevGroup`).
     public func callAsFunction(_ images: Tensor) throws -> Tensor {
         try expectInput(images, ["N", 3, .size(config.size), .size(config.size)], name: "images")
-        var out = try input(images)
+        // NHWC memory: the depthwise blurs before each downsampling run several times faster on it.
+        var out = try input(images.channelsLast())
         for block in blocks { out = try block(out) }
         out = try minibatchStddev(out, group: config.stddevGroup, features: config.stddevFeatures)
         out = try final_conv(out)

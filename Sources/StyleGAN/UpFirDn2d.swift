@@ -2,11 +2,11 @@ import Torch
 
 /// upfirdn2d: upsample by zero insertion, pad (negative pads crop), convolve with a 2-D FIR kernel, downsample.
 ///
-/// StyleGAN2 uses it for the [1,3,3,1] blur after transposed convolutions and for upsampling the RGB skip.
-/// The fast path runs the kernel as a depthwise convolution (one group per channel, which oneDNN vectorises
-/// across channels in NHWC memory) and folds the zero insertion into a depthwise transposed convolution of
-/// stride `up`, so no zeros are materialised. `reference` is the plain definition kept beside it and a test
-/// holds the two equal.
+/// StyleGAN2 uses it for the [1,3,3,1] blur after transposed convolutions, before downsampling convolutions and
+/// for upsampling the RGB skip. The fast path is `F.upfirdn2d` (depthwise convolutions in NHWC memory, zero
+/// insertion folded into a strided transposed convolution, a backward that is the op itself so R1 and path
+/// length differentiate it cheaply); `reference` is the plain definition kept beside it and a test holds the two
+/// equal, gradients included.
 public enum UpFirDn2d {
     /// The normalised outer product of a 1-D kernel with itself (`make_kernel`), times `gain`.
     public static func makeKernel(_ taps: [Double], gain: Double = 1) throws -> Tensor {
@@ -20,33 +20,10 @@ public enum UpFirDn2d {
     public static func apply(_ x: Tensor, kernel: Tensor, up: Int = 1, down: Int = 1, pad: (Int, Int, Int, Int),
                              bias: Tensor? = nil) throws -> Tensor
     {
-        let (_, c, h, w) = try dims(x)
-        let (kh, kw) = (kernel.size(0), kernel.size(1))
-        let taps = try kernel.to(device: x.device, dtype: x.dtype).reshape([1, 1, kh, kw]).expand([c, 1, kh, kw])
-        let b = try bias?.to(dtype: x.dtype)
-        if up == 1 {
-            // The reference correlates with the flipped kernel, i.e. convolves with the kernel.
-            let k = try taps.flip([2, 3])
-            if pad.0 == pad.1, pad.2 == pad.3, pad.0 >= 0, pad.2 >= 0 {
-                return try F.conv2d(x, k, bias: b, stride: (down, down), padding: (pad.2, pad.0), groups: c)
-            }
-            return try F.conv2d(padOrCrop(x, pad), k, bias: b, stride: (down, down), groups: c)
-        }
-        // Zero insertion then convolution is a transposed convolution with the kernel itself; output row o of
-        // upfirdn is row o + kh - 1 - y0 of the full transposed output, which is (H - 1) up + kh rows long.
-        let (outH, outW) = (h * up + pad.2 + pad.3 - kh + 1, w * up + pad.0 + pad.1 - kw + 1)
-        let (startY, startX) = (kh - 1 - pad.2, kw - 1 - pad.0)
-        let (fullH, fullW) = ((h - 1) * up + kh, (w - 1) * up + kw)
-        var out: Tensor
-        if startY == startX, startY >= 0, outH == fullH - 2 * startY, outW == fullW - 2 * startX {
-            out = try F.convTranspose2d(x, taps, stride: (up, up), padding: (startY, startX), groups: c)
-        } else {
-            out = try F.convTranspose2d(x, taps, stride: (up, up), groups: c)
-            out = try padOrCrop(out, (-startX, outW + startX - fullW, -startY, outH + startY - fullH))
-        }
-        if down > 1 { out = try out.slice(2, 0, out.size(2), step: down).slice(3, 0, out.size(3), step: down) }
-        guard let b else { return out }
-        return try out + b.view([1, c, 1, 1])
+        _ = try dims(x)
+        let out = try F.upfirdn2d(x, filter: kernel.to(device: x.device, dtype: x.dtype), up: up, down: down, pad: pad)
+        guard let bias else { return out }
+        return try out + bias.to(dtype: x.dtype).view([1, x.size(1), 1, 1])
     }
 
     /// The definition, step by step (rosinality's `upfirdn2d_native`).

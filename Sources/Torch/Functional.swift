@@ -40,6 +40,18 @@ public enum F {
         }
     }
 
+    /// upfirdn2d: zero insertion by `up`, pad (x0, x1, y0, y1; negative pads crop), convolution with the fixed
+    /// `filter` [kh, kw] on every channel, every `down`-th sample: x [N, C, H, W] ->
+    /// [N, C, (H up + y0 + y1 - kh) / down + 1, ...]. Its backward is the same op (flipped filter, up and down
+    /// swapped), so second-order gradients (R1, path length) cost what first-order ones do; the filter takes no
+    /// gradient.
+    public static func upfirdn2d(_ x: Tensor, filter: Tensor, up: Int = 1, down: Int = 1,
+                                 pad: (Int, Int, Int, Int)) throws -> Tensor
+    {
+        let p = [Int64(pad.0), Int64(pad.1), Int64(pad.2), Int64(pad.3)]
+        return try Tensor.produce(x, filter) { ct_upfirdn2d(x.handle, filter.handle, Int64(up), Int64(down), p, $0) }
+    }
+
     /// x [..., in] times weight [out, in]^T plus bias [out].
     public static func linear(_ x: Tensor, _ weight: Tensor, bias: Tensor? = nil) throws -> Tensor {
         try withExtendedLifetime(bias) { try Tensor.produce(x, weight) { ct_linear(x.handle, weight.handle, bias?.handle, $0) } }

@@ -14,7 +14,7 @@ struct Benchmark {
             return
         }
         if let i = arguments.firstIndex(of: "--training-phases") {
-            try TrainingPhases.print(Array(arguments.dropFirst(i + 1).prefix(2)))
+            try TrainingPhases.print(Array(arguments.dropFirst(i + 1).prefix(3)))
             return
         }
         let machine = Machine.describe()

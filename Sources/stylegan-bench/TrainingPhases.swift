@@ -6,15 +6,18 @@ import Torch
 /// Where a training iteration's time goes (`--training-phases SIZE DIVISOR`): the phases of
 /// `StyleGAN2Trainer.step`, each timed with the trainer's own networks and optimisers, beside the reference's phases
 /// under the same names (bench/stylegan2_training_reference.py, run with glibc set as ours so the figures compare
-/// kernels). Printed, for work on the trainer; the benchmark table times whole steps.
+/// kernels). Printed, for work on the trainer; the benchmark table times whole steps. A third value `ours` skips the
+/// reference (minutes at full width) while iterating on our side.
 enum TrainingPhases {
     static func print(_ values: [String]) throws {
-        guard values.count == 2, let size = Int(values[0]), let divisor = Int(values[1]) else {
-            throw TorchError("--training-phases takes SIZE DIVISOR, got \(values)")
+        guard values.count == 2 || (values.count == 3 && values[2] == "ours"), let size = Int(values[0]),
+              let divisor = Int(values[1])
+        else {
+            throw TorchError("--training-phases takes SIZE DIVISOR [ours], got \(values)")
         }
         // The reference first: memory our process frees stays with it (glibc as `Runtime.start` sets it).
         let setting = TrainingBenchmark.Setting(size: size, divisor: divisor, warmup: 0, repeats: 1)
-        let reference = try TrainingBenchmark.python(setting, environment: PythonReference.ourAllocator)
+        let reference = values.count == 3 ? [:] : try TrainingBenchmark.python(setting, environment: PythonReference.ourAllocator)
             .iterations["\(TrainingBenchmark.kinds.last!.index)"]?.phases_ms ?? [:]
         let ours = try measure(size: size, divisor: divisor)
         Swift.print("\(size) px, \(setting.widths), batch 16: ms per phase of an iteration with R1 and path length")

@@ -92,6 +92,34 @@ struct KernelTests {
         #expect(throws: TorchError.self) { try conv(Tensor.zeros([2, 4, 8, 8]), style: Tensor.zeros([1, 6])) }
     }
 
+    /// R1 and path length differentiate every blur twice; the op's backward is itself, so its second-order
+    /// gradients are checked against the plain definition's (native ops) and by finite differences of the first.
+    @Test(arguments: [(1, 1, (1, 1, 1, 1)), (1, 1, (2, 2, 2, 2)), (2, 1, (2, 1, 2, 1)), (1, 2, (1, 1, 1, 1)),
+                      (2, 1, (-1, 0, 0, -1)), (1, 2, (2, 0, 1, 2)), (2, 2, (1, 2, 2, 1))])
+    func secondOrderGradientsOfUpfirdn(up: Int, down: Int, pad: (Int, Int, Int, Int)) throws {
+        // An asymmetric filter, so a missing flip in the backward shows.
+        let k = try Tensor([1.0, 2, 0.5, 3, -1, 4, 2, 1, 0.25]).view([3, 3]).to(dtype: .float64)
+        let x = try Tensor.randn([2, 3, 5, 6], dtype: .float64, generator: Generator(seed: 5))
+        let weights = try Tensor.randn(try UpFirDn2d.reference(x, kernel: k, up: up, down: down, pad: pad).shape,
+                                       dtype: .float64, generator: Generator(seed: 6))
+        // The gradient of sum(weights * tanh(upfirdn(x))) with respect to x, with its graph.
+        func firstGradient(_ x: Tensor, fast: Bool) throws -> Tensor {
+            let y = fast ? try UpFirDn2d.apply(x, kernel: k, up: up, down: down, pad: pad)
+                : try UpFirDn2d.reference(x, kernel: k, up: up, down: down, pad: pad)
+            return try gradients(of: (y.tanh() * weights).sum(), wrt: [x], createGraph: true)[0]!
+        }
+        func secondGradient(fast: Bool) throws -> (Tensor, Tensor) {
+            let leaf = try x.clone().requiresGrad(true)
+            let g = try firstGradient(leaf, fast: fast)
+            return (try g.detach(), try gradients(of: g.square().sum(), wrt: [leaf])[0]!)
+        }
+        let (fastFirst, fastSecond) = try secondGradient(fast: true)
+        let (plainFirst, plainSecond) = try secondGradient(fast: false)
+        #expect(try (fastFirst - plainFirst).abs().max().item() < 1e-12)
+        #expect(try (fastSecond - plainSecond).abs().max().item() < 1e-10)
+        try GradCheck.verify(inputs: [try x.slice(0, 0, 1)]) { xs in try firstGradient(xs[0], fast: true) }
+    }
+
     @Test func gradientsOfUpfirdn() throws {
         let x = try Tensor.randn([1, 2, 4, 4], dtype: .float64, generator: Generator(seed: 4))
         let k = try UpFirDn2d.makeKernel([1, 3, 3, 1], gain: 4).to(dtype: .float64)

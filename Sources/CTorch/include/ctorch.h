@@ -214,6 +214,9 @@ int ct_conv2d(ct_tensor x, ct_tensor w, ct_tensor bias, const int64_t stride[2],
               const int64_t dilation[2], int64_t groups, ct_tensor *out);
 int ct_conv_transpose2d(ct_tensor x, ct_tensor w, ct_tensor bias, const int64_t stride[2], const int64_t padding[2],
                         const int64_t output_padding[2], const int64_t dilation[2], int64_t groups, ct_tensor *out);
+/// upfirdn2d over each channel: zero insertion by `up`, pad (x0, x1, y0, y1; negative crops), convolution with the
+/// fixed filter [kh, kw], every `down`-th sample. Differentiable to any order in x (the backward is this op again).
+int ct_upfirdn2d(ct_tensor x, ct_tensor filter, int64_t up, int64_t down, const int64_t pad[4], ct_tensor *out);
 int ct_linear(ct_tensor x, ct_tensor w, ct_tensor bias, ct_tensor *out);
 int ct_batch_norm(ct_tensor x, ct_tensor weight, ct_tensor bias, ct_tensor running_mean, ct_tensor running_var,
                   int training, double momentum, double eps, ct_tensor *out);
