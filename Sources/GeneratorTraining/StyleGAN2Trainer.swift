@@ -93,8 +93,8 @@ public final class StyleGAN2Trainer: Trainer {
         try discriminator.requiresGrad(true)
         let fake = try withNoGrad { try generate(config.batch) }
         let realSeen = augmenting ? try augment(real) : real
-        let fakePrediction = try discriminator(augmenting ? try augment(fake) : fake)
-        let realPrediction = try discriminator(realSeen)
+        let fakePrediction = try discriminate(augmenting ? try augment(fake) : fake)
+        let realPrediction = try discriminate(realSeen)
         let dLoss = try GANLoss.discriminatorLogistic(realPredictions: realPrediction, fakePredictions: fakePrediction)
         try discriminatorOptimizer.zeroGrad()
         try dLoss.backward()
@@ -104,7 +104,7 @@ public final class StyleGAN2Trainer: Trainer {
         var r1 = Double.nan
         if iteration.every(config.dRegEvery) {
             let leaf = try real.detach().requiresGrad(true)
-            let prediction = try discriminator(augmenting ? try augment(leaf) : leaf)
+            let prediction = try discriminate(augmenting ? try augment(leaf) : leaf)
             let penalty = try GANLoss.r1Penalty(realPredictions: prediction, realImages: leaf)
             try discriminatorOptimizer.zeroGrad()
             try (penalty * (config.r1 / 2 * Double(config.dRegEvery)) + prediction.select(0, 0).sum() * 0).backward()
@@ -116,7 +116,7 @@ public final class StyleGAN2Trainer: Trainer {
         try generator.requiresGrad(true)
         try discriminator.requiresGrad(false)
         let generated = try generate(config.batch)
-        let gLoss = try GANLoss.generatorNonSaturating(fakePredictions: discriminator(augmenting ? try augment(generated) : generated))
+        let gLoss = try GANLoss.generatorNonSaturating(fakePredictions: discriminate(augmenting ? try augment(generated) : generated))
         try generatorOptimizer.zeroGrad()
         try gLoss.backward()
         try generatorOptimizer.step()
@@ -128,7 +128,7 @@ public final class StyleGAN2Trainer: Trainer {
                                                  styleDim: config.latent, nLatent: generator.nLatent,
                                                  mixing: config.mixing, generator: rng, device: device)
             let latents = try generator.latents(sample)
-            let images = try generator.synthesis(latents, noise: noise())
+            let images = try generator.synthesis(latents, noise: noise(), compute: config.precision.dtype).to(dtype: .float32)
             let result = try pathRegularizer.penalty(images: images, latents: latents, generator: rng)
             try generatorOptimizer.zeroGrad()
             try (result.penalty * (config.pathRegularize * Double(config.gRegEvery))
@@ -152,7 +152,7 @@ public final class StyleGAN2Trainer: Trainer {
     func generate(_ batch: Int) throws -> Tensor {
         let sample = try LatentSample.sample(batch: batch, styleDim: config.latent, nLatent: generator.nLatent,
                                              mixing: config.mixing, generator: rng, device: device)
-        return try generator.synthesis(generator.latents(sample), noise: noise())
+        return try generator.synthesis(generator.latents(sample), noise: noise(), compute: config.precision.dtype)
     }
 
     /// Fresh noise maps (rosinality's `randomize_noise`), seeded from the run's generator.
@@ -160,8 +160,14 @@ public final class StyleGAN2Trainer: Trainer {
         .random(seed: UInt64(try Tensor.randint(0, Int(Int32.max), [1], generator: rng).itemInt()))
     }
 
+    /// D's logits (float32) for images in any dtype, its convolutions in the configured precision.
+    func discriminate(_ images: Tensor) throws -> Tensor {
+        try discriminator(images, compute: config.precision.dtype)
+    }
+
+    /// The ADA pipeline, in float32 whatever the networks compute in.
     func augment(_ images: Tensor) throws -> Tensor {
-        try AugmentPipeline.augment(images, p: ada.p, generator: rng).images
+        try AugmentPipeline.augment(images.to(dtype: .float32), p: ada.p, generator: rng).images
     }
 
     // MARK: samples

@@ -42,6 +42,9 @@ public struct StyleGAN2TrainingConfig: Codable, Equatable, Sendable {
     /// Skip corrupt images (counted) instead of stopping at the first.
     public var skipBad = false
     public var seed: UInt64 = 0
+    /// What the convolutions and activations of both networks compute in; parameters, optimiser state, EMA and
+    /// losses stay float32 either way (bfloat16 needs no loss scaling: it keeps float32's range).
+    public var precision = ComputePrecision.float32
 
     public init(dataset: String) {
         self.dataset = dataset

@@ -40,10 +40,11 @@ public final class Discriminator: Module {
 
     /// Images [N, 3, size, size] -> logits [N, 1] (positive: real). The batch must be a multiple of
     /// min(N, `stddevGroup`).
-    public func callAsFunction(_ images: Tensor) throws -> Tensor {
+    /// `compute`: the dtype the convolutions run in (the images' by default); the logits come back in the parameters'.
+    public func callAsFunction(_ images: Tensor, compute: DType? = nil) throws -> Tensor {
         try expectInput(images, ["N", 3, .size(config.size), .size(config.size)], name: "images")
         // NHWC memory: the depthwise blurs before each downsampling run several times faster on it.
-        var out = try input(images.channelsLast())
+        var out = try input(images.to(dtype: compute ?? images.dtype).channelsLast())
         for block in blocks { out = try block(out) }
         out = try minibatchStddev(out, group: config.stddevGroup, features: config.stddevFeatures)
         out = try final_conv(out)

@@ -29,7 +29,9 @@ public final class EqualConv2d: Module, Layer {
     /// [N, in, H, W] -> [N, out, (H + 2 pad - k) / stride + 1, ...]
     public func callAsFunction(_ x: Tensor) throws -> Tensor {
         try expectInput(x, ["N", .size(inChannels), "H", "W"])
-        return try F.conv2d(x, weight * scale, bias: bias, stride: (stride, stride), padding: (padding, padding))
+        // Weights cast to the activations' dtype (bfloat16 training keeps float32 parameters).
+        return try F.conv2d(x, (weight * scale).to(dtype: x.dtype), bias: bias?.to(dtype: x.dtype), stride: (stride, stride),
+                            padding: (padding, padding))
     }
 
     /// Multiply-adds x 2 for an input of `size` x `size` (bias not counted).

@@ -15,9 +15,10 @@ public func minibatchStddev(_ x: Tensor, group: Int, features: Int) throws -> Te
     guard features > 0, c % features == 0 else {
         throw TorchError("minibatch stddev: \(features) feature groups do not divide \(c) channels")
     }
-    var s = try x.reshape([g, -1, features, c / features, h, w])
+    // Statistics in float32 at least, whatever the activations' dtype.
+    var s = try x.to(dtype: x.dtype == .float64 ? .float64 : .float32).reshape([g, -1, features, c / features, h, w])
     s = try (s.variance([0], correction: 0) + 1e-8).sqrt()  // [N / g, F, C / F, H, W]
     s = try s.mean([2, 3, 4], keepdim: true).squeeze(2)  // [N / g, F, 1, 1]
-    s = try s.repeat([g, 1, h, w])
+    s = try s.repeat([g, 1, h, w]).to(dtype: x.dtype)
     return try Tensor.cat([x, s], dim: 1)
 }

@@ -7,7 +7,7 @@ public func fusedLeakyReLU(_ x: Tensor, bias: Tensor, slope: Double = 0.2, gain:
 {
     var shape = [Int](repeating: 1, count: x.rank)
     shape[1] = bias.count
-    return try F.leakyRelu(x + bias.reshape(shape), slope: slope) * gain
+    return try F.leakyRelu(x + bias.to(dtype: x.dtype).reshape(shape), slope: slope) * gain
 }
 
 /// The learned-bias activation after each styled conv (`activate.bias`).

@@ -45,7 +45,7 @@ struct Generate: ParsableCommand {
     @OptionGroup var device: DeviceOptions
 
     @Option(help: "float32, or bfloat16: convolutions and activations in bfloat16, styles and the RGB path in float32 (faster on CPUs with AVX512-BF16 or AMX).")
-    var precision: Precision = .float32
+    var precision: ComputePrecision = .float32
 
     @OptionGroup var runtime: RuntimeOptions
 

@@ -1,8 +1,5 @@
 import ArgumentParser
-import Torch
+import StyleGAN
 
-/// `--precision`: the dtype synthesis computes in.
-enum Precision: String, ExpressibleByArgument, CaseIterable {
-    case float32, bfloat16
-    var dtype: DType { self == .float32 ? .float32 : .bfloat16 }
-}
+/// `--precision`: the dtype synthesis (and, in training, both networks) computes in.
+extension ComputePrecision: ExpressibleByArgument {}

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GeneratorTraining
+import StyleGAN
 import Training
 
 /// `stylegan train generator DATASET --outdir RUN`: rosinality's `train.py`, flag for flag.
@@ -126,6 +127,9 @@ struct TrainGenerator: ParsableCommand {
     @Flag(help: "Skip corrupt images (counted) instead of stopping.")
     var skipBad = false
 
+    @Option(help: "What both networks compute in: float32, or bfloat16 (weights, optimiser and losses stay float32; about twice as fast on CPUs with AVX512-BF16 or AMX).")
+    var precision: ComputePrecision = .float32
+
     @OptionGroup var device: DeviceOptions
 
     @OptionGroup var runtime: RuntimeOptions
@@ -147,7 +151,7 @@ struct TrainGenerator: ParsableCommand {
         (c.nSample, c.pathRegularize, c.pathBatchShrink, c.dRegEvery) = (nSample, pathRegularize, pathBatchShrink, dRegEvery)
         (c.gRegEvery, c.mixing, c.channelMultiplier, c.latent) = (gRegEvery, mixing, channelMultiplier, latent)
         (c.augment, c.augmentP, c.adaTarget, c.adaLength, c.adaEvery) = (augment, augmentP, adaTarget, adaLength, adaEvery)
-        (c.workers, c.skipBad, c.seed) = (workers, skipBad, UInt64(clamping: seed))
+        (c.workers, c.skipBad, c.seed, c.precision) = (workers, skipBad, UInt64(clamping: seed), precision)
         return c
     }
 

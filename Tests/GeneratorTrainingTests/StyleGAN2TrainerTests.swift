@@ -105,6 +105,46 @@ struct StyleGAN2TrainerTests {
         try Self.expectSameState(loaded.generator, trainer.generatorEMA, "g_ema")
     }
 
+    /// bfloat16 training computes both networks in bfloat16 and keeps float32 parameters: from the same weights,
+    /// data and codes its first losses match the float32 run's to bfloat16's precision, and every iteration
+    /// (ADA, R1, path length) runs and moves the weights.
+    @Test func bfloat16TrainingFollowsFloat32() throws {
+        let dir = try Scratch()
+        var config = Self.config(try Self.dataset(dir))
+        config.augment = true
+        let full = try Self.train(config, run: dir.path("float32"), iterations: 4)
+        config.precision = .bfloat16
+        let start = try StyleGAN2Trainer(config)
+        let half = try Self.train(config, run: dir.path("bfloat16"), iterations: 4)
+        for (name, p) in try half.generator.namedParameters() + half.discriminator.namedParameters() {
+            #expect(p.dtype == .float32, "\(name) is \(p.dtype)")
+        }
+        let moved = try maxAbsDifference(start.discriminator.stateDict().dictionary["convs.0.0.weight"]!,
+                                         half.discriminator.stateDict().dictionary["convs.0.0.weight"]!)
+        #expect(moved > 0)
+        func losses(_ run: String) throws -> [[String: Double]] {
+            try String(contentsOfFile: dir.path("\(run)/log.jsonl"), encoding: .utf8).split(separator: "\n").map {
+                let line = try #require(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+                return try #require(line["losses"] as? [String: Any]).compactMapValues { $0 as? Double }
+            }
+        }
+        let (a, b) = (try losses("float32"), try losses("bfloat16"))
+        #expect(a.count == 4 && b.count == 4)
+        for key in ["d", "g", "real_score"] {
+            let (x, y) = (try #require(a[0][key], "\(a[0])"), try #require(b[0][key]))
+            #expect(abs(x - y) <= 0.02 * max(1, abs(x)), "\(key): float32 \(x), bfloat16 \(y)")
+        }
+        #expect(a[0]["d"] != b[0]["d"], "the bfloat16 run computed in float32")
+        #expect(b.allSatisfy { $0.values.allSatisfy(\.isFinite) } && b.contains { $0["r1"] != nil && $0["path"] != nil })
+        // The discriminator alone: bfloat16 logits within bfloat16's precision of float32's.
+        let images = try Tensor.rand([4, 3, 16, 16], generator: Torch.Generator(seed: 3)) * 2 - 1
+        let exact = try full.discriminator(images), rounded = try full.discriminator(images, compute: .bfloat16)
+        #expect(rounded.dtype == .float32)
+        let difference = try maxAbsDifference(exact, rounded)
+        let largest = try exact.abs().max().item()
+        #expect(difference > 0 && difference <= 0.02 * max(1, largest))
+    }
+
     /// Two hundred iterations bring the generator's images toward the data: the Fréchet distance of 4x4-pooled
     /// pixels between 64 samples and the data set falls well below its value at the start.
     @Test func trainingMovesTowardTheData() throws {
