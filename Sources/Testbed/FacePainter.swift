@@ -1,0 +1,132 @@
+import Torch
+
+/// Paints a batch of faces back to front: background (already on the canvas), long hair, neck, clothes and
+/// necklace, ears, head, facial hair, nose, eyes, brows, mouth, hair, earrings, glasses, hat; then shades the
+/// figure with the light.
+struct FacePainter {
+    let canvas: Canvas
+    let faces: [TestbedFace]
+    let layouts: [FaceLayout]
+
+    private func shapes(_ pick: (FaceLayout) -> Ellipse) -> [Ellipse] { layouts.map(pick) }
+    private func colours(_ pick: (TestbedFace) -> RGB) throws -> Tensor { try canvas.colours(faces.map(pick)) }
+
+    func paint() throws {
+        let c = canvas
+        var figure = try Tensor.zeros([c.count, c.size, c.size], device: c.device)
+        func addFigure(_ coverage: Tensor) throws { figure = try figure + coverage * (1 - figure) }
+
+        let hair = try colours(\.identity.hair)
+        let back = try c.coverage(shapes(\.backHair))
+        try c.paint(back, hair, label: .hair)
+        try addFigure(back)
+
+        let neck = try c.coverage(shapes(\.neck))
+        try c.paint(neck, colours { $0.identity.skin.scaled(0.8) }, label: .neck)
+        try addFigure(neck)
+        let cloth = try c.coverage(shapes(\.cloth)) * (1 - c.coverage(shapes(\.neckOpening)))
+        try c.paint(cloth, colours(\.variation.cloth), label: .cloth)
+        try addFigure(cloth)
+        let necklace = try c.coverage(shapes(\.necklace)) * (1 - c.coverage(shapes { $0.necklace.scaled(0.93, 0.8) }))
+        try c.paint(necklace, colours(\.variation.necklaceColor), label: .necklace)
+
+        let skin = try colours(\.identity.skin)
+        for (side, label) in [(\FaceLayout.eyes.right, FaceClass.rightEar), (\FaceLayout.eyes.left, FaceClass.leftEar)] {
+            let ear = try c.coverage(shapes { $0[keyPath: side].ear })
+            try c.paint(ear, colours { $0.identity.skin.scaled(0.95) }, label: label)
+            try addFigure(ear)
+            let inner = try c.coverage(shapes { $0[keyPath: side].ear.scaled(0.5, 0.62) })
+            try c.paint(inner, colours { $0.identity.skin.scaled(0.78) }, label: nil, opacity: 0.7)
+        }
+
+        // The head narrows towards the chin (jaw) and the chin follows the yaw.
+        let jaw = try c.columns(layouts.map { [$0.jaw, $0.chinShift] })
+        let head = try c.coverage(shapes(\.head)) { lx, ly, _ in
+            let below = try ly.clamp(min: 0).square()
+            return (try (lx - below * jaw[1]) / (1 - below * jaw[0] * 0.45), ly)
+        }
+        try c.paint(head, skin, label: .skin)
+        try addFigure(head)
+        let lines = layouts.first?.foreheadLines.count ?? 0
+        for k in 0..<lines {
+            let line = try c.coverage(shapes { $0.foreheadLines[k] })
+            try c.paint(line, colours { $0.identity.skin.scaled(0.8) }, label: nil, opacity: 0.5)
+        }
+        let beard = try head * c.coverage(layouts.map(\.beardLine))
+            * c.columns(faces.map { [$0.identity.beard ? 1 : 0] })[0]
+        try c.paint(beard, hair, label: .skin, opacity: 0.92)
+
+        try c.paint(c.coverage(shapes(\.noseBridge)), colours { $0.identity.skin.scaled(0.97) }, label: .nose)
+        try c.paint(c.coverage(shapes(\.noseShadow)), colours { $0.identity.skin.scaled(0.8) }, label: nil, opacity: 0.45)
+        try c.paint(c.coverage(shapes(\.noseTip)), colours { $0.identity.skin.scaled(1.04) }, label: .nose)
+        for nostril in [\FaceLayout.nostrils.0, \FaceLayout.nostrils.1] {
+            try c.paint(c.coverage(shapes { $0[keyPath: nostril] }), colours { $0.identity.skin.scaled(0.45) }, label: nil,
+                        opacity: 0.8)
+        }
+
+        for (side, eyeLabel, browLabel) in [(\FaceLayout.eyes.right, FaceClass.rightEye, FaceClass.rightBrow),
+                                             (\FaceLayout.eyes.left, FaceClass.leftEye, FaceClass.leftBrow)] {
+            let dark = try colours { $0.identity.hair.scaled(0.5) }
+            try c.paint(c.coverage(shapes { $0[keyPath: side].lashes }), dark, label: eyeLabel, opacity: 0.9)
+            let white = try c.coverage(shapes { $0[keyPath: side].white })
+            try c.paint(white, colours { _ in RGB(0.93, 0.92, 0.88) }, label: eyeLabel)
+            try c.paint(white * c.coverage(shapes { $0[keyPath: side].iris }), colours(\.identity.iris), label: nil)
+            try c.paint(white * c.coverage(shapes { $0[keyPath: side].pupil }), colours { _ in RGB(0.03, 0.03, 0.03) }, label: nil)
+            try c.paint(white * c.coverage(shapes { $0[keyPath: side].glint }), colours { _ in RGB(1, 1, 1) }, label: nil,
+                        opacity: 0.85)
+            try c.paint(c.coverage(shapes { $0[keyPath: side].brow }), colours { $0.identity.hair.scaled(0.8) }, label: browLabel)
+        }
+
+        let lips = try colours(\.identity.lips)
+        try c.paint(c.coverage(shapes(\.upperLip)), lips, label: .upperLip)
+        try c.paint(c.coverage(shapes(\.lowerLip)), colours { $0.identity.lips.scaled(1.08) }, label: .lowerLip)
+        let inner = try c.coverage(shapes(\.mouthInner))
+        try c.paint(inner, colours { _ in RGB(0.3, 0.06, 0.08) }, label: .mouth)
+        try c.paint(inner * c.coverage(shapes(\.teeth)), colours { _ in RGB(0.92, 0.9, 0.84) }, label: nil)
+        try c.paint(c.coverage(shapes(\.moustache)), hair, label: .skin)
+
+        let cap = try c.coverage(shapes(\.hairVolume)) * c.coverage(layouts.map(\.hairline))
+        try c.paint(cap, hair, label: .hair)
+        try addFigure(cap)
+
+        for side in [\FaceLayout.eyes.right, \FaceLayout.eyes.left] {
+            try c.paint(c.coverage(shapes { $0[keyPath: side].earring }), colours(\.variation.earringColor), label: .earring)
+        }
+
+        for side in [\FaceLayout.eyes.right, \FaceLayout.eyes.left] {
+            let outer = try c.coverage(shapes { $0[keyPath: side].lensOuter })
+            let lens = try c.coverage(shapes { $0[keyPath: side].lensInner })
+            try c.paint(lens, colours { _ in RGB(0.75, 0.85, 0.9) }, label: .eyeGlasses, opacity: 0.18)
+            try c.paint(outer * (1 - lens), colours(\.variation.glassesFrame), label: .eyeGlasses)
+        }
+        try c.paint(c.coverage(shapes(\.glassesBridge)), colours(\.variation.glassesFrame), label: .eyeGlasses)
+
+        let hat = try c.coverage(shapes(\.hatDome)) * c.coverage(layouts.map(\.hatBand))
+        let brim = try c.coverage(shapes(\.hatBrim))
+        let hatCover = try hat + brim * (1 - hat)
+        try c.paint(hatCover, colours(\.variation.hatColor), label: .hat)
+        try addFigure(hatCover)
+
+        try shade(figure: figure)
+    }
+
+    /// Lambert shading of the head as an ellipsoid, softer on the body, under each face's light.
+    private func shade(figure: Tensor) throws {
+        let c = canvas
+        let p = try c.columns(layouts.map {
+            [$0.head.center.x, $0.head.center.y, $0.head.inverse.0.x, $0.head.inverse.0.y, $0.head.inverse.1.x,
+             $0.head.inverse.1.y, $0.light.x, $0.light.y, $0.light.z, $0.ambient]
+        })
+        let dx = try c.x - p[0], dy = try c.y - p[1]
+        let nx = try dx * p[2] + dy * p[3], ny = try dx * p[4] + dy * p[5]
+        let r2 = try nx.square() + ny.square()
+        let nz = try (1 - r2).clamp(min: 0).sqrt()
+        let norm = try r2.clamp(min: 1).sqrt()
+        let lambert = try ((nx * p[6] + ny * p[7]) / norm + nz * p[8]).clamp(min: 0)
+        let headShade = try p[9] + (1 - p[9]) * lambert
+        let bodyShade = try p[9] + (1 - p[9]) * (dx.clamp(min: -0.8, max: 0.8) * p[6] * 0.4 + 0.75).clamp(min: 0, max: 1)
+        let near = try (1.6 - r2.sqrt()).clamp(min: 0, max: 1)
+        let shade = try bodyShade + near * (headShade - bodyShade)
+        c.image = try c.image * (1 + figure * (shade - 1)).unsqueeze(1)
+    }
+}
