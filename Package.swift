@@ -117,7 +117,7 @@ let package = Package(
         ),
         .testTarget(name: "TorchTests", dependencies: ["Torch"]),
         .testTarget(name: "ImagesTests", dependencies: ["Images", "Torch"]),
-        .testTarget(name: "TestbedTests", dependencies: ["Testbed", "Data", "Images", "Torch"]),
+        .testTarget(name: "TestbedTests", dependencies: ["Testbed", "Data", "Images", "Torch", "TestSupport"]),
         .testTarget(name: "DataTests", dependencies: ["Data", "Images", "Checkpoints", "Torch"], exclude: ["Resources"]),
         // Fixture lookup, tolerance checks and the fixtures' procedural weights, shared by the test targets.
         .target(name: "TestSupport", dependencies: ["Torch", "Checkpoints"], path: "Tests/TestSupport"),

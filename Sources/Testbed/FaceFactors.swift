@@ -54,8 +54,8 @@ public struct IdentityFactors: Hashable, Codable, Sendable {
     public init(identity id: Int) {
         func draw(_ field: IdentityField) -> SeedHash { SeedHash(identity: id, variation: nil, field: field.rawValue) }
         var g = draw(.head)
-        headWidth = g.uniform(0.30...0.36)
-        headLength = headWidth * g.uniform(1.18...1.36)
+        headWidth = g.uniform(0.37...0.43)
+        headLength = headWidth * g.uniform(1.18...1.32)
         headDepth = headWidth * g.uniform(1.0...1.12)
         var j = draw(.jaw)
         jaw = j.uniform(0.1...0.5)

@@ -62,7 +62,7 @@ struct FaceLayout {
         let id = face.identity, v = face.variation
         let deg = Float.pi / 180
         let s = v.scale
-        let pose = HeadPose(center: SIMD2(v.offsetX, -0.1 + v.offsetY),
+        let pose = HeadPose(center: SIMD2(v.offsetX, -0.08 + v.offsetY),
                             radii: SIMD3(id.headWidth, id.headLength, id.headDepth) * s,
                             yaw: v.yaw * deg, pitch: v.pitch * deg, roll: v.roll * deg)
         let rx = pose.radii.x, ry = pose.radii.y
@@ -78,14 +78,14 @@ struct FaceLayout {
         let puff: Float = id.hairStyle == .long ? 1.12 : 1.07
         hairVolume = Ellipse(center: pose.project(SIMD3(0, -0.06 * ry, 0)), radii: SIMD2(head.radii.x * puff, head.radii.y * (puff + 0.02)),
                              angle: pose.roll, visible: !bald)
-        hairline = Curve(frame: head, top: line.y, middle: line.x, curvature: id.bangs ? 0.35 : 0.75, keepBelow: false)
+        hairline = Curve(frame: head, top: line.y, middle: line.x, curvature: id.bangs ? 0.3 : 0.5, keepBelow: false)
         backHair = Ellipse(center: pose.center + SIMD2(0, 0.5 * ry), radii: SIMD2(rx * 1.3, ry * 1.45),
                            angle: pose.roll * 0.5, visible: id.hairStyle == .long)
 
         // Neck and shoulders.
         let neckTop = pose.project(SIMD3(0, 0.55 * ry, -0.1 * rx))
-        neck = Ellipse(center: SIMD2(neckTop.x, neckTop.y + 0.35 * ry), radii: SIMD2(0.48 * rx, 0.8 * ry))
-        let shoulderY = max(neckTop.y + 0.62 * ry, 0.72)
+        neck = Ellipse(center: SIMD2(neckTop.x, neckTop.y + 0.35 * ry), radii: SIMD2(0.5 * rx, 0.8 * ry))
+        let shoulderY = max(neckTop.y + 0.5 * ry, 0.74)
         cloth = Ellipse(center: SIMD2(neckTop.x * 0.5, shoulderY + 0.62), radii: SIMD2(0.98, 0.66))
         neckOpening = Ellipse(center: SIMD2(neckTop.x, shoulderY - 0.04),
                               radii: SIMD2(0.5 * rx * (1 + 0.5 * v.neckline), 0.08 + 0.16 * v.neckline))
@@ -136,12 +136,12 @@ struct FaceLayout {
             // Ears sit on the sides; the far one hides behind the head as it turns away.
             let earPoint = SIMD3<Float>(side * pose.radii.x * 0.98, 0.08 * ry, -0.12 * pose.radii.z)
             let depth = pose.depth(earPoint) / pose.radii.z
-            let show = min(1, max(0, (depth + 0.55) / 0.3))
+            let show = min(1, max(0, (depth + 0.45) / 0.3))
             var earCenter = outline.local(pose.project(earPoint))
-            earCenter.x = side * max(abs(earCenter.x), 0.96)
+            earCenter.x = side * max(abs(earCenter.x), 1.0)
             let earCenterImage = outline.center + outline.axis(earCenter)
             let earB = id.earSize * ry
-            let ear = Ellipse(center: earCenterImage, radii: SIMD2(earB * 0.45 * show, earB), angle: pose.roll + side * 0.12,
+            let ear = Ellipse(center: earCenterImage, radii: SIMD2(earB * 0.5 * show, earB), angle: pose.roll + side * 0.12,
                               visible: show > 0.05)
             let earring = Ellipse(center: earCenterImage + outline.direction(SIMD2(side * 0.02, 1)) * earB * 0.95,
                                   radii: SIMD2(0.022, 0.022) * s, visible: v.earrings && show > 0.5)

@@ -16,7 +16,7 @@ struct FacePainter {
         var figure = try Tensor.zeros([c.count, c.size, c.size], device: c.device)
         func addFigure(_ coverage: Tensor) throws { figure = try figure + coverage * (1 - figure) }
 
-        let hair = try colours(\.identity.hair)
+        let hair = try strands(colours(\.identity.hair))
         let back = try c.coverage(shapes(\.backHair))
         try c.paint(back, hair, label: .hair)
         try addFigure(back)
@@ -108,6 +108,15 @@ struct FacePainter {
         try addFigure(hatCover)
 
         try shade(figure: figure)
+    }
+
+    /// Hair colour [N, 3, S, S] with fine strands radiating from the crown.
+    private func strands(_ colour: Tensor) throws -> Tensor {
+        let c = canvas
+        let crown = try c.columns(layouts.map { [$0.head.center.x, $0.head.center.y - $0.head.radii.y * 1.6] })
+        let angle = try (c.x - crown[0]).atan2(c.y - crown[1])
+        let wave = try (angle * (0.3 * Double(c.size))).sin()
+        return try colour * (wave * 0.08 + 1).unsqueeze(1)
     }
 
     /// Lambert shading of the head as an ellipsoid, softer on the body, under each face's light.

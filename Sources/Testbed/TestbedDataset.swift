@@ -181,17 +181,23 @@ public enum TestbedDataset {
         try Foundation.Data(text.utf8).write(to: URL(fileURLWithPath: path))
     }
 
-    /// What the dataset is: its options, and the names of the attribute columns and mask classes.
+    /// What the dataset holds (not how it was written: batch size and overwriting leave the bytes alone), and the
+    /// names of the attribute columns and mask classes.
     private static func metadata(_ options: TestbedDatasetOptions) throws -> String {
         struct Metadata: Encodable {
-            let options: TestbedDatasetOptions
+            let split: TestbedSplit
+            let count: Int
+            let size: Int
+            let seed: Int
+            let format: TestbedDatasetFormat
             let firstIndex: Int
             let attributes: [String]
             let classes: [String]
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let value = Metadata(options: options, firstIndex: options.indices.lowerBound,
+        let value = Metadata(split: options.split, count: options.count, size: options.size, seed: options.seed,
+                             format: options.format, firstIndex: options.indices.lowerBound,
                              attributes: TestbedAttribute.allCases.map(\.rawValue),
                              classes: FaceClass.allCases.map { "\($0)" })
         return String(decoding: try encoder.encode(value), as: UTF8.self) + "\n"
