@@ -50,6 +50,8 @@ struct FaceLayout {
     var mouthInner: Ellipse
     var teeth: Ellipse
     var moustache: Ellipse
+    /// Soft blush, right and left.
+    var cheeks: (Ellipse, Ellipse)
     var foreheadLines: [Ellipse]
     var hatDome: Ellipse
     var hatBand: Curve
@@ -168,6 +170,10 @@ struct FaceLayout {
                              bend: bend, visible: v.mouthOpen > 0.3)
         moustache = pose.feature(0, mouthV, a: mouthA * 1.05, b: lip * 0.55, shift: SIMD2(0, -lip * 1.55 - opening * 0.5),
                                  lift: 1.05, bend: -0.25, visible: id.moustache)
+        let cheek = { (side: Float) in
+            pose.feature(side * (id.eyeSpacing + 0.06), id.eyeHeight + 0.25, a: id.eyeSize * rx * 1.3, b: id.eyeSize * rx * 0.9)
+        }
+        cheeks = (cheek(-1), cheek(1))
         foreheadLines = (0..<3).map { k in
             pose.feature(0, -0.42 + 0.08 * Float(k), a: rx * 0.42, b: 0.006 + 0.004 * s, bend: -0.35,
                          visible: id.age > 0.55)

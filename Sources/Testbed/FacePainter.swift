@@ -56,6 +56,9 @@ struct FacePainter {
             * c.columns(faces.map { [$0.identity.beard ? 1 : 0] })[0]
         try c.paint(beard, hair, label: .skin, opacity: 0.92)
 
+        for cheek in [\FaceLayout.cheeks.0, \FaceLayout.cheeks.1] {
+            try c.paint(c.coverage(shapes { $0[keyPath: cheek] }), colours { $0.identity.lips }, label: nil, opacity: 0.12)
+        }
         try c.paint(c.coverage(shapes(\.noseBridge)), colours { $0.identity.skin.scaled(0.97) }, label: .nose)
         try c.paint(c.coverage(shapes(\.noseShadow)), colours { $0.identity.skin.scaled(0.8) }, label: nil, opacity: 0.45)
         try c.paint(c.coverage(shapes(\.noseTip)), colours { $0.identity.skin.scaled(1.04) }, label: .nose)
@@ -132,8 +135,9 @@ struct FacePainter {
         let nz = try (1 - r2).clamp(min: 0).sqrt()
         let norm = try r2.clamp(min: 1).sqrt()
         let lambert = try ((nx * p[6] + ny * p[7]) / norm + nz * p[8]).clamp(min: 0)
-        let headShade = try p[9] + (1 - p[9]) * lambert
-        let bodyShade = try p[9] + (1 - p[9]) * (dx.clamp(min: -0.8, max: 0.8) * p[6] * 0.4 + 0.75).clamp(min: 0, max: 1)
+        // Ambient plus the key light, and a little fill from the camera so faces turned from the light keep detail.
+        let headShade = try p[9] + (1.1 - p[9]) * lambert + nz * 0.12
+        let bodyShade = try p[9] + (1.1 - p[9]) * (dx.clamp(min: -0.8, max: 0.8) * p[6] * 0.4 + 0.7).clamp(min: 0, max: 1)
         let near = try (1.6 - r2.sqrt()).clamp(min: 0, max: 1)
         let shade = try bodyShade + near * (headShade - bodyShade)
         c.image = try c.image * (1 + figure * (shade - 1)).unsqueeze(1)

@@ -59,14 +59,26 @@ public struct TestbedDatasetOptions: Codable, Sendable, Equatable {
     }
 }
 
+/// How a dataset write went: time spent rendering (tensors only) and in all.
+public struct TestbedDatasetSummary: Sendable {
+    public let count: Int
+    public let renderSeconds: Double
+    public let totalSeconds: Double
+
+    /// Renders per second of rendering alone.
+    public var rendersPerSecond: Double { Double(count) / max(renderSeconds, 1e-9) }
+}
+
 /// Writes testbed datasets that the training loaders (`ImageDataset.open`) read as they are.
 public enum TestbedDataset {
     /// Renders `options.count` samples and writes them to the folder `path`, first into a temporary folder beside
     /// it, renamed into place when complete. An existing non-empty `path` is refused unless `options.overwrite`.
     /// - Parameter progress: (written, total) after each batch.
+    @discardableResult
     public static func write(to path: String, options: TestbedDatasetOptions, device: Device = .cpu,
-                             progress: ((Int, Int) -> Void)? = nil) throws
+                             progress: ((Int, Int) -> Void)? = nil) throws -> TestbedDatasetSummary
     {
+        let started = Date()
         try options.validate()
         let files = FileManager.default
         let target = URL(fileURLWithPath: path).standardizedFileURL
@@ -82,8 +94,10 @@ public enum TestbedDataset {
         let temporary = parent.appendingPathComponent(".\(target.lastPathComponent).\(stamp).tmp")
         do {
             try files.createDirectory(at: temporary, withIntermediateDirectories: false)
-            try fill(temporary.path, options: options, device: device, progress: progress)
+            let renderSeconds = try fill(temporary.path, options: options, device: device, progress: progress)
             try replace(target, with: temporary, stamp: stamp)
+            return TestbedDatasetSummary(count: options.count, renderSeconds: renderSeconds,
+                                         totalSeconds: Date().timeIntervalSince(started))
         } catch {
             try? files.removeItem(at: temporary)
             throw error
@@ -117,10 +131,11 @@ public enum TestbedDataset {
         if let old { try? files.removeItem(at: old) }
     }
 
-    /// Writes the dataset's files into the (empty) folder `root`.
+    /// Writes the dataset's files into the (empty) folder `root`; returns the seconds spent rendering.
     private static func fill(_ root: String, options: TestbedDatasetOptions, device: Device,
-                             progress: ((Int, Int) -> Void)?) throws
+                             progress: ((Int, Int) -> Void)?) throws -> Double
     {
+        var renderSeconds = 0.0
         let files = FileManager.default
         let renderer = try TestbedRenderer(size: options.size, device: device)
         let images = root + "/images", masks = root + "/masks"
@@ -130,7 +145,9 @@ public enum TestbedDataset {
         var start = options.indices.lowerBound
         while start < options.indices.upperBound {
             let end = min(start + options.batchSize, options.indices.upperBound)
+            let renderStart = Date()
             let batch = try renderer.render(split: options.split, indices: start..<end)
+            renderSeconds += Date().timeIntervalSince(renderStart)
             let pictures = try Image.images(from: batch.images)
             let labels = try batch.masks.to(device: .cpu, dtype: .uint8).contiguous().bytes()
             let attributes = try batch.attributes.to(device: .cpu).floats()
@@ -165,6 +182,7 @@ public enum TestbedDataset {
             }
             try files.removeItem(atPath: images)
         }
+        return renderSeconds
     }
 
     /// `000123.png`: the position in the dataset, six digits or more.

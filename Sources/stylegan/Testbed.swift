@@ -74,12 +74,14 @@ struct TestbedRender: ParsableCommand {
         try runtime.start()
         let device = try self.device.resolve()
         let progress = Progress(label: "render")
+        let summary: TestbedDatasetSummary
         do {
-            try TestbedDataset.write(to: out, options: options, device: device, progress: progress.update)
+            summary = try TestbedDataset.write(to: out, options: options, device: device, progress: progress.update)
         } catch let error as TestbedError {
             throw CLIError(error.description)
         }
         let range = options.indices
         print("wrote \(count) \(split.rawValue) renders (indices \(range.lowerBound)..<\(range.upperBound)) at \(size) px to \(out) as \(format.rawValue)")
+        print(String(format: "rendering %.0f images/s, %.1f s in all", summary.rendersPerSecond, summary.totalSeconds))
     }
 }
