@@ -174,7 +174,7 @@ public struct VariationFactors: Hashable, Codable, Sendable {
         necklaceColor = Palette.metals[n.pick(Palette.metals.count)]
         var d = draw(.degradation)
         self.degraded = degraded
-        degradation = Degradation(noise: d.uniform(0.01...0.05), blur: d.uniform(0.3...1.1), jpegQuality: Int(d.uniform(30...85)))
+        degradation = Degradation(noise: d.uniform(0.005...0.025), blur: d.uniform(0.15...0.4), jpegQuality: Int(d.uniform(40...90)))
         var t = draw(.seeds)
         textureSeed = t.next()
         noiseSeed = t.next()

@@ -86,8 +86,8 @@ struct FaceLayout {
 
         // Neck and shoulders.
         let neckTop = pose.project(SIMD3(0, 0.55 * ry, -0.1 * rx))
-        neck = Ellipse(center: SIMD2(neckTop.x, neckTop.y + 0.35 * ry), radii: SIMD2(0.5 * rx, 0.8 * ry))
-        let shoulderY = max(neckTop.y + 0.5 * ry, 0.74)
+        neck = Ellipse(center: SIMD2(neckTop.x, neckTop.y + 0.35 * ry), radii: SIMD2(0.56 * rx, 0.8 * ry))
+        let shoulderY = max(neckTop.y + 0.42 * ry, 0.7)
         cloth = Ellipse(center: SIMD2(neckTop.x * 0.5, shoulderY + 0.62), radii: SIMD2(0.98, 0.66))
         neckOpening = Ellipse(center: SIMD2(neckTop.x, shoulderY - 0.04),
                               radii: SIMD2(0.5 * rx * (1 + 0.5 * v.neckline), 0.08 + 0.16 * v.neckline))
@@ -95,8 +95,8 @@ struct FaceLayout {
                            visible: v.necklace)
 
         // Beard below a line from the ears to under the nose.
-        beardLine = Curve(frame: head, top: 0.33 + 0.1 * sin(v.pitch * deg), middle: head.local(pose.project(pose.surface(0, 0.3))).x,
-                          curvature: -0.32, keepBelow: true)
+        beardLine = Curve(frame: head, top: 0.4 + 0.1 * sin(v.pitch * deg), middle: head.local(pose.project(pose.surface(0, 0.3))).x,
+                          curvature: -0.26, keepBelow: true)
 
         // Nose: a bridge from between the eyes, a tip standing off the face, nostrils and a shadow away from the light.
         let tipV = id.eyeHeight + id.noseLength
