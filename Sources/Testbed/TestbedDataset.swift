@@ -26,7 +26,7 @@ public struct TestbedDatasetOptions: Codable, Sendable, Equatable {
     public var format: TestbedDatasetFormat
     /// Replace an existing non-empty output (only once the new one is complete).
     public var overwrite: Bool
-    /// Renders per batch.
+    /// Renders handed to the renderer at once (it paints them in cache-sized chunks).
     public var batchSize: Int
 
     public init(count: Int, size: Int, seed: Int = 0, split: TestbedSplit = .train, format: TestbedDatasetFormat = .folder,

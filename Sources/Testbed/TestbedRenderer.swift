@@ -31,10 +31,24 @@ public final class TestbedRenderer {
         return try render(indices.map(split.sample(at:)))
     }
 
+    /// Faces painted together: about 256 K pixels (64 at 64 px, 4 at 256 px), so each layer's tensors stay in
+    /// cache; larger requests are painted in such chunks and joined.
+    public var chunkSize: Int { max(1, (1 << 18) / (size * size)) }
+
     /// Renders faces given by their factors (a sample's `face`, possibly edited).
     public func render(faces: [TestbedFace]) throws -> TestbedBatch {
         guard !faces.isEmpty else { throw TestbedError("nothing to render: no samples given") }
-        return try withNoGrad {
+        guard device == .cpu, faces.count > chunkSize else { return try paint(faces) }
+        let parts = try stride(from: 0, to: faces.count, by: chunkSize).map {
+            try paint(Array(faces[$0..<min($0 + chunkSize, faces.count)]))
+        }
+        return TestbedBatch(images: try Tensor.cat(parts.map(\.images)), masks: try Tensor.cat(parts.map(\.masks)),
+                            attributes: try Tensor.cat(parts.map(\.attributes)),
+                            identities: try Tensor.cat(parts.map(\.identities)))
+    }
+
+    private func paint(_ faces: [TestbedFace]) throws -> TestbedBatch {
+        try withNoGrad {
             var faces = faces
             if degradeAll { for i in faces.indices { faces[i].variation.degraded = true } }
             let layouts = faces.map(FaceLayout.init)

@@ -34,6 +34,16 @@ struct DeterminismTests {
         #expect(try all.images.select(0, 2).bytes() == alone.images.select(0, 0).bytes())
     }
 
+    @Test func chunkedBatchesMatchSmallOnes() throws {
+        let renderer = try TestbedRenderer(size: 256)
+        #expect(renderer.chunkSize == 4)
+        let whole = try renderer.render(split: .train, indices: 0..<6)
+        let tail = try renderer.render(split: .train, indices: 5..<6)
+        #expect(whole.images.shape == [6, 3, 256, 256] && whole.identities.shape == [6])
+        #expect(try whole.images.select(0, 5).bytes() == tail.images.select(0, 0).bytes())
+        #expect(try whole.masks.select(0, 5).bytes() == tail.masks.select(0, 0).bytes())
+    }
+
     @Test func threadCountDoesNotMatter() throws {
         let before = Runtime.threads
         defer { try? Runtime.setThreads(before) }
