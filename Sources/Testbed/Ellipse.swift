@@ -30,6 +30,15 @@ struct Ellipse {
                   visible: visible)
     }
 
+    /// The smaller half-axis: the least singular value of the map from the unit disc.
+    var minorRadius: Float {
+        let (a, b) = inverse
+        let sum = (a * a).sum() + (b * b).sum()
+        let det = a.x * b.y - a.y * b.x
+        let largest = ((sum + max(0, sum * sum - 4 * det * det).squareRoot()) / 2).squareRoot()
+        return 1 / max(largest, 1e-9)
+    }
+
     /// Local coordinates of an image point.
     func local(_ p: SIMD2<Float>) -> SIMD2<Float> {
         let d = p - center

@@ -11,50 +11,60 @@ struct FacePainter {
     private func shapes(_ pick: (FaceLayout) -> Ellipse) -> [Ellipse] { layouts.map(pick) }
     private func colours(_ pick: (TestbedFace) -> RGB) throws -> Tensor { try canvas.colours(faces.map(pick)) }
 
+    /// `base` multiplied by a second coverage over its window (a shape cut by another).
+    private func times(_ base: Coverage?, _ factor: (Window) throws -> Tensor) throws -> Coverage? {
+        guard let base else { return nil }
+        return Coverage(values: try base.values * factor(base.window), window: base.window)
+    }
+
     func paint() throws {
         let c = canvas
-        var figure = try Tensor.zeros([c.count, c.size, c.size], device: c.device)
-        func addFigure(_ coverage: Tensor) throws { figure = try figure + coverage * (1 - figure) }
-
         let hair = try strands(colours(\.identity.hair))
         let back = try c.coverage(shapes(\.backHair))
         try c.paint(back, hair, label: .hair)
-        try addFigure(back)
+        try c.addFigure(back)
 
         let neck = try c.coverage(shapes(\.neck))
         try c.paint(neck, colours { $0.identity.skin.scaled(0.8) }, label: .neck)
-        try addFigure(neck)
-        let cloth = try c.coverage(shapes(\.cloth)) * (1 - c.coverage(shapes(\.neckOpening)))
+        try c.addFigure(neck)
+        let cloth = try times(c.coverage(shapes(\.cloth))) { try 1 - c.coverage(shapes(\.neckOpening), in: $0) }
         try c.paint(cloth, colours(\.variation.cloth), label: .cloth)
-        try addFigure(cloth)
-        let necklace = try c.coverage(shapes(\.necklace)) * (1 - c.coverage(shapes { $0.necklace.scaled(0.93, 0.8) }))
+        try c.addFigure(cloth)
+        let necklace = try times(c.coverage(shapes(\.necklace))) {
+            try 1 - c.coverage(shapes { $0.necklace.scaled(0.93, 0.8) }, in: $0)
+        }
         try c.paint(necklace, colours(\.variation.necklaceColor), label: .necklace)
 
         let skin = try colours(\.identity.skin)
         for (side, label) in [(\FaceLayout.eyes.right, FaceClass.rightEar), (\FaceLayout.eyes.left, FaceClass.leftEar)] {
             let ear = try c.coverage(shapes { $0[keyPath: side].ear })
             try c.paint(ear, colours { $0.identity.skin.scaled(0.95) }, label: label)
-            try addFigure(ear)
-            let inner = try c.coverage(shapes { $0[keyPath: side].ear.scaled(0.5, 0.62) })
-            try c.paint(inner, colours { $0.identity.skin.scaled(0.78) }, label: nil, opacity: 0.7)
+            try c.addFigure(ear)
+            try c.paint(c.coverage(shapes { $0[keyPath: side].ear.scaled(0.5, 0.62) }), colours { $0.identity.skin.scaled(0.78) },
+                        label: nil, opacity: 0.7)
         }
 
-        // The head narrows towards the chin (jaw) and the chin follows the yaw.
+        // The head narrows towards the chin (jaw) and the chin follows the yaw (by at most half its width).
         let jaw = try c.columns(layouts.map { [$0.jaw, $0.chinShift] })
-        let head = try c.coverage(shapes(\.head)) { lx, ly, _ in
+        let headShapes = shapes(\.head)
+        guard let headWindow = c.window(headShapes, grow: SIMD2(1.5, 1)) else { return }
+        let headValues = try c.coverage(headShapes, in: headWindow) { lx, ly in
             let below = try ly.clamp(min: 0).square()
             return (try (lx - below * jaw[1]) / (1 - below * jaw[0] * 0.45), ly)
         }
+        let head = Coverage(values: headValues, window: headWindow)
         try c.paint(head, skin, label: .skin)
-        try addFigure(head)
+        try c.addFigure(head)
         let lines = layouts.first?.foreheadLines.count ?? 0
         for k in 0..<lines {
-            let line = try c.coverage(shapes { $0.foreheadLines[k] })
-            try c.paint(line, colours { $0.identity.skin.scaled(0.8) }, label: nil, opacity: 0.5)
+            try c.paint(c.coverage(shapes { $0.foreheadLines[k] }), colours { $0.identity.skin.scaled(0.8) }, label: nil,
+                        opacity: 0.5)
         }
-        let beard = try head * c.coverage(layouts.map(\.beardLine))
-            * c.columns(faces.map { [$0.identity.beard ? 1 : 0] })[0]
-        try c.paint(beard, hair, label: .skin, opacity: 0.92)
+        if faces.contains(where: \.identity.beard) {
+            let beard = try headValues * c.coverage(layouts.map(\.beardLine), in: headWindow)
+                * c.columns(faces.map { [$0.identity.beard ? 1 : 0] })[0]
+            try c.paint(Coverage(values: beard, window: headWindow), hair, label: .skin, opacity: 0.92)
+        }
 
         for cheek in [\FaceLayout.cheeks.0, \FaceLayout.cheeks.1] {
             try c.paint(c.coverage(shapes { $0[keyPath: cheek] }), colours { $0.identity.lips }, label: nil, opacity: 0.12)
@@ -71,46 +81,57 @@ struct FacePainter {
                                              (\FaceLayout.eyes.left, FaceClass.leftEye, FaceClass.leftBrow)] {
             let dark = try colours { $0.identity.hair.scaled(0.5) }
             try c.paint(c.coverage(shapes { $0[keyPath: side].lashes }), dark, label: eyeLabel, opacity: 0.9)
-            let white = try c.coverage(shapes { $0[keyPath: side].white })
-            try c.paint(white, colours { _ in RGB(0.93, 0.92, 0.88) }, label: eyeLabel)
-            try c.paint(white * c.coverage(shapes { $0[keyPath: side].iris }), colours(\.identity.iris), label: nil)
-            try c.paint(white * c.coverage(shapes { $0[keyPath: side].pupil }), colours { _ in RGB(0.03, 0.03, 0.03) }, label: nil)
-            try c.paint(white * c.coverage(shapes { $0[keyPath: side].glint }), colours { _ in RGB(1, 1, 1) }, label: nil,
-                        opacity: 0.85)
+            if let white = try c.coverage(shapes { $0[keyPath: side].white }) {
+                try c.paint(white, colours { _ in RGB(0.93, 0.92, 0.88) }, label: eyeLabel)
+                // Iris, pupil and glint show only inside the eye's opening.
+                func inside(_ part: (EyeLayout) -> Ellipse) throws -> Coverage? {
+                    try times(white) { try c.coverage(shapes { part($0[keyPath: side]) }, in: $0) }
+                }
+                try c.paint(inside(\.iris), colours(\.identity.iris), label: nil)
+                try c.paint(inside(\.pupil), colours { _ in RGB(0.03, 0.03, 0.03) }, label: nil)
+                try c.paint(inside(\.glint), colours { _ in RGB(1, 1, 1) }, label: nil, opacity: 0.85)
+            }
             try c.paint(c.coverage(shapes { $0[keyPath: side].brow }), colours { $0.identity.hair.scaled(0.8) }, label: browLabel)
         }
 
-        let lips = try colours(\.identity.lips)
-        try c.paint(c.coverage(shapes(\.upperLip)), lips, label: .upperLip)
+        try c.paint(c.coverage(shapes(\.upperLip)), colours(\.identity.lips), label: .upperLip)
         try c.paint(c.coverage(shapes(\.lowerLip)), colours { $0.identity.lips.scaled(1.08) }, label: .lowerLip)
-        let inner = try c.coverage(shapes(\.mouthInner))
-        try c.paint(inner, colours { _ in RGB(0.3, 0.06, 0.08) }, label: .mouth)
-        try c.paint(inner * c.coverage(shapes(\.teeth)), colours { _ in RGB(0.92, 0.9, 0.84) }, label: nil)
+        if let inner = try c.coverage(shapes(\.mouthInner)) {
+            try c.paint(inner, colours { _ in RGB(0.3, 0.06, 0.08) }, label: .mouth)
+            try c.paint(times(inner) { try c.coverage(shapes(\.teeth), in: $0) }, colours { _ in RGB(0.92, 0.9, 0.84) },
+                        label: nil)
+        }
         try c.paint(c.coverage(shapes(\.moustache)), hair, label: .skin)
 
-        let cap = try c.coverage(shapes(\.hairVolume)) * c.coverage(layouts.map(\.hairline))
+        let cap = try times(c.coverage(shapes(\.hairVolume))) { try c.coverage(layouts.map(\.hairline), in: $0) }
         try c.paint(cap, hair, label: .hair)
-        try addFigure(cap)
+        try c.addFigure(cap)
 
         for side in [\FaceLayout.eyes.right, \FaceLayout.eyes.left] {
             try c.paint(c.coverage(shapes { $0[keyPath: side].earring }), colours(\.variation.earringColor), label: .earring)
         }
 
         for side in [\FaceLayout.eyes.right, \FaceLayout.eyes.left] {
-            let outer = try c.coverage(shapes { $0[keyPath: side].lensOuter })
-            let lens = try c.coverage(shapes { $0[keyPath: side].lensInner })
-            try c.paint(lens, colours { _ in RGB(0.75, 0.85, 0.9) }, label: .eyeGlasses, opacity: 0.18)
-            try c.paint(outer * (1 - lens), colours(\.variation.glassesFrame), label: .eyeGlasses)
+            guard var outer = try c.coverage(shapes { $0[keyPath: side].lensOuter }) else { continue }
+            let lens = try c.coverage(shapes { $0[keyPath: side].lensInner }, in: outer.window)
+            try c.paint(Coverage(values: lens, window: outer.window), colours { _ in RGB(0.75, 0.85, 0.9) }, label: .eyeGlasses,
+                        opacity: 0.18)
+            outer.values = try outer.values * (1 - lens)
+            try c.paint(outer, colours(\.variation.glassesFrame), label: .eyeGlasses)
         }
         try c.paint(c.coverage(shapes(\.glassesBridge)), colours(\.variation.glassesFrame), label: .eyeGlasses)
 
-        let hat = try c.coverage(shapes(\.hatDome)) * c.coverage(layouts.map(\.hatBand))
-        let brim = try c.coverage(shapes(\.hatBrim))
-        let hatCover = try hat + brim * (1 - hat)
-        try c.paint(hatCover, colours(\.variation.hatColor), label: .hat)
-        try addFigure(hatCover)
+        // A hat: the dome above its band, and the brim.
+        let hatShapes = shapes(\.hatDome) + shapes(\.hatBrim)
+        if let window = c.window(hatShapes) {
+            let dome = try c.coverage(shapes(\.hatDome), in: window) * c.coverage(layouts.map(\.hatBand), in: window)
+            let brim = try c.coverage(shapes(\.hatBrim), in: window)
+            let hat = Coverage(values: try dome + brim * (1 - dome), window: window)
+            try c.paint(hat, colours(\.variation.hatColor), label: .hat)
+            try c.addFigure(hat)
+        }
 
-        try shade(figure: figure)
+        try shade()
     }
 
     /// Hair colour [N, 3, S, S] with fine strands radiating from the crown.
@@ -123,7 +144,7 @@ struct FacePainter {
     }
 
     /// Lambert shading of the head as an ellipsoid, softer on the body, under each face's light.
-    private func shade(figure: Tensor) throws {
+    private func shade() throws {
         let c = canvas
         let p = try c.columns(layouts.map {
             [$0.head.center.x, $0.head.center.y, $0.head.inverse.0.x, $0.head.inverse.0.y, $0.head.inverse.1.x,
@@ -140,6 +161,6 @@ struct FacePainter {
         let bodyShade = try p[9] + (1.1 - p[9]) * (dx.clamp(min: -0.8, max: 0.8) * p[6] * 0.4 + 0.7).clamp(min: 0, max: 1)
         let near = try (1.6 - r2.sqrt()).clamp(min: 0, max: 1)
         let shade = try bodyShade + near * (headShade - bodyShade)
-        c.image = try c.image * (1 + figure * (shade - 1)).unsqueeze(1)
+        c.image = try c.image * (1 + c.figure * (shade - 1)).unsqueeze(1)
     }
 }

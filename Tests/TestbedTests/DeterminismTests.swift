@@ -32,6 +32,14 @@ struct DeterminismTests {
             #expect(try all.masks.select(0, i).bytes() == reversed.masks.select(0, Self.samples.count - 1 - i).bytes())
         }
         #expect(try all.images.select(0, 2).bytes() == alone.images.select(0, 0).bytes())
+        // Each shape is painted over the pixels the batch needs; a face rendered alone gets the same bytes.
+        let many = (0..<10).map { TestbedSplit.train.sample(at: 37 * $0) }
+        let batch = try renderer.render(many)
+        for (i, sample) in many.enumerated() {
+            let single = try renderer.render([sample])
+            #expect(try batch.images.select(0, i).bytes() == single.images.select(0, 0).bytes(), "sample \(i)")
+            #expect(try batch.masks.select(0, i).bytes() == single.masks.select(0, 0).bytes(), "sample \(i)")
+        }
     }
 
     @Test func chunkedBatchesMatchSmallOnes() throws {
