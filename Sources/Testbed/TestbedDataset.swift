@@ -24,14 +24,17 @@ public struct TestbedDatasetOptions: Codable, Sendable, Equatable {
     public var seed: Int
     public var split: TestbedSplit
     public var format: TestbedDatasetFormat
+    /// Photo-like degradations on every render (the `wild` split always has them).
+    public var photoLike: Bool
     /// Replace an existing non-empty output (only once the new one is complete).
     public var overwrite: Bool
     /// Renders handed to the renderer at once (it paints them in cache-sized chunks).
     public var batchSize: Int
 
     public init(count: Int, size: Int, seed: Int = 0, split: TestbedSplit = .train, format: TestbedDatasetFormat = .folder,
-                overwrite: Bool = false, batchSize: Int = 64)
+                photoLike: Bool = false, overwrite: Bool = false, batchSize: Int = 64)
     {
+        self.photoLike = photoLike
         self.count = count
         self.size = size
         self.seed = seed
@@ -137,7 +140,7 @@ public enum TestbedDataset {
     {
         var renderSeconds = 0.0
         let files = FileManager.default
-        let renderer = try TestbedRenderer(size: options.size, device: device)
+        let renderer = try TestbedRenderer(size: options.size, device: device, degradeAll: options.photoLike)
         let images = root + "/images", masks = root + "/masks"
         try files.createDirectory(atPath: images, withIntermediateDirectories: false)
         try files.createDirectory(atPath: masks, withIntermediateDirectories: false)
@@ -208,6 +211,7 @@ public enum TestbedDataset {
             let size: Int
             let seed: Int
             let format: TestbedDatasetFormat
+            let photoLike: Bool
             let firstIndex: Int
             let attributes: [String]
             let classes: [String]
@@ -215,7 +219,8 @@ public enum TestbedDataset {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let value = Metadata(split: options.split, count: options.count, size: options.size, seed: options.seed,
-                             format: options.format, firstIndex: options.indices.lowerBound,
+                             format: options.format, photoLike: options.photoLike || options.split.isDegraded,
+                             firstIndex: options.indices.lowerBound,
                              attributes: TestbedAttribute.allCases.map(\.rawValue),
                              classes: FaceClass.allCases.map { "\($0)" })
         return String(decoding: try encoder.encode(value), as: UTF8.self) + "\n"

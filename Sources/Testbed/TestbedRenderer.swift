@@ -3,21 +3,28 @@ import Torch
 
 /// Renders testbed faces with their ground truth, a whole batch at once in tensor operations (on the CPU or a
 /// CUDA device). The result depends only on each face's factors: not on the batch, its order, or the thread count.
-public final class TestbedRenderer {
+///
+/// It holds no mutable state: one renderer may serve several threads at once.
+public final class TestbedRenderer: Sendable {
     public static let sizes = [64, 128, 256]
 
     public let size: Int
     public let device: Device
     /// Photo-like degradations (blur, noise, JPEG) on every render, not only on the `wild` split's.
-    public var degradeAll = false
+    public let degradeAll: Bool
 
     /// - Throws: `TestbedError` for a size other than 64, 128 or 256.
-    public init(size: Int, device: Device = .cpu) throws {
+    public convenience init(size: Int, device: Device = .cpu) throws {
+        try self.init(size: size, device: device, degradeAll: false)
+    }
+
+    public init(size: Int, device: Device = .cpu, degradeAll: Bool) throws {
         guard Self.sizes.contains(size) else {
             throw TestbedError("unknown testbed size \(size); choose one of \(Self.sizes.map(String.init).joined(separator: ", "))")
         }
         self.size = size
         self.device = device
+        self.degradeAll = degradeAll
     }
 
     public func render(_ samples: [TestbedSample]) throws -> TestbedBatch {

@@ -46,6 +46,9 @@ struct TestbedRender: ParsableCommand {
     @Option(help: "folder, zip or lmdb.")
     var format: TestbedDatasetFormat = .folder
 
+    @Flag(help: "Blur, noise and JPEG on every render, as photos (the wild split always has them).")
+    var photoLike = false
+
     @Flag(help: "Replace an existing non-empty output folder.")
     var overwrite = false
 
@@ -54,7 +57,8 @@ struct TestbedRender: ParsableCommand {
     @OptionGroup var runtime: RuntimeOptions
 
     var options: TestbedDatasetOptions {
-        TestbedDatasetOptions(count: count, size: size, seed: seed, split: split, format: format, overwrite: overwrite)
+        TestbedDatasetOptions(count: count, size: size, seed: seed, split: split, format: format, photoLike: photoLike,
+                              overwrite: overwrite)
     }
 
     func validate() throws {

@@ -86,5 +86,10 @@ struct DeterminismTests {
         let difference = try (pair.images.select(0, 0) - pair.images.select(0, 1)).abs().mean().item()
         #expect(difference > 0.005 && difference < 0.2, "\(difference)")
         #expect(try pair.masks.select(0, 0).bytes() == pair.masks.select(0, 1).bytes())
+        // degradeAll makes every split photo-like; the wild split is degraded either way.
+        let photos = try TestbedRenderer(size: 64, degradeAll: true)
+        let train = [TestbedSplit.train.sample(at: 9)], wild = [TestbedSplit.wild.sample(at: 0)]
+        #expect(try photos.render(train).images.bytes() != renderer.render(train).images.bytes())
+        #expect(try photos.render(wild).images.bytes() == renderer.render(wild).images.bytes())
     }
 }
