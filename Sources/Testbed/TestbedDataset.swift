@@ -151,13 +151,17 @@ public enum TestbedDataset {
             let renderStart = Date()
             let batch = try renderer.render(split: options.split, indices: start..<end)
             renderSeconds += Date().timeIntervalSince(renderStart)
-            let pictures = try Image.images(from: batch.images)
+            // 8-bit samples for the whole batch at once, rounded as `Image(tensor:)` rounds.
+            let samples = try ((batch.images.to(device: .cpu, dtype: .float64).clamp(min: -1, max: 1) + 1) * 127.5 + 0.5)
+                .floor().to(dtype: .uint8).permute([0, 2, 3, 1]).contiguous().bytes()
             let labels = try batch.masks.to(device: .cpu, dtype: .uint8).contiguous().bytes()
             let attributes = try batch.attributes.to(device: .cpu).floats()
             let width = TestbedAttribute.allCases.count, plane = options.size * options.size
-            for (k, picture) in pictures.enumerated() {
+            for k in 0..<(end - start) {
                 let index = start + k
                 let name = fileName(index - options.indices.lowerBound)
+                let picture = try Image(width: options.size, height: options.size, channels: 3, bitDepth: 8,
+                                        pixels: samples[(3 * k * plane)..<(3 * (k + 1) * plane)].map(UInt16.init))
                 try picture.write(to: "\(images)/\(name)")
                 let mask = try Image(width: options.size, height: options.size, channels: 1, bitDepth: 8,
                                      pixels: labels[(k * plane)..<((k + 1) * plane)].map(UInt16.init))
