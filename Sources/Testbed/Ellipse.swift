@@ -45,23 +45,33 @@ struct Ellipse {
         return SIMD2((inverse.0 * d).sum(), (inverse.1 * d).sum())
     }
 
-    /// The same ellipse scaled about its centre.
-    func scaled(_ s: Float) -> Ellipse {
-        var e = self
-        e.inverse = (inverse.0 / s, inverse.1 / s)
-        return e
-    }
-
     /// The same ellipse scaled separately along its own two axes.
     func scaled(_ sx: Float, _ sy: Float) -> Ellipse {
         var e = self
         e.inverse = (inverse.0 / sx, inverse.1 / sy)
         return e
     }
+}
 
-    func hidden(unless flag: Bool) -> Ellipse {
-        var e = self
-        if !flag { e.visible = 0 }
-        return e
+extension Ellipse {
+    /// An upright ellipse's radii (for ellipses made by `init(center:radii:angle:)`).
+    var radii: SIMD2<Float> {
+        let det = inverse.0.x * inverse.1.y - inverse.0.y * inverse.1.x
+        // Columns of the forward map are the axes; their lengths are the radii.
+        let a1 = SIMD2(inverse.1.y, -inverse.1.x) / det, a2 = SIMD2(-inverse.0.y, inverse.0.x) / det
+        return SIMD2((a1 * a1).sum().squareRoot(), (a2 * a2).sum().squareRoot())
+    }
+
+    /// The image offset of a point given in this ellipse's local units.
+    func axis(_ local: SIMD2<Float>) -> SIMD2<Float> {
+        let det = inverse.0.x * inverse.1.y - inverse.0.y * inverse.1.x
+        let a1 = SIMD2(inverse.1.y, -inverse.1.x) / det, a2 = SIMD2(-inverse.0.y, inverse.0.x) / det
+        return a1 * local.x + a2 * local.y
+    }
+
+    /// A unit image direction given in this ellipse's (unscaled) frame.
+    func direction(_ local: SIMD2<Float>) -> SIMD2<Float> {
+        let d = axis(local)
+        return d / max(1e-6, (d * d).sum().squareRoot())
     }
 }

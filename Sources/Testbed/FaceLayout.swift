@@ -10,8 +10,8 @@ struct Curve {
     var keepBelow: Bool
 }
 
-/// One eye's parts, outermost first.
-struct EyeLayout {
+/// The parts on one side of the face: eye (outermost first), brow, lens, ear and earring.
+struct SideLayout {
     var lashes: Ellipse
     var white: Ellipse
     var iris: Ellipse
@@ -43,7 +43,7 @@ struct FaceLayout {
     var noseShadow: Ellipse
     var nostrils: (Ellipse, Ellipse)
     /// The subject's right (image left) and left (image right).
-    var eyes: (right: EyeLayout, left: EyeLayout)
+    var sides: (right: SideLayout, left: SideLayout)
     var glassesBridge: Ellipse
     var upperLip: Ellipse
     var lowerLip: Ellipse
@@ -113,7 +113,7 @@ struct FaceLayout {
         nostrils = (nostril(-1), nostril(1))
 
         // Eyes, brows, lenses, ears and earrings, per side (-1: the subject's right, on the image's left).
-        func eye(_ side: Float) -> EyeLayout {
+        func side(_ side: Float) -> SideLayout {
             let u = side * id.eyeSpacing, ev = id.eyeHeight
             let a = id.eyeSize * rx
             let open = 0.1 + 0.9 * v.eyesOpen
@@ -147,10 +147,10 @@ struct FaceLayout {
                               visible: show > 0.05)
             let earring = Ellipse(center: earCenterImage + outline.direction(SIMD2(side * 0.02, 1)) * earB * 0.95,
                                   radii: SIMD2(0.022, 0.022) * s, visible: v.earrings && show > 0.5)
-            return EyeLayout(lashes: lashes, white: white, iris: iris, pupil: pupil, glint: glint, brow: brow,
+            return SideLayout(lashes: lashes, white: white, iris: iris, pupil: pupil, glint: glint, brow: brow,
                              lensOuter: lensOuter, lensInner: lensInner, ear: ear, earring: earring)
         }
-        eyes = (eye(-1), eye(1))
+        sides = (side(-1), side(1))
         let bridgeA = id.eyeSpacing * rx - id.eyeSize * rx * (v.glassesRound ? 1.5 : 1.65)
         glassesBridge = pose.feature(0, id.eyeHeight - 0.02, a: max(bridgeA, 0.01), b: 0.012 + 0.08 * id.eyeSize * rx, lift: 1.12,
                                      bend: -0.4, visible: v.glasses)
@@ -190,28 +190,5 @@ struct FaceLayout {
         let az = v.lightAzimuth * deg, el = v.lightElevation * deg
         light = SIMD3(sin(az) * cos(el), -sin(el), cos(az) * cos(el))
         ambient = v.ambient
-    }
-}
-
-extension Ellipse {
-    /// An upright ellipse's radii (for ellipses made by `init(center:radii:angle:)`).
-    var radii: SIMD2<Float> {
-        let det = inverse.0.x * inverse.1.y - inverse.0.y * inverse.1.x
-        // Columns of the forward map are the axes; their lengths are the radii.
-        let a1 = SIMD2(inverse.1.y, -inverse.1.x) / det, a2 = SIMD2(-inverse.0.y, inverse.0.x) / det
-        return SIMD2((a1 * a1).sum().squareRoot(), (a2 * a2).sum().squareRoot())
-    }
-
-    /// The image offset of a point given in this ellipse's local units.
-    func axis(_ local: SIMD2<Float>) -> SIMD2<Float> {
-        let det = inverse.0.x * inverse.1.y - inverse.0.y * inverse.1.x
-        let a1 = SIMD2(inverse.1.y, -inverse.1.x) / det, a2 = SIMD2(-inverse.0.y, inverse.0.x) / det
-        return a1 * local.x + a2 * local.y
-    }
-
-    /// A unit image direction given in this ellipse's (unscaled) frame.
-    func direction(_ local: SIMD2<Float>) -> SIMD2<Float> {
-        let d = axis(local)
-        return d / max(1e-6, (d * d).sum().squareRoot())
     }
 }

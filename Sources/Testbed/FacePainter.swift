@@ -36,7 +36,7 @@ struct FacePainter {
         try c.paint(necklace, colours(\.variation.necklaceColor), label: .necklace)
 
         let skin = try colours(\.identity.skin)
-        for (side, label) in [(\FaceLayout.eyes.right, FaceClass.rightEar), (\FaceLayout.eyes.left, FaceClass.leftEar)] {
+        for (side, label) in [(\FaceLayout.sides.right, FaceClass.rightEar), (\FaceLayout.sides.left, FaceClass.leftEar)] {
             let ear = try c.coverage(shapes { $0[keyPath: side].ear })
             try c.paint(ear, colours { $0.identity.skin.scaled(0.95) }, label: label)
             try c.addFigure(ear)
@@ -77,14 +77,14 @@ struct FacePainter {
                         opacity: 0.8)
         }
 
-        for (side, eyeLabel, browLabel) in [(\FaceLayout.eyes.right, FaceClass.rightEye, FaceClass.rightBrow),
-                                             (\FaceLayout.eyes.left, FaceClass.leftEye, FaceClass.leftBrow)] {
+        for (side, eyeLabel, browLabel) in [(\FaceLayout.sides.right, FaceClass.rightEye, FaceClass.rightBrow),
+                                             (\FaceLayout.sides.left, FaceClass.leftEye, FaceClass.leftBrow)] {
             let dark = try colours { $0.identity.hair.scaled(0.5) }
             try c.paint(c.coverage(shapes { $0[keyPath: side].lashes }), dark, label: eyeLabel, opacity: 0.9)
             if let white = try c.coverage(shapes { $0[keyPath: side].white }) {
                 try c.paint(white, colours { _ in RGB(0.93, 0.92, 0.88) }, label: eyeLabel)
                 // Iris, pupil and glint show only inside the eye's opening.
-                func inside(_ part: (EyeLayout) -> Ellipse) throws -> Coverage? {
+                func inside(_ part: (SideLayout) -> Ellipse) throws -> Coverage? {
                     try times(white) { try c.coverage(shapes { part($0[keyPath: side]) }, in: $0) }
                 }
                 try c.paint(inside(\.iris), colours(\.identity.iris), label: nil)
@@ -107,11 +107,11 @@ struct FacePainter {
         try c.paint(cap, hair, label: .hair)
         try c.addFigure(cap)
 
-        for side in [\FaceLayout.eyes.right, \FaceLayout.eyes.left] {
+        for side in [\FaceLayout.sides.right, \FaceLayout.sides.left] {
             try c.paint(c.coverage(shapes { $0[keyPath: side].earring }), colours(\.variation.earringColor), label: .earring)
         }
 
-        for side in [\FaceLayout.eyes.right, \FaceLayout.eyes.left] {
+        for side in [\FaceLayout.sides.right, \FaceLayout.sides.left] {
             guard var outer = try c.coverage(shapes { $0[keyPath: side].lensOuter }) else { continue }
             let lens = try c.coverage(shapes { $0[keyPath: side].lensInner }, in: outer.window)
             try c.paint(Coverage(values: lens, window: outer.window), colours { _ in RGB(0.75, 0.85, 0.9) }, label: .eyeGlasses,
