@@ -12,6 +12,8 @@ struct Curve {
 
 /// The parts on one side of the face: eye (outermost first), brow, lens, ear and earring.
 struct SideLayout {
+    /// The fold of the upper eyelid.
+    var crease: Ellipse
     var lashes: Ellipse
     var white: Ellipse
     var iris: Ellipse
@@ -34,6 +36,8 @@ struct FaceLayout {
     var hairline: Curve
     var backHair: Ellipse
     var neck: Ellipse
+    /// The head's shadow on the neck, under the jaw.
+    var chinShadow: Ellipse
     var cloth: Ellipse
     var neckOpening: Ellipse
     var necklace: Ellipse
@@ -87,6 +91,8 @@ struct FaceLayout {
         // Neck and shoulders.
         let neckTop = pose.project(SIMD3(0, 0.55 * ry, -0.1 * rx))
         neck = Ellipse(center: SIMD2(neckTop.x, neckTop.y + 0.35 * ry), radii: SIMD2(0.56 * rx, 0.8 * ry))
+        chinShadow = Ellipse(center: pose.project(SIMD3(0, 0.88 * ry, 0.1 * rx)), radii: SIMD2(0.75 * rx, 0.3 * ry),
+                             angle: pose.roll)
         let shoulderY = max(neckTop.y + 0.42 * ry, 0.7)
         cloth = Ellipse(center: SIMD2(neckTop.x * 0.5, shoulderY + 0.62), radii: SIMD2(0.98, 0.66))
         neckOpening = Ellipse(center: SIMD2(neckTop.x, shoulderY - 0.04),
@@ -118,8 +124,10 @@ struct FaceLayout {
             let a = id.eyeSize * rx
             let open = 0.1 + 0.9 * v.eyesOpen
             let b = a * id.eyeAspect * open
-            let white = pose.feature(u, ev, a: a, b: b, lift: 1.0)
-            let lashes = pose.feature(u, ev, a: a * 1.08, b: b + 0.12 * a, shift: SIMD2(0, -0.05 * a))
+            // Almond-shaped: the upper lid arches more than the lower.
+            let white = pose.feature(u, ev, a: a, b: b, lift: 1.0, bend: -0.12)
+            let lashes = pose.feature(u, ev, a: a * 1.08, b: b + 0.12 * a, shift: SIMD2(0, -0.05 * a), bend: -0.15)
+            let crease = pose.feature(u, ev, a: a * 1.05, b: 0.05 * a + 0.004, shift: SIMD2(0, -b - 0.3 * a), bend: -0.5)
             let irisR = a * id.irisSize
             let gaze = SIMD2(v.gazeX * (a - irisR) * 0.7, v.gazeY * b * 0.4)
             let iris = pose.feature(u, ev, a: irisR, b: irisR, shift: gaze)
@@ -147,7 +155,7 @@ struct FaceLayout {
                               visible: show > 0.05)
             let earring = Ellipse(center: earCenterImage + outline.direction(SIMD2(side * 0.02, 1)) * earB * 0.95,
                                   radii: SIMD2(0.022, 0.022) * s, visible: v.earrings && show > 0.5)
-            return SideLayout(lashes: lashes, white: white, iris: iris, pupil: pupil, glint: glint, brow: brow,
+            return SideLayout(crease: crease, lashes: lashes, white: white, iris: iris, pupil: pupil, glint: glint, brow: brow,
                              lensOuter: lensOuter, lensInner: lensInner, ear: ear, earring: earring)
         }
         sides = (side(-1), side(1))

@@ -27,6 +27,8 @@ struct FacePainter {
         let neck = try c.coverage(shapes(\.neck))
         try c.paint(neck, colours { $0.identity.skin.scaled(0.8) }, label: .neck)
         try c.addFigure(neck)
+        try c.paint(times(neck) { try c.coverage(shapes(\.chinShadow), in: $0) }, colours { $0.identity.skin.scaled(0.5) },
+                    label: nil, opacity: 0.5)
         let cloth = try times(c.coverage(shapes(\.cloth))) { try 1 - c.coverage(shapes(\.neckOpening), in: $0) }
         try c.paint(cloth, colours(\.variation.cloth), label: .cloth)
         try c.addFigure(cloth)
@@ -79,6 +81,8 @@ struct FacePainter {
 
         for (side, eyeLabel, browLabel) in [(\FaceLayout.sides.right, FaceClass.rightEye, FaceClass.rightBrow),
                                              (\FaceLayout.sides.left, FaceClass.leftEye, FaceClass.leftBrow)] {
+            try c.paint(c.coverage(shapes { $0[keyPath: side].crease }), colours { $0.identity.skin.scaled(0.6) }, label: nil,
+                        opacity: 0.45)
             let dark = try colours { $0.identity.hair.scaled(0.5) }
             try c.paint(c.coverage(shapes { $0[keyPath: side].lashes }), dark, label: eyeLabel, opacity: 0.9)
             if let white = try c.coverage(shapes { $0[keyPath: side].white }) {
