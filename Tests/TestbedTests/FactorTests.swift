@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import Torch
 @testable import Testbed
@@ -59,7 +60,8 @@ struct FactorTests {
         let left0 = try Self.centroid(masks, 0, .leftEye), right0 = try Self.centroid(masks, 0, .rightEye)
         #expect(left.x > right.x && left0.x > right0.x)
         #expect(abs(left0.y - right0.y) < 0.02)
-        #expect(left.y - right.y > 0.05, "\(left.y) \(right.y)")
+        let tilt = atan2(left.y - right.y, left.x - right.x) * 180 / .pi
+        #expect((6...12).contains(tilt), "the line through the eyes turns by \(tilt) degrees for a roll of 9")
         // The far ear hides as the head turns.
         #expect(try Self.centroid(masks, 0, .leftEar).count > 0 && Self.centroid(masks, 0, .rightEar).count > 0)
         #expect(try Self.centroid(masks, 1, .leftEar).count == 0)
