@@ -37,6 +37,7 @@ let package = Package(
         .library(name: "Images", targets: ["Images"]),
         .library(name: "Training", targets: ["Training"]),
         .library(name: "Data", targets: ["Data"]),
+        .library(name: "Testbed", targets: ["Testbed"]),
         .executable(name: "stylegan", targets: ["stylegan"]),
     ],
     dependencies: [
@@ -98,11 +99,13 @@ let package = Package(
         .target(name: "CLMDB", linkerSettings: [.linkedLibrary("lmdb")]),
         // Training data: image folders, StyleGAN2-ADA zips, rosinality LMDBs; transforms; the seeded loader.
         .target(name: "Data", dependencies: ["Torch", "Images", "Checkpoints", "CLMDB"]),
+        // The testbed: procedural faces with ground truth (masks, attributes, identities) and their dataset writers.
+        .target(name: "Testbed", dependencies: ["Torch", "Images", "Data", "Checkpoints"]),
         .executableTarget(
             name: "stylegan",
             dependencies: [
                 "Torch", "Checkpoints", "StyleGAN", "Images", "Perception", "Metrics", "Inversion", "Editing", "Encoders",
-                "Training", "GeneratorTraining",
+                "Training", "GeneratorTraining", "Testbed",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             resources: [.copy("Resources")]
@@ -114,6 +117,7 @@ let package = Package(
         ),
         .testTarget(name: "TorchTests", dependencies: ["Torch"]),
         .testTarget(name: "ImagesTests", dependencies: ["Images", "Torch"]),
+        .testTarget(name: "TestbedTests", dependencies: ["Testbed", "Data", "Images", "Torch", "TestSupport"]),
         .testTarget(name: "DataTests", dependencies: ["Data", "Images", "Checkpoints", "Torch"], exclude: ["Resources"]),
         // Fixture lookup, tolerance checks and the fixtures' procedural weights, shared by the test targets.
         .target(name: "TestSupport", dependencies: ["Torch", "Checkpoints"], path: "Tests/TestSupport"),
