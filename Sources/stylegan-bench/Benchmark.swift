@@ -10,7 +10,7 @@ struct Benchmark {
         try Runtime.start()
         if let i = arguments.firstIndex(of: "--training-run") {
             // One setting of our training iteration, in a process of its own (run by the training section).
-            try TrainingBenchmark.runOurs(Array(arguments.dropFirst(i + 1).prefix(4)))
+            try TrainingBenchmark.runOurs(Array(arguments.dropFirst(i + 1).prefix(5)))
             return
         }
         if let i = arguments.firstIndex(of: "--training-phases") {

@@ -16,9 +16,14 @@ enum TrainingBenchmark {
         let divisor: Int
         let warmup: Int
         let repeats: Int
+        /// Ours only: the reference runs float32 (as users run it) and its figures for the same size and widths serve.
+        var precision = ComputePrecision.float32
 
         var arguments: [String] { [size, divisor, warmup, repeats].map(String.init) }
-        var widths: String { divisor == 1 ? "full (channel multiplier 2)" : "channels / \(divisor)" }
+        var widths: String {
+            (divisor == 1 ? "full (channel multiplier 2)" : "channels / \(divisor)")
+                + (precision == .float32 ? "" : ", ours in \(precision.rawValue)")
+        }
     }
 
     /// Full width at 256 would take the reference about 10 minutes an iteration on a small CPU: not run.
@@ -26,6 +31,7 @@ enum TrainingBenchmark {
         Setting(size: 64, divisor: 8, warmup: 1, repeats: 3),
         Setting(size: 256, divisor: 8, warmup: 1, repeats: 2),
         Setting(size: 64, divisor: 1, warmup: 0, repeats: 2),
+        Setting(size: 64, divisor: 1, warmup: 0, repeats: 2, precision: .bfloat16),
     ]
 
     /// train.py's three kinds of iteration, by the index that selects them (R1 when i % 16 == 0, path length when
@@ -64,11 +70,14 @@ enum TrainingBenchmark {
         var table = [["size", "widths", "iteration", "ours (ms)", "reference (ms)", "vs reference",
                       "reference, allocator as ours (ms)", "vs reference, same allocator", "GFLOP", "ours GFLOP/s",
                       "reference GFLOP/s", "peak RSS ours / reference (MiB)"]]
+        var references: [String: (Measurement, Measurement)] = [:]
         for setting in settings {
-            let ours = try measure(command: CommandLine.arguments[0], ["--training-run"] + setting.arguments,
-                                   environment: [:])
-            let reference = try python(setting, environment: [:])
-            let referenceOurAllocator = try python(setting, environment: PythonReference.ourAllocator)
+            let ours = try measure(command: CommandLine.arguments[0],
+                                   ["--training-run"] + setting.arguments + [setting.precision.rawValue], environment: [:])
+            let key = "\(setting.size) \(setting.divisor)"
+            let (reference, referenceOurAllocator) = try references[key]
+                ?? (python(setting, environment: [:]), python(setting, environment: PythonReference.ourAllocator))
+            references[key] = (reference, referenceOurAllocator)
             var rows: [(name: String, ours: Double, reference: Double, alike: Double, gflop: Double)] = kinds.map {
                 ($0.name, ours.ms($0.index), reference.ms($0.index), referenceOurAllocator.ms($0.index),
                  ours.gflop($0.index))
@@ -106,7 +115,9 @@ enum TrainingBenchmark {
         + settings.map { "\($0.warmup) + \($0.repeats) at \($0.size), \($0.widths)" }.joined(separator: "; ")
         + ". The amortised row weighs the kinds as train.py runs them (12 plain, 3 with path length, 1 with both, "
         + "in every 16). Full width at 256 is left out (about four times the work of full width at 64: "
-        + "minutes per reference iteration). FLOPs: the convolutions of `StyleGAN2Generator.synthesisFLOPs` (G) and "
+        + "minutes per reference iteration). The bfloat16 rows are ours with `--precision bfloat16` (both networks' "
+        + "convolutions and activations in bfloat16; parameters, Adam, EMA and losses float32) beside the same "
+        + "float32 reference figures: a different numeric recipe, faster where the CPU has AVX512-BF16. FLOPs: the convolutions of `StyleGAN2Generator.synthesisFLOPs` (G) and "
         + "`Discriminator.flops` (D), 2 per multiply-add, at the batch in brackets; a backward counts twice the "
         + "forward it differentiates, once where only input gradients are taken: plain = G(16) + 2 x 3 D(16) "
         + "(D step) + 3 G(16) + 2 D(16) (G step, D's weights frozen); path length adds G(8) + 2 G(8) (gradient to "
@@ -136,7 +147,9 @@ enum TrainingBenchmark {
 
     /// Our trainer at `size` and rosinality's widths / `divisor`, reading a new temporary folder of 32 random PNGs
     /// (returned, for the caller to remove).
-    static func trainer(size: Int, divisor: Int) throws -> (StyleGAN2Trainer, folder: String) {
+    static func trainer(size: Int, divisor: Int, precision: ComputePrecision = .float32) throws
+        -> (StyleGAN2Trainer, folder: String)
+    {
         let folder = FileManager.default.temporaryDirectory
             .appendingPathComponent("stylegan-bench-training-\(ProcessInfo.processInfo.processIdentifier)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -150,17 +163,18 @@ enum TrainingBenchmark {
         // rosinality's plan at channel multiplier 2, min(32768 / resolution, 512), divided by `divisor`.
         config.cbase = 32768 / divisor
         config.cmax = 512 / divisor
+        config.precision = precision
         return (try StyleGAN2Trainer(config), folder)
     }
 
-    // MARK: our side, in a process of its own (`--training-run SIZE DIVISOR WARMUP REPEATS`)
+    // MARK: our side, in a process of its own (`--training-run SIZE DIVISOR WARMUP REPEATS PRECISION`)
 
     /// Times `StyleGAN2Trainer.step` for one setting and prints its `Measurement` as JSON.
     static func runOurs(_ values: [String]) throws {
-        guard values.count == 4, let size = Int(values[0]), let divisor = Int(values[1]), let warmup = Int(values[2]),
-              let repeats = Int(values[3]), repeats > 0
-        else { throw TorchError("--training-run takes SIZE DIVISOR WARMUP REPEATS, got \(values)") }
-        let (trainer, folder) = try trainer(size: size, divisor: divisor)
+        guard values.count == 5, let size = Int(values[0]), let divisor = Int(values[1]), let warmup = Int(values[2]),
+              let repeats = Int(values[3]), repeats > 0, let precision = ComputePrecision(rawValue: values[4])
+        else { throw TorchError("--training-run takes SIZE DIVISOR WARMUP REPEATS PRECISION, got \(values)") }
+        let (trainer, folder) = try trainer(size: size, divisor: divisor, precision: precision)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let config = trainer.config
         let total = 1_000_000
