@@ -101,11 +101,12 @@ let package = Package(
         .target(name: "Data", dependencies: ["Torch", "Images", "Checkpoints", "CLMDB"]),
         // The testbed: procedural faces with ground truth (masks, attributes, identities) and their dataset writers.
         .target(name: "Testbed", dependencies: ["Torch", "Images", "Data", "Checkpoints"]),
+        .target(name: "PerceptionTraining", dependencies: ["Torch", "Checkpoints", "Training", "Perception", "Testbed"]),
         .executableTarget(
             name: "stylegan",
             dependencies: [
                 "Torch", "Checkpoints", "StyleGAN", "Images", "Perception", "Metrics", "Inversion", "Editing", "Encoders",
-                "Training", "GeneratorTraining", "Testbed",
+                "Training", "GeneratorTraining", "Testbed", "PerceptionTraining",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             resources: [.copy("Resources")]
@@ -148,6 +149,7 @@ let package = Package(
             name: "TrainingTests", dependencies: ["Training", "Torch", "Checkpoints", "Images", "TestSupport"],
             exclude: ["Resources"]
         ),
+        .testTarget(name: "PerceptionTrainingTests", dependencies: ["PerceptionTraining"]),
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "Torch", "TestSupport"], exclude: ["Resources"]),
     ],
     cxxLanguageStandard: .cxx20

@@ -10,7 +10,7 @@ extension IRSE50 {
         public let shortcut_layer: Sequential?
         public let res_layer: Sequential
 
-        public init(_ inChannels: Int, _ depth: Int, stride: Int) throws {
+        public init(_ inChannels: Int, _ depth: Int, stride: Int, seReduction: Int = 16) throws {
             self.stride = stride
             shortcut_layer = inChannels == depth ? nil : try Sequential(
                 Conv2d(inChannels, depth, kernelSize: 1, stride: Size2(stride), bias: false), BatchNorm2d(depth))
@@ -20,7 +20,7 @@ extension IRSE50 {
                 PReLU(numParameters: depth),
                 Conv2d(depth, depth, kernelSize: 3, stride: Size2(stride), padding: 1, bias: false),
                 BatchNorm2d(depth),
-                SqueezeExcitation(depth, reduction: 16))
+                SqueezeExcitation(depth, reduction: seReduction))
             super.init()
             try register(module: "shortcut_layer", shortcut_layer)
             try register(module: "res_layer", res_layer)

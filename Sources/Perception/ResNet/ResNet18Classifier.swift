@@ -1,0 +1,97 @@
+import Checkpoints
+import Foundation
+import Torch
+
+/// torchvision's ResNet-18 (`conv1`, `bn1`, `layer1`...`layer4` of two `BasicBlock`s, `fc`) with a configurable
+/// base width and output count: the testbed's attribute classifier, whose pooled features also feed its Fréchet
+/// distance. At width 64 and 1000 outputs it is torchvision's `resnet18` and loads its files.
+public final class ResNet18Classifier: Module {
+    public let width: Int
+    /// Names of the outputs in order (the testbed's attributes), recorded in the safetensors metadata.
+    public let outputNames: [String]
+    public let conv1: Conv2d
+    public let bn1: BatchNorm2d
+    public let layer1: Sequential
+    public let layer2: Sequential
+    public let layer3: Sequential
+    public let layer4: Sequential
+    /// Linear 8 * width -> outputs.
+    public let fc: Linear
+
+    /// Metadata keys of a saved classifier: its base width and its output names (comma-separated).
+    public static let widthKey = "resnet18_width"
+    public static let outputsKey = "resnet18_outputs"
+
+    /// Random weights until `load`ed; in training mode, on `device`.
+    public init(width: Int = 64, outputNames: [String], device: Device = .cpu) throws {
+        guard width >= 1, !outputNames.isEmpty else {
+            throw TorchError("ResNet18Classifier: width \(width) and \(outputNames.count) outputs must be positive")
+        }
+        self.width = width
+        self.outputNames = outputNames
+        conv1 = try Conv2d(3, width, kernelSize: 7, stride: 2, padding: 3, bias: false)
+        bn1 = try BatchNorm2d(width)
+        func layer(_ inChannels: Int, _ outChannels: Int, stride: Int) throws -> Sequential {
+            try Sequential(ResNetBasicBlock(inChannels, outChannels, stride: stride),
+                           ResNetBasicBlock(outChannels, outChannels, stride: 1))
+        }
+        layer1 = try layer(width, width, stride: 1)
+        layer2 = try layer(width, 2 * width, stride: 2)
+        layer3 = try layer(2 * width, 4 * width, stride: 2)
+        layer4 = try layer(4 * width, 8 * width, stride: 2)
+        fc = try Linear(8 * width, outputNames.count)
+        super.init()
+        try register(module: "conv1", conv1)
+        try register(module: "bn1", bn1)
+        try register(module: "layer1", layer1)
+        try register(module: "layer2", layer2)
+        try register(module: "layer3", layer3)
+        try register(module: "layer4", layer4)
+        try register(module: "fc", fc)
+        try to(device: device)
+    }
+
+    /// The stage outputs: [N, 3, H, W] -> [N, width, H/4, W/4], ... [N, 8 width, H/32, W/32] (sizes rounding up).
+    public func stageFeatures(_ x: Tensor) throws -> [Tensor] {
+        try expectInput(x, ["N", 3, "H", "W"])
+        let stem = try F.maxPool2d(bn1(conv1(x)).relu(), kernel: (3, 3), stride: (2, 2), padding: (1, 1))
+        let f1 = try layer1(stem)
+        let f2 = try layer2(f1)
+        let f3 = try layer3(f2)
+        return [f1, f2, f3, try layer4(f3)]
+    }
+
+    /// The globally average-pooled last stage, `fc`'s input (the features of the testbed's Fréchet distance):
+    /// [N, 3, H, W] -> [N, 8 width].
+    public func features(_ x: Tensor) throws -> Tensor {
+        try stageFeatures(x)[3].mean([2, 3])
+    }
+
+    /// Raw outputs (logits or normalised regressions): [N, 3, H, W] -> [N, outputs].
+    public func callAsFunction(_ x: Tensor) throws -> Tensor {
+        try fc(features(x))
+    }
+
+    /// The metadata `load` reads back.
+    public var metadata: [String: String] {
+        [Self.widthKey: String(width), Self.outputsKey: outputNames.joined(separator: ",")]
+    }
+
+    /// Reads a classifier saved with `metadata` (safetensors), frozen in eval mode.
+    public static func load(from path: String, device: Device = .cpu) throws -> ResNet18Classifier {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw CheckpointError.io(file: path, message: "no such file")
+        }
+        let metadata = try CheckpointError.naming(path) { try Safetensors.read(path).metadata }
+        guard let width = metadata[widthKey].flatMap({ Int($0) }), let names = metadata[outputsKey] else {
+            throw CheckpointError.invalid(file: path, message: "not a ResNet-18 classifier: its metadata lacks "
+                + "\(widthKey) and \(outputsKey)")
+        }
+        let network = try ResNet18Classifier(width: width, outputNames: names.split(separator: ",").map(String.init),
+                                             device: device)
+        _ = try FaceNetworkWeights.load(network, from: path, name: "ResNet-18 classifier")
+        network.eval()
+        try network.freeze()
+        return network
+    }
+}

@@ -1,0 +1,135 @@
+import Perception
+import Testbed
+import Torch
+import Training
+
+/// The perception networks the project trains on the testbed (`stylegan testbed train-perception NETWORK`).
+public enum PerceptionNetwork: String, CaseIterable, Codable, Sendable {
+    /// IR-SE with the ArcFace loss: the ID losses and the ID metric (`IRSE50.load`).
+    case identity
+    /// ResNet-18 over every `TestbedAttribute`: InterFaceGAN labels, edit accuracy, Fréchet features
+    /// (`ResNet18Classifier.load`).
+    case attributes
+
+    /// Iterations of a run when none are given: enough to reach the targets in docs/testbed.md.
+    public var defaultIterations: Int {
+        switch self {
+        case .identity: 420
+        case .attributes: 420
+        }
+    }
+
+    /// The name of the shipped weights file (Models/testbed/NAME) and of the one a run writes.
+    public var weightsFileName: String { rawValue + ".safetensors" }
+
+    /// A trainer with this network's defaults, overridden by `overrides`.
+    public func trainer(_ overrides: PerceptionOverrides, device: Device = .cpu) throws -> any PerceptionTrainer {
+        switch self {
+        case .identity:
+            var config = IdentityTrainingConfig.testbed
+            if let batch = overrides.batch { config.batch = batch }
+            if let size = overrides.renderSize { config.renderSize = size }
+            if let seed = overrides.seed { config.seed = seed }
+            if let count = overrides.evaluationCount { config.evaluationIdentities = count }
+            if let classes = overrides.classes { config.identities = classes }
+            return try IdentityTrainer(config, device: device)
+        case .attributes:
+            var config = AttributeTrainingConfig()
+            if let batch = overrides.batch { config.batch = batch }
+            if let size = overrides.renderSize { config.renderSize = size }
+            if let seed = overrides.seed { config.seed = seed }
+            if let width = overrides.width { config.width = width }
+            if let count = overrides.evaluationCount { config.evaluationSamples = count }
+            return try AttributeTrainer(config, device: device)
+        }
+    }
+
+    /// The test-split metrics of a weights file, on renders of `renderSize` pixels.
+    /// `evaluationCount` is the test identities (identity) or renders (attributes) scored; nil for the defaults.
+    public func evaluate(weights path: String, renderSize: Int = 64, evaluationCount: Int? = nil,
+                         device: Device = .cpu) throws -> [Scalar]
+    {
+        try SettingChecks.checkRenderSize(renderSize)
+        let renderer = try TestbedRenderer(size: renderSize, device: device)
+        switch self {
+        case .identity:
+            let network = try IRSE50.load(from: path, device: device)
+            var config = IdentityTrainingConfig()
+            config.renderSize = renderSize
+            if let evaluationCount { config.evaluationIdentities = evaluationCount }
+            try config.validate()
+            let result = try IdentityTrainer.verification(embed: { samples in
+                try withNoGrad { try network.idLossEmbedding(renderer.render(samples).images).to(device: .cpu) }
+            }, config: config)
+            return IdentityTrainer.report(result, config: config)
+        case .attributes:
+            let network = try ResNet18Classifier.load(from: path, device: device)
+            var config = AttributeTrainingConfig()
+            if let evaluationCount { config.evaluationSamples = evaluationCount }
+            try config.validate()
+            return try AttributeScores(network: network, renderer: renderer, samples: config.evaluationSamples).report
+        }
+    }
+}
+
+/// Settings a command line may change on any network's defaults; nil keeps the default.
+public struct PerceptionOverrides: Codable, Equatable, Sendable {
+    public var batch: Int?
+    public var renderSize: Int?
+    public var seed: UInt64?
+    /// Base width (attribute classifier).
+    public var width: Int?
+    /// Test identities (identity) or test renders (attributes) the evaluations score.
+    public var evaluationCount: Int?
+    /// Train identities the identity network classifies (ArcFace's classes).
+    public var classes: Int?
+
+    public init(batch: Int? = nil, renderSize: Int? = nil, seed: UInt64? = nil, width: Int? = nil,
+                evaluationCount: Int? = nil, classes: Int? = nil)
+    {
+        self.batch = batch
+        self.renderSize = renderSize
+        self.seed = seed
+        self.width = width
+        self.evaluationCount = evaluationCount
+        self.classes = classes
+    }
+}
+
+/// A perception trainer: the engine's `Trainer`, plus the shipped weights and the test-split report.
+public protocol PerceptionTrainer: Trainer {
+    /// The run's full configuration, for `config.json`.
+    var configuration: any Encodable { get }
+    /// Writes the trained network in its Perception loader's format (float16 safetensors).
+    func exportWeights(to path: String) throws
+    /// The test-split metrics of the network as it stands.
+    func testReport() throws -> [Scalar]
+}
+
+extension IdentityTrainer: PerceptionTrainer {
+    public var configuration: any Encodable { config }
+
+    public func testReport() throws -> [Scalar] { Self.report(try verification(), config: config) }
+
+    static func report(_ result: (rate: Double, threshold: Double, genuinePairs: Int, impostorPairs: Int),
+                       config: IdentityTrainingConfig) -> [Scalar]
+    {
+        [Scalar("tar_at_far_\(config.falseAcceptRate)", result.rate), Scalar("threshold", result.threshold),
+         Scalar("genuine_pairs", Double(result.genuinePairs)), Scalar("impostor_pairs", Double(result.impostorPairs))]
+    }
+}
+
+extension AttributeTrainer: PerceptionTrainer {
+    public var configuration: any Encodable { config }
+
+    public func testReport() throws -> [Scalar] { try scores().report }
+}
+
+extension AttributeScores {
+    /// Mean binary accuracy, each binary attribute's accuracy, then each continuous attribute's MAE.
+    public var report: [Scalar] {
+        [Scalar("binary_accuracy", meanAccuracy)]
+            + accuracy.map { Scalar("accuracy_\($0.attribute.rawValue)", $0.value) }
+            + meanAbsoluteError.map { Scalar("mae_\($0.attribute.rawValue)", $0.value) }
+    }
+}

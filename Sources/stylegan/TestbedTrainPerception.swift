@@ -1,0 +1,191 @@
+import ArgumentParser
+import Foundation
+import Metrics
+import Perception
+import PerceptionTraining
+import Testbed
+import Training
+
+extension PerceptionNetwork: ExpressibleByArgument {}
+
+/// `stylegan testbed train-perception NETWORK --outdir RUN`: trains a perception network on testbed renders made on
+/// the fly, then writes RUN/NETWORK.safetensors and prints its test-split metrics.
+struct TestbedTrainPerception: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train-perception",
+        abstract: "Train a perception network (identity, attributes) on the testbed.",
+        discussion: """
+            identity: IR-SE with the ArcFace loss on train-split identities (IRSE50.load reads the result); \
+            attributes: a ResNet-18 predicting every testbed attribute (ResNet18Classifier.load). The run folder \
+            holds checkpoint/NNNNNN.pt, log.jsonl, TensorBoard event files, config.json, and at the end \
+            NETWORK.safetensors (float16). --resume auto continues from the run's last checkpoint as the \
+            uninterrupted run would have gone on. See docs/testbed.md.
+            """
+    )
+
+    @Argument(help: "The network: \(PerceptionNetwork.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var network: PerceptionNetwork
+
+    @Option(help: "Run folder.")
+    var outdir: OutputFolder
+
+    @Option(parsing: .unconditional, help: "Training iterations of the whole run (default: the network's).")
+    var steps: Int?
+
+    @Option(parsing: .unconditional, help: "Renders per iteration (default: the network's).")
+    var batch: Int?
+
+    @Option(parsing: .unconditional, help: "Render size: 64, 128 or 256 (default 64).")
+    var size: Int?
+
+    @Option(parsing: .unconditional, help: "Base width of the attribute classifier.")
+    var width: Int?
+
+    @Option(name: .customLong("eval-count"), parsing: .unconditional,
+            help: "Test identities (identity, default 100) or test renders (attributes, default 2000) scored.")
+    var evalCount: Int?
+
+    @Option(parsing: .unconditional, help: "Train identities the identity network classifies (default 1000).")
+    var identities: Int?
+
+    @Option(help: "auto (the run's last checkpoint, or fresh) or a checkpoint file.")
+    var resume: String?
+
+    @Option(parsing: .unconditional, help: "Seed of the weights and of every step's draws.")
+    var seed = 0
+
+    @Option(name: .customLong("save-every"), parsing: .unconditional, help: "Checkpoint every this many iterations.")
+    var saveEvery = 250
+
+    @Option(name: .customLong("eval-every"), parsing: .unconditional,
+            help: "Test-split evaluation every this many iterations (default: none during the run).")
+    var evalEvery: Int?
+
+    @OptionGroup var device: DeviceOptions
+
+    @OptionGroup var runtime: RuntimeOptions
+
+    var overrides: PerceptionOverrides {
+        PerceptionOverrides(batch: batch, renderSize: size, seed: UInt64(seed), width: width, evaluationCount: evalCount,
+                            classes: identities)
+    }
+
+    func validate() throws {
+        try Seed.check("--seed", seed)
+        if let steps { try Bounds.check("--steps", steps, 0...100_000_000) }
+        if let batch { try Bounds.check("--batch", batch, 2...65_536) }
+        if let width { try Bounds.check("--width", width, 1...512) }
+        if let size, ![64, 128, 256].contains(size) {
+            throw ValidationError("--size must be 64, 128 or 256 (the testbed's render sizes), got \(size)")
+        }
+        try Bounds.check("--save-every", saveEvery, 1...100_000_000)
+        if let evalEvery { try Bounds.check("--eval-every", evalEvery, 1...100_000_000) }
+        if let evalCount { try Bounds.check("--eval-count", evalCount, 2...1_000_000) }
+        if let identities { try Bounds.check("--identities", identities, 2...1_000_000) }
+    }
+
+    func run() throws {
+        try outdir.check()
+        try runtime.start()
+        let device = try self.device.resolve()
+        let trainer = try network.trainer(overrides, device: device)
+        let resumption: Resume = switch resume {
+        case nil: .fresh
+        case "auto": .auto
+        case let path?: .checkpoint(path: path)
+        }
+        let options = TrainingOptions(iterations: steps ?? network.defaultIterations, checkpointEvery: saveEvery,
+                                      keepCheckpoints: 2, sampleEvery: nil, evaluateEvery: evalEvery,
+                                      logEvery: 10, resume: resumption)
+        let outcome = try TrainingLoop(run: RunDirectory(path: outdir.path), options: options,
+                                       progress: runtime.quiet ? .quiet : .automatic)
+            .train(trainer, config: PerceptionRecord(network: network, training: trainer.configuration, loop: options))
+        switch outcome {
+        case .interrupted(let iteration, let checkpoint):
+            print("stopped after \(iteration) iterations" + (checkpoint.map { "; resume from \($0)" } ?? ""))
+        case .finished(let iteration, _):
+            let weights = outdir.file(network.weightsFileName)
+            try trainer.exportWeights(to: weights)
+            print("trained \(iteration) iterations; weights \(weights)")
+            for scalar in try trainer.testReport() { print("test \(scalar.name) \(scalar.value)") }
+        }
+    }
+}
+
+/// `stylegan testbed evaluate-perception NETWORK --weights FILE`: the test-split metrics of a weights file.
+struct TestbedEvaluatePerception: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "evaluate-perception",
+        abstract: "Print a perception network's test-split metrics on the testbed (TAR@FAR, attribute accuracy)."
+    )
+
+    @Argument(help: "The network: \(PerceptionNetwork.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var network: PerceptionNetwork
+
+    @Option(help: "Weights file (NETWORK.safetensors of a run, or Models/testbed/NETWORK.safetensors).")
+    var weights: String
+
+    @Option(parsing: .unconditional, help: "Render size: 64, 128 or 256.")
+    var size = 64
+
+    @Option(name: .customLong("eval-count"), parsing: .unconditional,
+            help: "Test identities (identity, default 100) or test renders (attributes, default 2000) scored.")
+    var evalCount: Int?
+
+    @Option(parsing: .unconditional, help: """
+        attributes: also the Fréchet distance of the classifier's pooled features between N test renders and \
+        the next N (a floor: same distribution), and between N test and N wild renders.
+        """)
+    var frechet: Int?
+
+    @OptionGroup var device: DeviceOptions
+
+    @OptionGroup var runtime: RuntimeOptions
+
+    func validate() throws {
+        if let frechet {
+            guard network == .attributes else { throw ValidationError("--frechet needs the attributes network") }
+            try Bounds.check("--frechet", frechet, 2...1_000_000)
+        }
+        if let evalCount { try Bounds.check("--eval-count", evalCount, 2...1_000_000) }
+        if ![64, 128, 256].contains(size) {
+            throw ValidationError("--size must be 64, 128 or 256 (the testbed's render sizes), got \(size)")
+        }
+        if !FileManager.default.fileExists(atPath: weights) { throw ValidationError("\(weights): no such file (--weights)") }
+    }
+
+    func run() throws {
+        try runtime.start()
+        let device = try self.device.resolve()
+        for scalar in try network.evaluate(weights: weights, renderSize: size, evaluationCount: evalCount, device: device) {
+            print("\(scalar.name) \(scalar.value)")
+        }
+        if let frechet {
+            let classifier = try ResNet18Classifier.load(from: weights, device: device)
+            let renderer = try TestbedRenderer(size: size, device: device)
+            func statistics(_ split: TestbedSplit, _ indices: Range<Int>) throws -> FeatureStatistics {
+                try FeatureStatistics(features: TestbedFeatures.features(classifier, renderer: renderer, split: split,
+                                                                         indices: indices).to(dtype: .float64))
+            }
+            let test = try statistics(.test, 0..<frechet)
+            print("frechet_test_vs_test \(try Metrics.frechetDistance(test, statistics(.test, frechet..<(2 * frechet))))")
+            print("frechet_test_vs_wild \(try Metrics.frechetDistance(test, statistics(.wild, 0..<frechet)))")
+        }
+    }
+}
+
+/// What `config.json` holds for a perception run.
+struct PerceptionRecord: Encodable {
+    let network: PerceptionNetwork
+    let training: any Encodable
+    let loop: TrainingOptions
+
+    private enum Key: CodingKey { case network, training, loop }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Key.self)
+        try container.encode(network, forKey: .network)
+        try container.encode(training, forKey: .training)
+        try container.encode(loop, forKey: .loop)
+    }
+}

@@ -1,0 +1,61 @@
+import Checkpoints
+import Foundation
+import Perception
+import TestSupport
+import Testing
+
+/// `stylegan testbed train-perception` and `evaluate-perception` end to end on tiny runs; bad input.
+@Suite("CLI: testbed perception", .serialized)
+struct TestbedPerceptionCLITests {
+    @Test func attributeRunWritesLoadableWeightsAndEvaluates() throws {
+        let dir = try Scratch()
+        let run = dir.path("attributes")
+        let arguments = ["testbed", "train-perception", "attributes", "--outdir", run, "--steps", "2", "--batch", "4",
+                         "--width", "4", "--eval-count", "8", "--save-every", "1", "--threads", "1"]
+        var r = try CLI.run(arguments)
+        try #require(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("trained 2 iterations"), "\(r.stdout)")
+        #expect(r.stdout.contains("test binary_accuracy"), "\(r.stdout)")
+        let weights = run + "/attributes.safetensors"
+        #expect(try ResNet18Classifier.load(from: weights).width == 4)
+        #expect(FileManager.default.fileExists(atPath: run + "/checkpoint/000002.pt"))
+        #expect(FileManager.default.fileExists(atPath: run + "/config.json"))
+
+        // Resuming a finished run does nothing more; evaluation reads the weights.
+        r = try CLI.run(arguments + ["--resume", "auto"])
+        #expect(r.status == 0, "\(r.stderr)")
+        r = try CLI.run(["testbed", "evaluate-perception", "attributes", "--weights", weights, "--eval-count", "8",
+                         "--frechet", "8", "--threads", "1"])
+        #expect(r.status == 0 && r.stdout.contains("binary_accuracy"), "\(r.stderr)")
+        // The Fréchet distances of the classifier's features: finite and not negative.
+        for name in ["frechet_test_vs_test", "frechet_test_vs_wild"] {
+            let line = r.stdout.split(separator: "\n").first { $0.hasPrefix(name + " ") }
+            let value = line.flatMap { Double($0.split(separator: " ")[1]) }
+            #expect(value.map { $0.isFinite && $0 >= 0 } == true, "\(name): \(r.stdout)")
+        }
+    }
+
+    @Test func identityRunWritesWeightsIRSE50Loads() throws {
+        let dir = try Scratch()
+        let run = dir.path("identity")
+        let r = try CLI.run(["testbed", "train-perception", "identity", "--outdir", run, "--steps", "1", "--batch", "4",
+                             "--eval-count", "2", "--threads", "1"])
+        try #require(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("test tar_at_far"), "\(r.stdout)")
+        #expect(try IRSE50.load(from: run + "/identity.safetensors").configuration == .testbed)
+    }
+
+    @Test func badInputIsAClearError() throws {
+        let dir = try Scratch()
+        var r = try CLI.run(["testbed", "train-perception", "nose", "--outdir", dir.path("x")])
+        #expect(r.status != 0 && r.stderr.contains("nose"), "\(r.stderr)")
+        r = try CLI.run(["testbed", "train-perception", "identity", "--outdir", dir.path("x"), "--size", "100"])
+        #expect(r.status != 0 && r.stderr.contains("--size"), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir.path("x")))
+        r = try CLI.run(["testbed", "evaluate-perception", "identity", "--weights", dir.path("none.safetensors")])
+        #expect(r.status != 0 && r.stderr.contains("none.safetensors"), "\(r.stderr)")
+        r = try CLI.run(["testbed", "evaluate-perception", "identity", "--weights", dir.path("none.safetensors"),
+                         "--frechet", "8"])
+        #expect(r.status != 0 && r.stderr.contains("--frechet"), "\(r.stderr)")
+    }
+}

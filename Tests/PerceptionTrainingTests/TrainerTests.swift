@@ -1,0 +1,193 @@
+import Checkpoints
+import Foundation
+import Perception
+@testable import PerceptionTraining
+import Testbed
+import Testing
+import Torch
+import Training
+
+/// The perception trainers on the engine: learning, exact resumption, the shipped files and their loaders.
+@Suite("Perception trainers", .serialized)
+struct TrainerTests {
+    static func identityConfig() -> IdentityTrainingConfig {
+        IdentityTrainingConfig(network: .tiny, renderSize: 64, identities: 4, batch: 8, freshRenders: 4, poolSteps: 3, learningRate: 3e-3, warmup: 0,
+                               scale: 16, margin: 0.2, seed: 3, evaluationIdentities: 3)
+    }
+
+    static func attributeConfig() -> AttributeTrainingConfig {
+        AttributeTrainingConfig(width: 4, renderSize: 64, trainSamples: 64, batch: 8, freshRenders: 4, poolSteps: 3, learningRate: 3e-3, warmup: 0,
+                                seed: 3, evaluationSamples: 8)
+    }
+
+    static func scratch() throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("percep-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    static func train(_ trainer: some Trainer, in run: String, iterations: Int, resume: Resume = .fresh) throws {
+        let options = TrainingOptions(iterations: iterations, checkpointEvery: 2, sampleEvery: nil, resume: resume)
+        _ = try TrainingLoop(run: RunDirectory(path: run), options: options, progress: .quiet)
+            .train(trainer, config: ["test": 1])
+    }
+
+    /// A run of `iterations` that fails at step `failAt` (after its checkpoint at `failAt`), then is resumed.
+    static func interruptedThenResumed(_ make: () throws -> any Trainer, in run: String, iterations: Int,
+                                       failAt: Int) throws
+    {
+        #expect(throws: Stop.self) {
+            try train(Failing(make(), at: failAt), in: run, iterations: iterations)
+        }
+        try train(make(), in: run, iterations: iterations, resume: .auto)
+    }
+
+    struct Stop: Error {}
+
+    /// Forwards to a trainer and throws at step `at`, as a killed process would stop.
+    final class Failing: Trainer {
+        let inner: any Trainer
+        let at: Int
+        init(_ inner: any Trainer, at: Int) { (self.inner, self.at) = (inner, at) }
+        var batchSize: Int { inner.batchSize }
+        var checkpointExtension: String { inner.checkpointExtension }
+        func step(_ iteration: Iteration) throws -> StepReport {
+            if iteration.index == at { throw Stop() }
+            return try inner.step(iteration)
+        }
+        func saveState(to path: String, iteration: Int) throws { try inner.saveState(to: path, iteration: iteration) }
+        func loadState(from path: String) throws -> Int? { try inner.loadState(from: path) }
+    }
+
+    @Test func identityLossDecreasesOnATinyRun() throws {
+        var config = Self.identityConfig()
+        (config.identities, config.batch, config.freshRenders, config.poolSteps) = (2, 16, 8, 4)
+        config.learningRate = 1e-2
+        let trainer = try IdentityTrainer(config)
+        var losses: [Double] = []
+        for index in 0..<40 {
+            losses.append(try trainer.step(Iteration(index: index, total: 40)).scalars[0].value)
+        }
+        let first = losses.prefix(5).reduce(0, +) / 5, last = losses.suffix(5).reduce(0, +) / 5
+        #expect(last < 0.8 * first, "ArcFace loss \(first) -> \(last)")
+    }
+
+    @Test func marginRisesOverTheWarmUp() throws {
+        var config = Self.identityConfig()
+        (config.margin, config.marginWarmup) = (0.4, 4)
+        let trainer = try IdentityTrainer(config)
+        var margins: [Double] = []
+        for index in 0..<6 {
+            let report = try trainer.step(Iteration(index: index, total: 6))
+            margins.append(try #require(report.scalars.first { $0.name == "margin" }).value)
+        }
+        #expect(zip(margins, [0, 0.1, 0.2, 0.3, 0.4, 0.4]).allSatisfy { abs($0 - $1) < 1e-12 }, "\(margins)")
+        config.marginWarmup = -1
+        #expect(throws: PerceptionTrainingError.self) { _ = try IdentityTrainer(config) }
+    }
+
+    @Test func attributeLossDecreasesOnATinyRun() throws {
+        let trainer = try AttributeTrainer(Self.attributeConfig())
+        var losses: [Double] = []
+        for index in 0..<30 {
+            let scalars = try trainer.step(Iteration(index: index, total: 30)).scalars
+            losses.append(scalars[0].value + scalars[1].value)
+        }
+        let first = losses.prefix(5).reduce(0, +) / 5, last = losses.suffix(5).reduce(0, +) / 5
+        #expect(last < 0.8 * first, "attribute loss \(first) -> \(last)")
+    }
+
+    @Test func resumedIdentityRunEqualsTheUninterruptedOne() throws {
+        let root = try Self.scratch()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try Self.train(IdentityTrainer(Self.identityConfig()), in: root + "/whole", iterations: 4)
+        try Self.interruptedThenResumed({ try IdentityTrainer(Self.identityConfig()) }, in: root + "/split",
+                                        iterations: 4, failAt: 2)
+        let a = try TorchCheckpoint.load(root + "/whole/checkpoint/000004.pt")
+        let b = try TorchCheckpoint.load(root + "/split/checkpoint/000004.pt")
+        for key in ["backbone", "head"] {
+            let left = try a[key].stateDict().dictionary, right = try b[key].stateDict().dictionary
+            #expect(left.count == right.count && !left.isEmpty)
+            for (name, tensor) in left {
+                let other = try #require(right[name])
+                #expect(try (tensor.to(dtype: .float64) - other.to(dtype: .float64)).abs().max().item() == 0, "\(key).\(name)")
+            }
+        }
+        // Other evaluation settings resume; a checkpoint of another configuration is refused, naming the file.
+        var evaluation = Self.identityConfig()
+        evaluation.evaluationIdentities = 7
+        #expect(try IdentityTrainer(evaluation).loadState(from: root + "/whole/checkpoint/000004.pt") == 4)
+        var other = Self.identityConfig()
+        other.identities = 5
+        #expect(throws: PerceptionTrainingError.self) {
+            _ = try IdentityTrainer(other).loadState(from: root + "/whole/checkpoint/000004.pt")
+        }
+    }
+
+    @Test func resumedAttributeRunEqualsTheUninterruptedOne() throws {
+        let root = try Self.scratch()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try Self.train(AttributeTrainer(Self.attributeConfig()), in: root + "/whole", iterations: 4)
+        try Self.interruptedThenResumed({ try AttributeTrainer(Self.attributeConfig()) }, in: root + "/split",
+                                        iterations: 4, failAt: 2)
+        let a = try TorchCheckpoint.load(root + "/whole/checkpoint/000004.pt")["classifier"].stateDict().dictionary
+        let b = try TorchCheckpoint.load(root + "/split/checkpoint/000004.pt")["classifier"].stateDict().dictionary
+        #expect(a.count == b.count && !a.isEmpty)
+        for (name, tensor) in a {
+            let other = try #require(b[name])
+            #expect(try (tensor.to(dtype: .float64) - other.to(dtype: .float64)).abs().max().item() == 0, "\(name)")
+        }
+    }
+
+    @Test func exportedIdentityWeightsLoadWithIRSE50Load() throws {
+        let root = try Self.scratch()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let trainer = try IdentityTrainer(Self.identityConfig())
+        for index in 0..<2 { _ = try trainer.step(Iteration(index: index, total: 2)) }
+        let path = root + "/identity.safetensors"
+        try trainer.exportWeights(to: path)
+        let file = try Safetensors.read(path)
+        #expect(file.tensors.dictionary["input_layer.0.weight"]?.dtype == .float16)
+        #expect(file.tensors.dictionary.keys.contains("output_layer.3.weight"))
+        let loaded = try IRSE50.load(from: path)
+        #expect(loaded.configuration == .tiny)
+        let images = try TestbedRenderer(size: 64).render(split: .test, indices: 0..<4).images
+        trainer.network.eval()
+        let want = try withNoGrad { try trainer.network.idLossEmbedding(images) }
+        let got = try loaded.idLossEmbedding(images)
+        #expect(try F.cosineSimilarity(got, want).min().item() > 0.999)
+        // The evaluation reads the file as the losses do.
+        let report = try PerceptionNetwork.identity.evaluate(weights: path, evaluationCount: 3)
+        #expect(report.first?.name.hasPrefix("tar_at_far") == true)
+        #expect((0...1).contains(report[0].value))
+    }
+
+    @Test func exportedClassifierLoadsWithItsLoader() throws {
+        let root = try Self.scratch()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let trainer = try AttributeTrainer(Self.attributeConfig())
+        _ = try trainer.step(Iteration(index: 0, total: 1))
+        let path = root + "/attributes.safetensors"
+        try trainer.exportWeights(to: path)
+        let loaded = try ResNet18Classifier.load(from: path)
+        #expect(loaded.outputNames == TestbedAttribute.allCases.map(\.rawValue))
+        #expect(loaded.width == 4)
+        let images = try TestbedRenderer(size: 64).render(split: .test, indices: 0..<4).images
+        trainer.network.eval()
+        let want = try withNoGrad { try trainer.network(images) }
+        #expect(try (loaded(images) - want).abs().max().item() < 2e-2)
+        let report = try PerceptionNetwork.attributes.evaluate(weights: path, evaluationCount: 8)
+        #expect(report[0].name == "binary_accuracy" && (0...1).contains(report[0].value))
+    }
+
+    @Test func badSettingsAreRefused() throws {
+        var identity = Self.identityConfig()
+        identity.renderSize = 100
+        #expect(throws: PerceptionTrainingError.self) { _ = try IdentityTrainer(identity) }
+        var attributes = Self.attributeConfig()
+        attributes.batch = 1
+        #expect(throws: PerceptionTrainingError.self) { _ = try AttributeTrainer(attributes) }
+        let missing = FileManager.default.temporaryDirectory.appendingPathComponent("none-\(UUID()).safetensors").path
+        #expect(throws: (any Error).self) { _ = try PerceptionNetwork.identity.evaluate(weights: missing) }
+    }
+}
