@@ -10,12 +10,26 @@ public enum PerceptionNetwork: String, CaseIterable, Codable, Sendable {
     /// ResNet-18 over every `TestbedAttribute`: InterFaceGAN labels, edit accuracy, Fréchet features
     /// (`ResNet18Classifier.load`).
     case attributes
+    /// BiSeNet (face-parsing.PyTorch's layout) on the testbed masks: E2Style's parsing loss (`BiSeNet.load`).
+    case bisenet
+    /// E2Style's U-Net parser: GANI's feature loss L_FP (`UNetFaceParser.load`).
+    case unet
 
     /// Iterations of a run when none are given: enough to reach the targets in docs/testbed.md.
     public var defaultIterations: Int {
         switch self {
         case .identity: 420
         case .attributes: 420
+        case .bisenet: ParserTrainingConfig.testbedIterations(.bisenet)
+        case .unet: ParserTrainingConfig.testbedIterations(.unet)
+        }
+    }
+
+    /// The render size the shipped weights were trained and are scored at.
+    public var renderSize: Int {
+        switch self {
+        case .identity, .attributes: 64
+        case .bisenet, .unet: 128
         }
     }
 
@@ -41,6 +55,23 @@ public enum PerceptionNetwork: String, CaseIterable, Codable, Sendable {
             if let width = overrides.width { config.width = width }
             if let count = overrides.evaluationCount { config.evaluationSamples = count }
             return try AttributeTrainer(config, device: device)
+        case .bisenet, .unet:
+            var config = ParserTrainingConfig.testbed(parserNetwork!)
+            if let batch = overrides.batch { config.batch = batch }
+            if let size = overrides.renderSize { config.size = size }
+            if let seed = overrides.seed { config.seed = seed }
+            if let count = overrides.evaluationCount { config.evaluationImages = count }
+            try config.validate()
+            return try ParserTrainer(config: config, device: device)
+        }
+    }
+
+    /// The parser this case names; nil for the other networks.
+    var parserNetwork: ParserTrainingConfig.Network? {
+        switch self {
+        case .bisenet: .bisenet
+        case .unet: .unet
+        case .identity, .attributes: nil
         }
     }
 
@@ -68,6 +99,11 @@ public enum PerceptionNetwork: String, CaseIterable, Codable, Sendable {
             if let evaluationCount { config.evaluationSamples = evaluationCount }
             try config.validate()
             return try AttributeScores(network: network, renderer: renderer, samples: config.evaluationSamples).report
+        case .bisenet, .unet:
+            let parser = try FaceParserModel(network: parserNetwork!, weights: path, device: device)
+            return ParserTrainer.report(try ParserEvaluation.evaluate(parser, split: .test,
+                                                                      count: evaluationCount ?? 512, size: renderSize,
+                                                                      device: device))
         }
     }
 }
@@ -131,5 +167,23 @@ extension AttributeScores {
         [Scalar("binary_accuracy", meanAccuracy)]
             + accuracy.map { Scalar("accuracy_\($0.attribute.rawValue)", $0.value) }
             + meanAbsoluteError.map { Scalar("mae_\($0.attribute.rawValue)", $0.value) }
+    }
+}
+
+extension ParserTrainer: PerceptionTrainer {
+    public var configuration: any Encodable { config }
+
+    public func exportWeights(to path: String) throws { try exportWeights(to: path, halfPrecision: true) }
+
+    public func testReport() throws -> [Scalar] {
+        Self.report(try ParserEvaluation.evaluate(parser, split: .test, count: config.evaluationImages,
+                                                  size: config.size, device: device))
+    }
+
+    /// mIoU over the classes present, then each class's IoU (`iou_<class>`).
+    static func report(_ scores: ParsingScores) -> [Scalar] {
+        [Scalar("miou", scores.meanIoU)] + scores.presentClasses.compactMap { c in
+            scores.iou(c).map { Scalar("iou_\(FaceClass(rawValue: c).map { "\($0)" } ?? "\(c)")", $0) }
+        }
     }
 }

@@ -13,7 +13,7 @@ extension PerceptionNetwork: ExpressibleByArgument {}
 struct TestbedTrainPerception: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train-perception",
-        abstract: "Train a perception network (identity, attributes) on the testbed.",
+        abstract: "Train a perception network (identity, attributes, bisenet, unet) on the testbed.",
         discussion: """
             identity: IR-SE with the ArcFace loss on train-split identities (IRSE50.load reads the result); \
             attributes: a ResNet-18 predicting every testbed attribute (ResNet18Classifier.load). The run folder \
@@ -35,14 +35,14 @@ struct TestbedTrainPerception: ParsableCommand {
     @Option(parsing: .unconditional, help: "Renders per iteration (default: the network's).")
     var batch: Int?
 
-    @Option(parsing: .unconditional, help: "Render size: 64, 128 or 256 (default 64).")
+    @Option(parsing: .unconditional, help: "Render size: 64, 128 or 256 (default: the network's, 64; parsers 128).")
     var size: Int?
 
     @Option(parsing: .unconditional, help: "Base width of the attribute classifier.")
     var width: Int?
 
     @Option(name: .customLong("eval-count"), parsing: .unconditional,
-            help: "Test identities (identity, default 100) or test renders (attributes, default 2000) scored.")
+            help: "Test identities (identity, default 100) or test renders (attributes, default 2000; parsers 256) scored.")
     var evalCount: Int?
 
     @Option(parsing: .unconditional, help: "Train identities the identity network classifies (default 1000).")
@@ -116,7 +116,7 @@ struct TestbedTrainPerception: ParsableCommand {
 struct TestbedEvaluatePerception: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate-perception",
-        abstract: "Print a perception network's test-split metrics on the testbed (TAR@FAR, attribute accuracy)."
+        abstract: "Print a perception network's test-split metrics on the testbed (TAR@FAR, attribute accuracy, parsing mIoU)."
     )
 
     @Argument(help: "The network: \(PerceptionNetwork.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -125,11 +125,13 @@ struct TestbedEvaluatePerception: ParsableCommand {
     @Option(help: "Weights file (NETWORK.safetensors of a run, or Models/testbed/NETWORK.safetensors).")
     var weights: String
 
-    @Option(parsing: .unconditional, help: "Render size: 64, 128 or 256.")
-    var size = 64
+    @Option(parsing: .unconditional, help: "Render size: 64, 128 or 256 (default: the network's, 64; parsers 128).")
+    var size: Int?
+
+    var renderSize: Int { size ?? network.renderSize }
 
     @Option(name: .customLong("eval-count"), parsing: .unconditional,
-            help: "Test identities (identity, default 100) or test renders (attributes, default 2000) scored.")
+            help: "Test identities (identity, default 100) or test renders (attributes, default 2000; parsers 512) scored.")
     var evalCount: Int?
 
     @Option(parsing: .unconditional, help: """
@@ -148,8 +150,8 @@ struct TestbedEvaluatePerception: ParsableCommand {
             try Bounds.check("--frechet", frechet, 2...1_000_000)
         }
         if let evalCount { try Bounds.check("--eval-count", evalCount, 2...1_000_000) }
-        if ![64, 128, 256].contains(size) {
-            throw ValidationError("--size must be 64, 128 or 256 (the testbed's render sizes), got \(size)")
+        if ![64, 128, 256].contains(renderSize) {
+            throw ValidationError("--size must be 64, 128 or 256 (the testbed's render sizes), got \(renderSize)")
         }
         if !FileManager.default.fileExists(atPath: weights) { throw ValidationError("\(weights): no such file (--weights)") }
     }
@@ -157,12 +159,12 @@ struct TestbedEvaluatePerception: ParsableCommand {
     func run() throws {
         try runtime.start()
         let device = try self.device.resolve()
-        for scalar in try network.evaluate(weights: weights, renderSize: size, evaluationCount: evalCount, device: device) {
+        for scalar in try network.evaluate(weights: weights, renderSize: renderSize, evaluationCount: evalCount, device: device) {
             print("\(scalar.name) \(scalar.value)")
         }
         if let frechet {
             let classifier = try ResNet18Classifier.load(from: weights, device: device)
-            let renderer = try TestbedRenderer(size: size, device: device)
+            let renderer = try TestbedRenderer(size: renderSize, device: device)
             func statistics(_ split: TestbedSplit, _ indices: Range<Int>) throws -> FeatureStatistics {
                 try FeatureStatistics(features: TestbedFeatures.features(classifier, renderer: renderer, split: split,
                                                                          indices: indices).to(dtype: .float64))

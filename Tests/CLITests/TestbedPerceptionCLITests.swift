@@ -45,6 +45,22 @@ struct TestbedPerceptionCLITests {
         #expect(try IRSE50.load(from: run + "/identity.safetensors").configuration == .testbed)
     }
 
+    /// The parsers through the same commands: a one-step U-Net run writes weights `UNetFaceParser.load` reads, and
+    /// evaluate-perception scores them (mIoU and per-class IoU).
+    @Test func parserRunWritesWeightsAndEvaluates() throws {
+        let dir = try Scratch()
+        let run = dir.path("unet")
+        var r = try CLI.run(["testbed", "train-perception", "unet", "--outdir", run, "--steps", "1", "--batch", "2",
+                             "--size", "64", "--eval-count", "2", "--threads", "1"])
+        try #require(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("test miou"), "\(r.stdout)")
+        let weights = run + "/unet.safetensors"
+        #expect(try UNetFaceParser.load(from: weights).classCount == 19)
+        r = try CLI.run(["testbed", "evaluate-perception", "unet", "--weights", weights, "--size", "64",
+                         "--eval-count", "2", "--threads", "1"])
+        #expect(r.status == 0 && r.stdout.contains("miou") && r.stdout.contains("iou_background"), "\(r.stdout)\(r.stderr)")
+    }
+
     @Test func badInputIsAClearError() throws {
         let dir = try Scratch()
         var r = try CLI.run(["testbed", "train-perception", "nose", "--outdir", dir.path("x")])

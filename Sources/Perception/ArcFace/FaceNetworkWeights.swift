@@ -11,11 +11,21 @@ enum FaceNetworkWeights {
     /// Takes `.safetensors` and `torch.save` files holding a bare state dict or one under `state_dict`; keys saved
     /// through `DataParallel` (all under `module.`) lose that prefix.
     static func load<Network: Module>(_ network: Network, from path: String, name: String) throws -> Network {
+        try load(from: path, name: name) { _ in network }
+    }
+
+    /// As `load(_:from:name:)`, for a network whose shape `build` reads from the file's weights (its widths).
+    static func load<Network: Module>(from path: String, name: String,
+                                      build: ([String: Tensor]) throws -> Network) throws -> Network
+    {
         guard FileManager.default.fileExists(atPath: path) else {
             throw CheckpointError.io(file: path, message: "no such file")
         }
+        let network: Network
         do {
-            try network.load(stateDict: stateDict(at: path), strict: true)
+            let weights = try stateDict(at: path)
+            network = try build(weights)
+            try network.load(stateDict: weights, strict: true)
         } catch let error as CheckpointError {
             throw error.naming(path)
         } catch let error as StateDictError {

@@ -12,6 +12,7 @@ public final class BiSeNet: Module {
     public static let officialParameterCount = 13_300_416
 
     public let classCount: Int
+    public let config: Config
     public let cp: ContextPath
     public let ffm: FeatureFusion
     /// Head on the fused 1/8 features.
@@ -21,14 +22,16 @@ public final class BiSeNet: Module {
     /// Auxiliary head on the context path's 1/16 features.
     public let conv_out32: OutputHead
 
-    /// Random weights until `load`ed; placed on `device`.
-    public init(classCount: Int = 19, device: Device = .cpu) throws {
+    /// Random weights until `load`ed; placed on `device`; the official widths unless `config` says otherwise.
+    public init(config: Config = .official, classCount: Int = 19, device: Device = .cpu) throws {
+        try config.validate()
         self.classCount = classCount
-        cp = try ContextPath()
-        ffm = try FeatureFusion(256, 256)
-        conv_out = try OutputHead(256, 256, classCount: classCount)
-        conv_out16 = try OutputHead(128, 64, classCount: classCount)
-        conv_out32 = try OutputHead(128, 64, classCount: classCount)
+        self.config = config
+        cp = try ContextPath(config)
+        ffm = try FeatureFusion(config.stages[1] + config.context, config.fusion)
+        conv_out = try OutputHead(config.fusion, config.fusion, classCount: classCount)
+        conv_out16 = try OutputHead(config.context, config.auxiliaryHead, classCount: classCount)
+        conv_out32 = try OutputHead(config.context, config.auxiliaryHead, classCount: classCount)
         super.init()
         try register(module: "cp", cp)
         try register(module: "ffm", ffm)
@@ -40,9 +43,14 @@ public final class BiSeNet: Module {
         try freeze()
     }
 
-    /// Reads `79999_iter.pth` (or the same keys in safetensors, or under `module.`).
-    public static func load(from path: String, classCount: Int = 19, device: Device = .cpu) throws -> BiSeNet {
-        try FaceNetworkWeights.load(BiSeNet(classCount: classCount, device: device), from: path, name: "BiSeNet")
+    /// Reads `79999_iter.pth` (or the same keys in safetensors, or under `module.`), or weights of other widths
+    /// (the testbed's): the file's own widths unless `config` imposes some.
+    public static func load(from path: String, config: Config? = nil, classCount: Int = 19,
+                            device: Device = .cpu) throws -> BiSeNet
+    {
+        try FaceNetworkWeights.load(from: path, name: "BiSeNet") { weights in
+            try BiSeNet(config: config ?? Config(weights: weights) ?? .official, classCount: classCount, device: device)
+        }
     }
 
     /// Class logits at the input's size from the three heads. x: [N, 3, H, W], ImageNet-normalised RGB (see

@@ -12,14 +12,15 @@ extension BiSeNet {
         /// 1x1 ConvBNReLU on the globally pooled 1/32 features.
         public let conv_avg: ConvBNReLU
 
-        /// `width`: channels of the refined context (128 in the published model).
-        public init(width: Int = 128) throws {
-            resnet = try ResNet18()
-            arm16 = try AttentionRefinement(256, width)
-            arm32 = try AttentionRefinement(512, width)
+        /// The ResNet's widths and the refined context's (`config.context`, 128 in the published model).
+        public init(_ config: Config = .official) throws {
+            let width = config.context
+            resnet = try ResNet18(stem: config.stem, stages: config.stages)
+            arm16 = try AttentionRefinement(config.stages[2], width)
+            arm32 = try AttentionRefinement(config.stages[3], width)
             conv_head32 = try ConvBNReLU(width, width)
             conv_head16 = try ConvBNReLU(width, width)
-            conv_avg = try ConvBNReLU(512, width, kernelSize: 1, padding: 0)
+            conv_avg = try ConvBNReLU(config.stages[3], width, kernelSize: 1, padding: 0)
             super.init()
             try register(module: "resnet", resnet)
             try register(module: "arm16", arm16)
@@ -29,7 +30,7 @@ extension BiSeNet {
             try register(module: "conv_avg", conv_avg)
         }
 
-        /// [N, 3, H, W] -> (the ResNet's 1/8 features [N, 128, H/8, W/8], refined context at 1/8
+        /// [N, 3, H, W] -> (the ResNet's 1/8 features [N, stages[1], H/8, W/8], refined context at 1/8
         /// [N, width, H/8, W/8] and at 1/16 [N, width, H/16, W/16]); sizes round up at each stride.
         public func callAsFunction(_ x: Tensor) throws -> (res8: Tensor, cp8: Tensor, cp16: Tensor) {
             let (feat8, feat16, feat32) = try resnet(x)

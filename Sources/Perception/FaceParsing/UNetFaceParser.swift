@@ -12,6 +12,7 @@ public final class UNetFaceParser: Module {
     public static let officialParameterCount = 1_944_355
 
     public let classCount: Int
+    public let config: Config
     public let conv1: DoubleConv
     public let conv2: DoubleConv
     public let conv3: DoubleConv
@@ -24,11 +25,12 @@ public final class UNetFaceParser: Module {
     /// 1x1 conv to class logits.
     public let final: Conv2d
 
-    /// Random weights until `load`ed; placed on `device`. Widths are 64, 128, 256, 512, 1024 divided by
-    /// `featureScale`.
-    public init(featureScale: Int = 4, classCount: Int = 19, device: Device = .cpu) throws {
+    /// Random weights until `load`ed; placed on `device`; E2Style's widths unless `config` says otherwise.
+    public init(config: Config = .official, classCount: Int = 19, device: Device = .cpu) throws {
+        try config.validate()
         self.classCount = classCount
-        let w = [64, 128, 256, 512, 1024].map { $0 / featureScale }
+        self.config = config
+        let w = config.widths
         conv1 = try DoubleConv(3, w[0])
         conv2 = try DoubleConv(w[0], w[1])
         conv3 = try DoubleConv(w[1], w[2])
@@ -55,14 +57,19 @@ public final class UNetFaceParser: Module {
         try freeze()
     }
 
-    /// Reads E2Style's parsing weights (or the same keys in safetensors, or under `module.`).
-    public static func load(from path: String, device: Device = .cpu) throws -> UNetFaceParser {
-        try FaceNetworkWeights.load(UNetFaceParser(device: device), from: path, name: "E2Style U-Net parser")
+    /// Reads E2Style's parsing weights (or the same keys in safetensors, or under `module.`), or weights of other
+    /// widths (the testbed's): the file's own widths unless `config` imposes some.
+    public static func load(from path: String, config: Config? = nil, device: Device = .cpu) throws
+        -> UNetFaceParser
+    {
+        try FaceNetworkWeights.load(from: path, name: "E2Style U-Net parser") { weights in
+            try UNetFaceParser(config: config ?? Config(weights: weights) ?? .official, device: device)
+        }
     }
 
     /// The five features E2Style's parsing loss compares, each flattened to [N, -1]: the four max-pooled encoder
     /// stages and the centre. x: [N, 3, H, W] in [-1, 1], H and W multiples of 16; at 256 (E2Style's size) the
-    /// maps are 16x128x128, 32x64x64, 64x32x32, 128x16x16 and 256x16x16 for feature scale 4.
+    /// maps are 16x128x128, 32x64x64, 64x32x32, 128x16x16 and 256x16x16 with the official widths.
     public func callAsFunction(_ x: Tensor) throws -> [Tensor] {
         try encoded(x).features.map { try $0.flatten(from: 1) }
     }
