@@ -16,14 +16,10 @@ extension BiSeNet {
             guard stages.count == 4 else { throw TorchError("BiSeNet.ResNet18: expected 4 stage widths, got \(stages)") }
             conv1 = try Conv2d(inChannels, stem, kernelSize: 7, stride: 2, padding: 3, bias: false)
             bn1 = try BatchNorm2d(stem)
-            func layer(_ inChannels: Int, _ outChannels: Int, stride: Int) throws -> Sequential {
-                try Sequential(ResNetBasicBlock(inChannels, outChannels, stride: stride),
-                               ResNetBasicBlock(outChannels, outChannels, stride: 1))
-            }
-            layer1 = try layer(stem, stages[0], stride: 1)
-            layer2 = try layer(stages[0], stages[1], stride: 2)
-            layer3 = try layer(stages[1], stages[2], stride: 2)
-            layer4 = try layer(stages[2], stages[3], stride: 2)
+            layer1 = try ResNetBasicBlock.resNet18Stage(stem, stages[0], stride: 1)
+            layer2 = try ResNetBasicBlock.resNet18Stage(stages[0], stages[1], stride: 2)
+            layer3 = try ResNetBasicBlock.resNet18Stage(stages[1], stages[2], stride: 2)
+            layer4 = try ResNetBasicBlock.resNet18Stage(stages[2], stages[3], stride: 2)
             super.init()
             try register(module: "conv1", conv1)
             try register(module: "bn1", bn1)
@@ -36,7 +32,7 @@ extension BiSeNet {
         /// [N, in, H, W] -> ([N, stages[1], H/8, W/8], [N, stages[2], H/16, W/16], [N, stages[3], H/32, W/32]),
         /// sizes rounding up.
         public func callAsFunction(_ x: Tensor) throws -> (feat8: Tensor, feat16: Tensor, feat32: Tensor) {
-            let stem = try F.maxPool2d(bn1(conv1(x)).relu(), kernel: (3, 3), stride: (2, 2), padding: (1, 1))
+            let stem = try ResNetBasicBlock.stem(x, conv1: conv1, bn1: bn1)
             let feat8 = try layer2(layer1(stem))
             let feat16 = try layer3(feat8)
             return (feat8, feat16, try layer4(feat16))

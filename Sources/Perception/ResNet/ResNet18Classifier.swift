@@ -31,14 +31,10 @@ public final class ResNet18Classifier: Module {
         self.outputNames = outputNames
         conv1 = try Conv2d(3, width, kernelSize: 7, stride: 2, padding: 3, bias: false)
         bn1 = try BatchNorm2d(width)
-        func layer(_ inChannels: Int, _ outChannels: Int, stride: Int) throws -> Sequential {
-            try Sequential(ResNetBasicBlock(inChannels, outChannels, stride: stride),
-                           ResNetBasicBlock(outChannels, outChannels, stride: 1))
-        }
-        layer1 = try layer(width, width, stride: 1)
-        layer2 = try layer(width, 2 * width, stride: 2)
-        layer3 = try layer(2 * width, 4 * width, stride: 2)
-        layer4 = try layer(4 * width, 8 * width, stride: 2)
+        layer1 = try ResNetBasicBlock.resNet18Stage(width, width, stride: 1)
+        layer2 = try ResNetBasicBlock.resNet18Stage(width, 2 * width, stride: 2)
+        layer3 = try ResNetBasicBlock.resNet18Stage(2 * width, 4 * width, stride: 2)
+        layer4 = try ResNetBasicBlock.resNet18Stage(4 * width, 8 * width, stride: 2)
         fc = try Linear(8 * width, outputNames.count)
         super.init()
         try register(module: "conv1", conv1)
@@ -54,7 +50,7 @@ public final class ResNet18Classifier: Module {
     /// The stage outputs: [N, 3, H, W] -> [N, width, H/4, W/4], ... [N, 8 width, H/32, W/32] (sizes rounding up).
     public func stageFeatures(_ x: Tensor) throws -> [Tensor] {
         try expectInput(x, ["N", 3, "H", "W"])
-        let stem = try F.maxPool2d(bn1(conv1(x)).relu(), kernel: (3, 3), stride: (2, 2), padding: (1, 1))
+        let stem = try ResNetBasicBlock.stem(x, conv1: conv1, bn1: bn1)
         let f1 = try layer1(stem)
         let f2 = try layer2(f1)
         let f3 = try layer3(f2)

@@ -1,8 +1,8 @@
 import Torch
 
 /// torchvision's ResNet `BasicBlock`: ReLU(bn2(conv2(ReLU(bn1(conv1(x))))) + shortcut), the shortcut being
-/// `downsample` (strided 1x1 conv and batch norm) where the shape changes, else x. BiSeNet's ResNet-18 and
-/// ReStyle's ResNet-34 encoder are built from it.
+/// `downsample` (strided 1x1 conv and batch norm) where the shape changes, else x. BiSeNet's ResNet-18, the
+/// testbed attribute classifier and ReStyle's ResNet-34 encoder are built from it.
 public final class ResNetBasicBlock: Module, Layer {
     public let conv1: Conv2d
     public let bn1: BatchNorm2d
@@ -23,6 +23,16 @@ public final class ResNetBasicBlock: Module, Layer {
         try register(module: "conv2", conv2)
         try register(module: "bn2", bn2)
         try register(module: "downsample", downsample)
+    }
+
+    /// One ResNet-18 stage (`layerK`): a block of `stride` from `inChannels` to `planes`, then one keeping them.
+    public static func resNet18Stage(_ inChannels: Int, _ planes: Int, stride: Int) throws -> Sequential {
+        try Sequential(ResNetBasicBlock(inChannels, planes, stride: stride), ResNetBasicBlock(planes, planes, stride: 1))
+    }
+
+    /// torchvision's stem after `conv1`: batch norm, ReLU, 3x3 max pooling of stride 2.
+    public static func stem(_ x: Tensor, conv1: Conv2d, bn1: BatchNorm2d) throws -> Tensor {
+        try F.maxPool2d(bn1(conv1(x)).relu(), kernel: (3, 3), stride: (2, 2), padding: (1, 1))
     }
 
     /// [N, in, H, W] -> [N, planes, ceil(H / stride), ceil(W / stride)]
