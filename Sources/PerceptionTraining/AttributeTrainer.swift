@@ -18,12 +18,24 @@ public final class AttributeTrainer: Trainer {
     public var batchSize: Int { config.batch }
     public var checkpointExtension: String { "pt" }
 
-    public init(_ config: AttributeTrainingConfig, device: Device = .cpu) throws {
+    /// `initialWeights`: a classifier file of the same width to start from (training further); nil for seeded
+    /// random weights.
+    public init(_ config: AttributeTrainingConfig, initialWeights: String? = nil, device: Device = .cpu) throws {
         try config.validate()
         self.config = config
         self.device = device
-        network = try ResNet18Classifier(width: config.width, outputNames: AttributeTargets.names)
+        network = try ResNet18Classifier(width: config.width, outputNames: AttributeTargets.names,
+                                         inputSize: config.renderSize)
         try SeededInit.apply(to: network, seed: config.seed)
+        if let initialWeights {
+            let trained = try ResNet18Classifier.load(from: initialWeights)
+            guard trained.width == config.width, trained.outputNames == network.outputNames else {
+                throw PerceptionTrainingError("\(initialWeights): a classifier of width \(trained.width) over "
+                    + "\(trained.outputNames.count) outputs; this run trains width \(config.width) over the testbed's "
+                    + "\(network.outputNames.count) attributes")
+            }
+            try network.load(stateDict: trained.stateDict())
+        }
         try network.to(device: device)
         network.train()
         optimizer = try Adam(network.parameters(), lr: config.learningRate, weightDecay: config.weightDecay)
@@ -38,13 +50,25 @@ public final class AttributeTrainer: Trainer {
         let lr = StepSchedule.learningRate(base: config.learningRate, index: iteration.index, total: iteration.total,
                                            warmup: config.warmup)
         StepSchedule.apply(lr, to: optimizer)
-        let outputs = try network(batch.images.to(device: device))
+        let outputs = try network(halfResolution(batch.images.to(device: device)))
         let (binary, continuous) = try AttributeTargets.losses(outputs: outputs, attributes: batch.attributes)
         let loss = try binary + continuous
         try optimizer.zeroGrad()
         try loss.backward()
         try optimizer.step()
         return StepReport(losses: ["bce": try binary.item(), "mse": try continuous.item(), "lr": lr])
+    }
+
+    /// `images` with the first `halfResolutionShare` of them (the pool's picks are already random) shrunk to half
+    /// the size and enlarged back.
+    func halfResolution(_ images: Tensor) throws -> Tensor {
+        let count = Int((config.halfResolutionShare * Double(images.size(0))).rounded())
+        guard count > 0 else { return images }
+        let size = images.size(2)
+        let low = try F.interpolate(images.slice(0, 0, count), size: (size / 2, size / 2), mode: .bilinear,
+                                    alignCorners: false, antialias: true)
+        let back = try F.interpolate(low, size: (size, size), mode: .bilinear, alignCorners: false)
+        return count == images.size(0) ? back : try Tensor.cat([back, images.slice(0, count, images.size(0))])
     }
 
     /// Accuracy of each binary attribute and mean absolute error (in its units) of each continuous one, on the

@@ -51,7 +51,8 @@ public struct IdentityTrainingConfig: Codable, Equatable, Sendable {
 
     /// The run of the shipped `Models/testbed/identity.safetensors`: 300 identities, batch 32, the margin
     /// raised over the first 200 steps.
-    public static let testbed = IdentityTrainingConfig(identities: 300, batch: 32, marginWarmup: 200)
+    public static let testbed = IdentityTrainingConfig(
+        network: .testbed, identities: 2000, batch: 128, scale: 32, marginWarmup: 1000)
 
     public func validate() throws {
         try SettingChecks.checkRenderSize(renderSize)

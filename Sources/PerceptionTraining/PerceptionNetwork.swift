@@ -14,22 +14,26 @@ public enum PerceptionNetwork: String, CaseIterable, Codable, Sendable {
     case bisenet
     /// E2Style's U-Net parser: GANI's feature loss L_FP (`UNetFaceParser.load`).
     case unet
+    /// LPIPS's linear layers on the attribute classifier, calibrated on testbed 2AFC triplets: the testbed's
+    /// perceptual distance (`LPIPS(testbed:linearLayers:)`). Needs the classifier (`PerceptionOverrides.trunk`).
+    case lpips
 
     /// Iterations of a run when none are given: enough to reach the targets in docs/testbed.md.
     public var defaultIterations: Int {
         switch self {
         case .identity: 420
-        case .attributes: 420
+        case .attributes: 6000
         case .bisenet: ParserTrainingConfig.testbedIterations(.bisenet)
         case .unet: ParserTrainingConfig.testbedIterations(.unet)
+        case .lpips: 600
         }
     }
 
     /// The render size the shipped weights were trained and are scored at.
     public var renderSize: Int {
         switch self {
-        case .identity, .attributes: 64
-        case .bisenet, .unet: 128
+        case .identity, .lpips: 64
+        case .attributes, .bisenet, .unet: 128
         }
     }
 
@@ -46,24 +50,45 @@ public enum PerceptionNetwork: String, CaseIterable, Codable, Sendable {
             if let seed = overrides.seed { config.seed = seed }
             if let count = overrides.evaluationCount { config.evaluationIdentities = count }
             if let classes = overrides.classes { config.identities = classes }
+            if let lr = overrides.learningRate { config.learningRate = lr }
             return try IdentityTrainer(config, device: device)
         case .attributes:
-            var config = AttributeTrainingConfig()
+            var config = AttributeTrainingConfig.testbed
             if let batch = overrides.batch { config.batch = batch }
             if let size = overrides.renderSize { config.renderSize = size }
             if let seed = overrides.seed { config.seed = seed }
             if let width = overrides.width { config.width = width }
             if let count = overrides.evaluationCount { config.evaluationSamples = count }
-            return try AttributeTrainer(config, device: device)
+            if let lr = overrides.learningRate { config.learningRate = lr }
+            return try AttributeTrainer(config, initialWeights: overrides.initialWeights, device: device)
         case .bisenet, .unet:
             var config = ParserTrainingConfig.testbed(parserNetwork!)
             if let batch = overrides.batch { config.batch = batch }
             if let size = overrides.renderSize { config.size = size }
             if let seed = overrides.seed { config.seed = seed }
             if let count = overrides.evaluationCount { config.evaluationImages = count }
+            if let lr = overrides.learningRate { config.learningRate = lr }
+            if let power = overrides.classWeightPower { config.classWeightPower = power }
             try config.validate()
-            return try ParserTrainer(config: config, device: device)
+            return try ParserTrainer(config: config, initialWeights: overrides.initialWeights, device: device)
+        case .lpips:
+            var config = PerceptualCalibrationConfig()
+            if let batch = overrides.batch { config.batch = batch }
+            if let size = overrides.renderSize { config.renderSize = size }
+            if let seed = overrides.seed { config.seed = seed }
+            if let count = overrides.evaluationCount { config.evaluationTriplets = count }
+            if let lr = overrides.learningRate { config.learningRate = lr }
+            return try PerceptualCalibrator(config, classifier: Self.trunk(overrides.trunk, device: device), device: device)
         }
+    }
+
+    /// The attribute classifier the testbed LPIPS runs on.
+    static func trunk(_ path: String?, device: Device) throws -> ResNet18Classifier {
+        guard let path else {
+            throw PerceptionTrainingError("the testbed LPIPS needs its trunk, the attribute classifier "
+                + "(e.g. Models/testbed/attributes.safetensors)")
+        }
+        return try ResNet18Classifier.load(from: path, device: device)
     }
 
     /// The parser this case names; nil for the other networks.
@@ -71,13 +96,14 @@ public enum PerceptionNetwork: String, CaseIterable, Codable, Sendable {
         switch self {
         case .bisenet: .bisenet
         case .unet: .unet
-        case .identity, .attributes: nil
+        case .identity, .attributes, .lpips: nil
         }
     }
 
     /// The test-split metrics of a weights file, on renders of `renderSize` pixels.
-    /// `evaluationCount` is the test identities (identity) or renders (attributes) scored; nil for the defaults.
-    public func evaluate(weights path: String, renderSize: Int = 64, evaluationCount: Int? = nil,
+    /// `evaluationCount` is the test identities (identity), renders (attributes, parsers) or triplets (lpips)
+    /// scored; nil for the defaults. `trunk` is the attribute classifier the LPIPS layers sit on.
+    public func evaluate(weights path: String, renderSize: Int = 64, evaluationCount: Int? = nil, trunk: String? = nil,
                          device: Device = .cpu) throws -> [Scalar]
     {
         try SettingChecks.checkRenderSize(renderSize)
@@ -104,6 +130,13 @@ public enum PerceptionNetwork: String, CaseIterable, Codable, Sendable {
             return ParserTrainer.report(try ParserEvaluation.evaluate(parser, split: .test,
                                                                       count: evaluationCount ?? 512, size: renderSize,
                                                                       device: device))
+        case .lpips:
+            let lpips = try LPIPS(testbed: Self.trunk(trunk, device: device), linearLayers: path)
+            let triplets = PerceptualTriplets(split: .test, samples: TestbedSplit.test.count, seed: 0,
+                                              tieMargin: PerceptualCalibrationConfig().tieMargin)
+            let score = try PerceptualCalibrator.twoAlternativeScore({ try lpips($0, $1) }, triplets: triplets,
+                                                                     count: evaluationCount ?? 1000, renderer: renderer)
+            return [Scalar("two_afc", score)]
         }
     }
 }
@@ -119,10 +152,23 @@ public struct PerceptionOverrides: Codable, Equatable, Sendable {
     public var evaluationCount: Int?
     /// Train identities the identity network classifies (ArcFace's classes).
     public var classes: Int?
+    /// The attribute classifier file the testbed LPIPS sits on.
+    public var trunk: String?
+    /// Adam's peak learning rate.
+    public var learningRate: Double?
+    /// Attributes and parsers: weights a new run starts from (training shipped or earlier weights further).
+    public var initialWeights: String?
+    /// Parsers: the cross-entropy's class-weight power (`ParserTrainingConfig.classWeightPower`).
+    public var classWeightPower: Double?
 
     public init(batch: Int? = nil, renderSize: Int? = nil, seed: UInt64? = nil, width: Int? = nil,
-                evaluationCount: Int? = nil, classes: Int? = nil)
+                evaluationCount: Int? = nil, classes: Int? = nil, trunk: String? = nil, learningRate: Double? = nil,
+                initialWeights: String? = nil, classWeightPower: Double? = nil)
     {
+        self.trunk = trunk
+        self.learningRate = learningRate
+        self.initialWeights = initialWeights
+        self.classWeightPower = classWeightPower
         self.batch = batch
         self.renderSize = renderSize
         self.seed = seed

@@ -6,10 +6,15 @@ import Torch
 enum StepSchedule {
     /// A generator for step `index` of a run seeded with `seed` (SplitMix64 of both).
     static func generator(seed: UInt64, index: Int) throws -> Torch.Generator {
-        var z = seed &+ 0x9E37_79B9_7F4A_7C15 &* UInt64(index + 1)
+        try Torch.Generator(seed: mix(seed: seed, index: index))
+    }
+
+    /// SplitMix64 of `seed` and `index`: a well-spread 64-bit value for each pair.
+    static func mix(seed: UInt64, index: Int) -> UInt64 {
+        var z = seed &+ 0x9E37_79B9_7F4A_7C15 &* UInt64(truncatingIfNeeded: index + 1)
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return try Torch.Generator(seed: z ^ (z >> 31))
+        return z ^ (z >> 31)
     }
 
     /// Linear warm-up over the first `warmup` steps, then cosine decay to zero at `total`.

@@ -31,10 +31,13 @@ struct Eval: ParsableCommand {
     @Option(help: "Folder with network weights under their published names.")
     var weights: String?
 
-    @Option(help: "LPIPS network: alex or vgg.")
+    @Option(help: """
+        LPIPS network: alex, vgg or testbed (the testbed's attribute classifier with its calibrated layers, \
+        attributes.safetensors and lpips.safetensors side by side, e.g. --weights Models/testbed).
+        """)
     var lpipsNet: String = "alex"
 
-    @Option(help: "LPIPS backbone weights (torchvision AlexNet or VGG16 state dict).")
+    @Option(help: "LPIPS backbone weights (torchvision AlexNet or VGG16 state dict, or the testbed classifier).")
     var lpipsBackbone: String?
 
     @Option(help: "ArcFace IR-SE50 weights (model_ir_se50.pth).")
@@ -58,7 +61,9 @@ struct Eval: ParsableCommand {
 
     func validate() throws {
         guard !(try chosen).isEmpty else { throw ValidationError("--metrics is empty") }
-        guard LPIPS.Network(rawValue: lpipsNet) != nil else { throw ValidationError("--lpips-net must be alex or vgg") }
+        guard LPIPS.Network(rawValue: lpipsNet) != nil else {
+            throw ValidationError("--lpips-net must be alex, vgg or testbed")
+        }
     }
 
     /// A weight file given by flag, else looked up in --weights; nil when neither has it.
@@ -77,9 +82,17 @@ struct Eval: ParsableCommand {
         for metric in metrics {
             switch metric {
             case .lpips:
-                let names = network == .alex ? ["alexnet-owt-7be5be79.pth"] : ["vgg16-397923af.pth"]
+                let names = switch network {
+                case .alex: ["alexnet-owt-7be5be79.pth"]
+                case .vgg: ["vgg16-397923af.pth"]
+                case .testbed: ["attributes.safetensors"]
+                }
                 if let path = weightFile(lpipsBackbone, names: names) {
-                    evaluation.lpips = try LPIPS(network: network, backbone: path)
+                    evaluation.lpips = network == .testbed
+                        ? try LPIPS(testbed: ResNet18Classifier.load(from: path),
+                                    linearLayers: ((path as NSString).deletingLastPathComponent as NSString)
+                                        .appendingPathComponent("lpips.safetensors"))
+                        : try LPIPS(network: network, backbone: path)
                 } else {
                     missing.append("lpips needs \(names[0]) (--lpips-backbone or --weights)")
                 }

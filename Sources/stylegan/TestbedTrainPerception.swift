@@ -13,10 +13,12 @@ extension PerceptionNetwork: ExpressibleByArgument {}
 struct TestbedTrainPerception: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train-perception",
-        abstract: "Train a perception network (identity, attributes, bisenet, unet) on the testbed.",
+        abstract: "Train a perception network (identity, attributes, bisenet, unet, lpips) on the testbed.",
         discussion: """
             identity: IR-SE with the ArcFace loss on train-split identities (IRSE50.load reads the result); \
-            attributes: a ResNet-18 predicting every testbed attribute (ResNet18Classifier.load). The run folder \
+            attributes: a ResNet-18 predicting every testbed attribute (ResNet18Classifier.load); bisenet, unet: \
+            the face parsers; lpips: LPIPS's linear layers on the attribute classifier (--trunk), calibrated on \
+            2AFC triplets the renderer judges (LPIPS(testbed:linearLayers:)). The run folder \
             holds checkpoint/NNNNNN.pt, log.jsonl, TensorBoard event files, config.json, and at the end \
             NETWORK.safetensors (float16). --resume auto continues from the run's last checkpoint as the \
             uninterrupted run would have gone on. See docs/testbed.md.
@@ -35,18 +37,43 @@ struct TestbedTrainPerception: ParsableCommand {
     @Option(parsing: .unconditional, help: "Renders per iteration (default: the network's).")
     var batch: Int?
 
-    @Option(parsing: .unconditional, help: "Render size: 64, 128 or 256 (default: the network's, 64; parsers 128).")
+    @Option(parsing: .unconditional, help: "Render size: 64, 128 or 256 (default: the network's: identity and lpips 64, the others 128).")
     var size: Int?
 
     @Option(parsing: .unconditional, help: "Base width of the attribute classifier.")
     var width: Int?
 
     @Option(name: .customLong("eval-count"), parsing: .unconditional,
-            help: "Test identities (identity, default 100) or test renders (attributes, default 2000; parsers 256) scored.")
+            help: "Test identities (identity, default 100), renders (attributes, default 2000; parsers 256) or 2AFC triplets (lpips, 1000) scored.")
     var evalCount: Int?
 
     @Option(parsing: .unconditional, help: "Train identities the identity network classifies (default 1000).")
     var identities: Int?
+
+    @Option(help: "lpips: the attribute classifier the layers sit on. (default: Models/testbed/attributes.safetensors)")
+    var trunk: String?
+
+    /// The trunk file for lpips (nil for the other networks); a missing one is a validation error.
+    var trunkFile: String? {
+        network == .lpips ? trunk ?? "Models/testbed/attributes.safetensors" : nil
+    }
+
+    func checkTrunk() throws {
+        if trunk != nil, network != .lpips { throw ValidationError("--trunk is for lpips only") }
+        if let trunkFile, !FileManager.default.fileExists(atPath: trunkFile) {
+            throw ValidationError("\(trunkFile): no such file (--trunk, the attribute classifier)")
+        }
+    }
+
+    @Option(parsing: .unconditional, help: "Adam's peak learning rate (default: the network's).")
+    var lr: Double?
+
+    @Option(help: "attributes, bisenet, unet: weights a new run starts from (e.g. Models/testbed/unet.safetensors, to train further).")
+    var `init`: String?
+
+    @Option(name: .customLong("class-weights"), parsing: .unconditional,
+            help: "bisenet, unet: class weights (1 / pixel share)^POWER in the cross-entropy, 0 to 1 (default: bisenet 0, unet 0.5).")
+    var classWeights: Double?
 
     @Option(help: "auto (the run's last checkpoint, or fresh) or a checkpoint file.")
     var resume: String?
@@ -67,7 +94,8 @@ struct TestbedTrainPerception: ParsableCommand {
 
     var overrides: PerceptionOverrides {
         PerceptionOverrides(batch: batch, renderSize: size, seed: UInt64(seed), width: width, evaluationCount: evalCount,
-                            classes: identities)
+                            classes: identities, trunk: trunkFile, learningRate: lr, initialWeights: `init`,
+                            classWeightPower: classWeights)
     }
 
     func validate() throws {
@@ -82,6 +110,19 @@ struct TestbedTrainPerception: ParsableCommand {
         if let evalEvery { try Bounds.check("--eval-every", evalEvery, 1...100_000_000) }
         if let evalCount { try Bounds.check("--eval-count", evalCount, 2...1_000_000) }
         if let identities { try Bounds.check("--identities", identities, 2...1_000_000) }
+        try checkTrunk()
+        if let lr, !(lr > 0 && lr < 1) { throw ValidationError("--lr must be in (0, 1), got \(lr)") }
+        let parser = network == .bisenet || network == .unet
+        if classWeights != nil, !parser { throw ValidationError("--class-weights is for bisenet and unet only") }
+        if `init` != nil, !parser, network != .attributes {
+            throw ValidationError("--init is for attributes, bisenet and unet only")
+        }
+        if let classWeights, !(0...1).contains(classWeights) {
+            throw ValidationError("--class-weights must be in [0, 1], got \(classWeights)")
+        }
+        if let file = `init`, !FileManager.default.fileExists(atPath: file) {
+            throw ValidationError("\(file): no such file (--init)")
+        }
     }
 
     func run() throws {
@@ -116,7 +157,7 @@ struct TestbedTrainPerception: ParsableCommand {
 struct TestbedEvaluatePerception: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate-perception",
-        abstract: "Print a perception network's test-split metrics on the testbed (TAR@FAR, attribute accuracy, parsing mIoU)."
+        abstract: "Print a perception network's test-split metrics on the testbed (TAR@FAR, attribute accuracy, parsing mIoU, LPIPS 2AFC)."
     )
 
     @Argument(help: "The network: \(PerceptionNetwork.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -125,13 +166,13 @@ struct TestbedEvaluatePerception: ParsableCommand {
     @Option(help: "Weights file (NETWORK.safetensors of a run, or Models/testbed/NETWORK.safetensors).")
     var weights: String
 
-    @Option(parsing: .unconditional, help: "Render size: 64, 128 or 256 (default: the network's, 64; parsers 128).")
+    @Option(parsing: .unconditional, help: "Render size: 64, 128 or 256 (default: the network's: identity and lpips 64, the others 128).")
     var size: Int?
 
     var renderSize: Int { size ?? network.renderSize }
 
     @Option(name: .customLong("eval-count"), parsing: .unconditional,
-            help: "Test identities (identity, default 100) or test renders (attributes, default 2000; parsers 512) scored.")
+            help: "Test identities (identity, default 100), renders (attributes, default 2000; parsers 512) or 2AFC triplets (lpips, 1000) scored.")
     var evalCount: Int?
 
     @Option(parsing: .unconditional, help: """
@@ -140,11 +181,27 @@ struct TestbedEvaluatePerception: ParsableCommand {
         """)
     var frechet: Int?
 
+    @Option(help: "lpips: the attribute classifier the layers sit on. (default: Models/testbed/attributes.safetensors)")
+    var trunk: String?
+
+    /// The trunk file for lpips (nil for the other networks); a missing one is a validation error.
+    var trunkFile: String? {
+        network == .lpips ? trunk ?? "Models/testbed/attributes.safetensors" : nil
+    }
+
+    func checkTrunk() throws {
+        if trunk != nil, network != .lpips { throw ValidationError("--trunk is for lpips only") }
+        if let trunkFile, !FileManager.default.fileExists(atPath: trunkFile) {
+            throw ValidationError("\(trunkFile): no such file (--trunk, the attribute classifier)")
+        }
+    }
+
     @OptionGroup var device: DeviceOptions
 
     @OptionGroup var runtime: RuntimeOptions
 
     func validate() throws {
+        try checkTrunk()
         if let frechet {
             guard network == .attributes else { throw ValidationError("--frechet needs the attributes network") }
             try Bounds.check("--frechet", frechet, 2...1_000_000)
@@ -159,7 +216,8 @@ struct TestbedEvaluatePerception: ParsableCommand {
     func run() throws {
         try runtime.start()
         let device = try self.device.resolve()
-        for scalar in try network.evaluate(weights: weights, renderSize: renderSize, evaluationCount: evalCount, device: device) {
+        for scalar in try network.evaluate(weights: weights, renderSize: renderSize, evaluationCount: evalCount,
+                                                      trunk: trunkFile, device: device) {
             print("\(scalar.name) \(scalar.value)")
         }
         if let frechet {

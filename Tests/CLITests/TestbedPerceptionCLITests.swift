@@ -61,6 +61,31 @@ struct TestbedPerceptionCLITests {
         #expect(r.status == 0 && r.stdout.contains("miou") && r.stdout.contains("iou_background"), "\(r.stdout)\(r.stderr)")
     }
 
+    /// The testbed LPIPS: layers calibrated on a tiny classifier's features, written as LPIPS(testbed:) reads them,
+    /// and scored by evaluate-perception (2AFC agreement) with the same trunk.
+    @Test func lpipsCalibrationWritesItsLayersAndEvaluates() throws {
+        let dir = try Scratch()
+        let classifier = dir.path("classifier")
+        var r = try CLI.run(["testbed", "train-perception", "attributes", "--outdir", classifier, "--steps", "1",
+                             "--batch", "4", "--width", "4", "--eval-count", "4", "--threads", "1"])
+        try #require(r.status == 0, "\(r.stderr)")
+        let trunk = classifier + "/attributes.safetensors"
+        let run = dir.path("lpips")
+        r = try CLI.run(["testbed", "train-perception", "lpips", "--outdir", run, "--trunk", trunk, "--steps", "2",
+                         "--batch", "2", "--eval-count", "4", "--threads", "1"])
+        try #require(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("test two_afc ") && r.stdout.contains("test two_afc_l2 "), "\(r.stdout)")
+        let weights = run + "/lpips.safetensors"
+        _ = try LPIPS(testbed: ResNet18Classifier.load(from: trunk), linearLayers: weights)
+        r = try CLI.run(["testbed", "evaluate-perception", "lpips", "--weights", weights, "--trunk", trunk,
+                         "--eval-count", "4", "--threads", "1"])
+        #expect(r.status == 0 && r.stdout.contains("two_afc "), "\(r.stdout)\(r.stderr)")
+        r = try CLI.run(["testbed", "evaluate-perception", "lpips", "--weights", weights, "--trunk", dir.path("none.safetensors")])
+        #expect(r.status != 0 && r.stderr.contains("none.safetensors"), "\(r.stderr)")
+        r = try CLI.run(["testbed", "evaluate-perception", "identity", "--weights", weights, "--trunk", trunk])
+        #expect(r.status != 0 && r.stderr.contains("--trunk"), "\(r.stderr)")
+    }
+
     @Test func badInputIsAClearError() throws {
         let dir = try Scratch()
         var r = try CLI.run(["testbed", "train-perception", "nose", "--outdir", dir.path("x")])

@@ -150,12 +150,12 @@ struct VGG16FeatureDistanceTests {
             .map { ($0.name, $0.tensor) })
         edited["layers.conv14.weight"] = try Tensor.zeros([3])
         let model = try VGG16FeatureDistance(vggStageWidths: Self.narrowWidths)
-        let before = try model.lpips.net.features[0].stateDict().tensor("weight").clone()
+        let before = try (model.lpips.net as! LPIPSBackbone).features[0].stateDict().tensor("weight").clone()
         let error = #expect(throws: TorchError.self) { try model.loadNVIDIA(edited, source: "edited.pt") }
         let message = "\(error!)"
         #expect(message.contains("missing layers.conv7.bias, lpips2"))
         #expect(message.contains("unexpected layers.conv14.weight"))
-        try expectClose(try model.lpips.net.features[0].stateDict().tensor("weight"), before, tol: 0,
+        try expectClose(try (model.lpips.net as! LPIPSBackbone).features[0].stateDict().tensor("weight"), before, tol: 0,
                         "nothing copied")
     }
 

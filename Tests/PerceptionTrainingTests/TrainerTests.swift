@@ -171,13 +171,45 @@ struct TrainerTests {
         try trainer.exportWeights(to: path)
         let loaded = try ResNet18Classifier.load(from: path)
         #expect(loaded.outputNames == TestbedAttribute.allCases.map(\.rawValue))
-        #expect(loaded.width == 4)
+        #expect(loaded.width == 4 && loaded.inputSize == 64)
         let images = try TestbedRenderer(size: 64).render(split: .test, indices: 0..<4).images
         trainer.network.eval()
         let want = try withNoGrad { try trainer.network(images) }
         #expect(try (loaded(images) - want).abs().max().item() < 2e-2)
         let report = try PerceptionNetwork.attributes.evaluate(weights: path, evaluationCount: 8)
         #expect(report[0].name == "binary_accuracy" && (0...1).contains(report[0].value))
+    }
+
+    /// Half of each batch at half resolution, as 64-pixel generators reach a classifier trained on 128-pixel renders;
+    /// a new run can start from a saved classifier of its width and no other.
+    @Test func attributeTrainerShowsHalfResolutionAndStartsFromSavedWeights() throws {
+        var config = Self.attributeConfig()
+        config.halfResolutionShare = 0.5
+        let trainer = try AttributeTrainer(config)
+        let images = try TestbedRenderer(size: 64).render(split: .train, indices: 0..<4).images
+        let shown = try trainer.halfResolution(images)
+        #expect(try (shown.slice(0, 2, 4) - images.slice(0, 2, 4)).abs().max().item() == 0)
+        let low = try F.interpolate(images.slice(0, 0, 2), size: (32, 32), mode: .bilinear, alignCorners: false,
+                                    antialias: true)
+        let back = try F.interpolate(low, size: (64, 64), mode: .bilinear, alignCorners: false)
+        #expect(try (shown.slice(0, 0, 2) - back).abs().max().item() < 1e-6)
+        #expect(try (shown.slice(0, 0, 2) - images.slice(0, 0, 2)).abs().max().item() > 0.01)
+
+        let root = try Self.scratch()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        _ = try trainer.step(Iteration(index: 0, total: 1))
+        let path = root + "/attributes.safetensors"
+        try trainer.exportWeights(to: path)
+        let resumed = try AttributeTrainer(config, initialWeights: path)
+        trainer.network.eval()
+        resumed.network.eval()
+        let want = try withNoGrad { try trainer.network(images) }, got = try withNoGrad { try resumed.network(images) }
+        #expect(try (got - want).abs().max().item() < 2e-2)
+        var wider = config
+        wider.width = 8
+        #expect(throws: PerceptionTrainingError.self) { _ = try AttributeTrainer(wider, initialWeights: path) }
+        config.halfResolutionShare = 1.5
+        #expect(throws: PerceptionTrainingError.self) { _ = try AttributeTrainer(config) }
     }
 
     @Test func badSettingsAreRefused() throws {

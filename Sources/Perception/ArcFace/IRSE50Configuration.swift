@@ -49,7 +49,7 @@ extension IRSE50 {
         public static let testbed = Configuration(
             stem: 16, stages: [.init(depth: 16, units: 1), .init(depth: 32, units: 2), .init(depth: 64, units: 2),
                                .init(depth: 128, units: 1)],
-            inputSize: 32, embeddingSize: 128, dropRatio: 0, seReduction: 8)
+            inputSize: 48, embeddingSize: 128, dropRatio: 0, seReduction: 8)
 
         /// A minimal network for tests.
         public static let tiny = Configuration(

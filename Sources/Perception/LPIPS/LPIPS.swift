@@ -17,9 +17,12 @@ import Torch
 /// Parameters, backbone + linear layers: AlexNet 2,469,696 + 1,152, VGG16 14,714,688 + 1,472 (`parameterCount`).
 /// FLOPs of a distance: `flops(inputShape:)`; at 256x256 about 3.5 GFLOP (AlexNet) and 80 GFLOP (VGG16).
 public final class LPIPS: Module {
-    /// The backbone; the raw value names the shipped linear-layer file (`lpips/<raw>-v0.1.pth`).
+    /// The trunk; for the ImageNet ones the raw value names the shipped linear-layer file (`lpips/<raw>-v0.1.pth`).
     public enum Network: String, CaseIterable, Sendable {
         case alex, vgg
+        /// The testbed's attribute classifier (`ResNet18Classifier`), with linear layers calibrated on testbed
+        /// pairs (`LPIPS(testbed:linearLayers:)`; how: docs/testbed.md).
+        case testbed
     }
 
     /// The ScalingLayer constants: the ImageNet mean and twice its standard deviation, written for [-1, 1] inputs
@@ -28,31 +31,66 @@ public final class LPIPS: Module {
     public static let scale: [Double] = [0.458, 0.448, 0.450]
 
     public let network: Network
-    /// The ImageNet backbone (keys `net.features.N.*`; it loads from torchvision's files, see `loadBackbone`).
-    public let net: LPIPSBackbone
+    /// The trunk: the ImageNet backbone (`LPIPSBackbone`, keys `net.features.N.*`; it loads from torchvision's
+    /// files, see `loadBackbone`) or the testbed classifier (keys `net.conv1.*`, `net.layer1.*`, ...).
+    public let net: any LPIPSTrunk
     /// `lin0` ... `lin4`, one per tapped feature map.
     public let lins: [LPIPSLinear]
     /// [1, 3, 1, 1] each; buffers so they follow `to(device:dtype:)`, outside the state dict like the files.
     private let shiftBuffer: Tensor
     private let scaleBuffer: Tensor
 
-    /// The v0.1 linear layers shipped in the package for `network`.
+    /// The v0.1 linear layers shipped in the package for an ImageNet `network`.
     public static func bundledLinearLayers(_ network: Network) -> URL {
         Perception.bundledWeights.appendingPathComponent("lpips/\(network.rawValue)-v0.1.pth")
     }
 
-    /// An LPIPS network with freshly initialised weights; load them with `loadBackbone` and `loadLinearLayers`.
+    /// An LPIPS network on an ImageNet trunk with freshly initialised weights; load them with `loadBackbone` and
+    /// `loadLinearLayers`. The testbed trunk is a trained classifier: `LPIPS(testbed:)`.
     public convenience init(network: Network, dtype: DType = .float32, device: Device = .cpu) throws {
         try self.init(network: network, vggStageWidths: LPIPSBackbone.vgg16StageWidths, dtype: dtype, device: device)
     }
 
     /// With VGG16 stages `vggStageWidths` channels wide (narrow copies for tests, see `LPIPSBackbone`).
-    init(network: Network, vggStageWidths: [Int], dtype: DType = .float32, device: Device = .cpu) throws {
+    convenience init(network: Network, vggStageWidths: [Int], dtype: DType = .float32, device: Device = .cpu) throws {
+        guard network != .testbed else {
+            throw TorchError("LPIPS(testbed) runs on the testbed's attribute classifier: use LPIPS(testbed:linearLayers:)")
+        }
+        try self.init(network: network,
+                      trunk: LPIPSBackbone(network, vggStageWidths: vggStageWidths, dtype: dtype, device: device),
+                      dtype: dtype, device: device)
+    }
+
+    /// The testbed's LPIPS: `classifier` (frozen, eval mode) as the trunk, on [-1, 1] renders as it was trained
+    /// (no ImageNet scaling); linear layers from `linearLayers` (safetensors or .pth, `lin{k}.model.1.weight`) or,
+    /// when nil, all ones (the uncalibrated distance, which `PerceptualCalibration` starts from).
+    public convenience init(testbed classifier: ResNet18Classifier, linearLayers: String? = nil) throws {
+        let parameter = try classifier.parameters().first
+        let dtype = parameter?.dtype ?? .float32
+        let device = parameter?.device ?? .cpu
+        classifier.eval()
+        try classifier.freeze()
+        try self.init(network: .testbed, trunk: classifier, dtype: dtype, device: device)
+        if let linearLayers {
+            guard FileManager.default.fileExists(atPath: linearLayers) else {
+                throw CheckpointError.io(file: linearLayers, message: "no such file")
+            }
+            try LPIPS.naming(linearLayers) {
+                try loadLinearLayers(linearLayers.lowercased().hasSuffix(".safetensors")
+                    ? Safetensors.read(linearLayers).tensors : TorchCheckpoint.load(linearLayers).stateDict())
+            }
+        } else {
+            try withNoGrad { for lin in lins { try lin.conv.weight.fill_(1) } }
+        }
+    }
+
+    private init(network: Network, trunk: any LPIPSTrunk, dtype: DType, device: Device) throws {
         self.network = network
-        net = try LPIPSBackbone(network, vggStageWidths: vggStageWidths, dtype: dtype, device: device)
+        net = trunk
         lins = try net.tapChannels.map { try LPIPSLinear(channels: $0, dtype: dtype, device: device) }
-        shiftBuffer = try Tensor(LPIPS.shift, shape: [1, 3, 1, 1]).to(device: device, dtype: dtype)
-        scaleBuffer = try Tensor(LPIPS.scale, shape: [1, 3, 1, 1]).to(device: device, dtype: dtype)
+        let imageNet = network != .testbed
+        shiftBuffer = try Tensor(imageNet ? LPIPS.shift : [0, 0, 0], shape: [1, 3, 1, 1]).to(device: device, dtype: dtype)
+        scaleBuffer = try Tensor(imageNet ? LPIPS.scale : [1, 1, 1], shape: [1, 3, 1, 1]).to(device: device, dtype: dtype)
         super.init()
         try register(module: "net", net)
         for (k, lin) in lins.enumerated() { try register(module: "lin\(k)", lin) }
@@ -115,7 +153,7 @@ public final class LPIPS: Module {
     }
 
     private func uncheckedFeatures(_ x: Tensor) throws -> [Tensor] {
-        try net((x - shiftBuffer) / scaleBuffer).map { f in
+        try net.taps((x - shiftBuffer) / scaleBuffer).map { f in
             try f / (f.square().sum([1], keepdim: true).sqrt() + 1e-10)
         }
     }

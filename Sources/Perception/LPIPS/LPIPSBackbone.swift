@@ -47,6 +47,8 @@ public final class LPIPSBackbone: Module {
                 .conv(256, 256, kernel: 3, stride: 1, padding: 1), .relu,
             ]
             tapEnds = [2, 5, 8, 10, 12]
+        case .testbed:
+            throw TorchError("LPIPSBackbone: the testbed trunk is the attribute classifier (LPIPS(testbed:))")
         case .vgg:
             // torchvision's configuration "D" (0 marks a max pool), without the final pool.
             guard vggStageWidths.count == 5, vggStageWidths.allSatisfy({ $0 > 0 }) else {

@@ -9,6 +9,10 @@ public final class ResNet18Classifier: Module {
     public let width: Int
     /// Names of the outputs in order (the testbed's attributes), recorded in the safetensors metadata.
     public let outputNames: [String]
+    /// The square side the network was trained at; inputs of another size are resized to it (bilinear, antialiased
+    /// when shrinking), so a classifier trained on 128-pixel renders scores 64-pixel generators at its own scale.
+    /// nil (torchvision's files) takes inputs as they come.
+    public let inputSize: Int?
     public let conv1: Conv2d
     public let bn1: BatchNorm2d
     public let layer1: Sequential
@@ -21,14 +25,17 @@ public final class ResNet18Classifier: Module {
     /// Metadata keys of a saved classifier: its base width and its output names (comma-separated).
     public static let widthKey = "resnet18_width"
     public static let outputsKey = "resnet18_outputs"
+    public static let inputSizeKey = "resnet18_input_size"
 
     /// Random weights until `load`ed; in training mode, on `device`.
-    public init(width: Int = 64, outputNames: [String], device: Device = .cpu) throws {
-        guard width >= 1, !outputNames.isEmpty else {
-            throw TorchError("ResNet18Classifier: width \(width) and \(outputNames.count) outputs must be positive")
+    public init(width: Int = 64, outputNames: [String], inputSize: Int? = nil, device: Device = .cpu) throws {
+        guard width >= 1, !outputNames.isEmpty, (inputSize ?? 1) >= 1 else {
+            throw TorchError("ResNet18Classifier: width \(width), \(outputNames.count) outputs and input size "
+                + "\(inputSize.map(String.init) ?? "any") must be positive")
         }
         self.width = width
         self.outputNames = outputNames
+        self.inputSize = inputSize
         conv1 = try Conv2d(3, width, kernelSize: 7, stride: 2, padding: 3, bias: false)
         bn1 = try BatchNorm2d(width)
         layer1 = try ResNetBasicBlock.resNet18Stage(width, width, stride: 1)
@@ -49,12 +56,25 @@ public final class ResNet18Classifier: Module {
 
     /// The stage outputs: [N, 3, H, W] -> [N, width, H/4, W/4], ... [N, 8 width, H/32, W/32] (sizes rounding up).
     public func stageFeatures(_ x: Tensor) throws -> [Tensor] {
-        try expectInput(x, ["N", 3, "H", "W"])
-        let stem = try ResNetBasicBlock.stem(x, conv1: conv1, bn1: bn1)
+        let stem = try ResNetBasicBlock.stemPool(self.stem(x))
         let f1 = try layer1(stem)
         let f2 = try layer2(f1)
         let f3 = try layer3(f2)
         return [f1, f2, f3, try layer4(f3)]
+    }
+
+    /// `conv1`, `bn1` and the ReLU before the max pool, on the input at `inputSize`: [N, 3, H, W] -> [N, width,
+    /// S/2, S/2] (LPIPS's first tap).
+    public func stem(_ x: Tensor) throws -> Tensor {
+        try expectInput(x, ["N", 3, "H", "W"])
+        return try bn1(conv1(resized(x))).relu()
+    }
+
+    /// x at `inputSize` when one is set.
+    public func resized(_ x: Tensor) throws -> Tensor {
+        guard let inputSize, x.size(2) != inputSize || x.size(3) != inputSize else { return x }
+        return try F.interpolate(x, size: (inputSize, inputSize), mode: .bilinear, alignCorners: false,
+                                 antialias: x.size(2) > inputSize || x.size(3) > inputSize)
     }
 
     /// The globally average-pooled last stage, `fc`'s input (the features of the testbed's Fréchet distance):
@@ -70,7 +90,9 @@ public final class ResNet18Classifier: Module {
 
     /// The metadata `load` reads back.
     public var metadata: [String: String] {
-        [Self.widthKey: String(width), Self.outputsKey: outputNames.joined(separator: ",")]
+        var metadata = [Self.widthKey: String(width), Self.outputsKey: outputNames.joined(separator: ",")]
+        if let inputSize { metadata[Self.inputSizeKey] = String(inputSize) }
+        return metadata
     }
 
     /// Reads a classifier saved with `metadata` (safetensors), frozen in eval mode.
@@ -83,8 +105,15 @@ public final class ResNet18Classifier: Module {
             throw CheckpointError.invalid(file: path, message: "not a ResNet-18 classifier: its metadata lacks "
                 + "\(widthKey) and \(outputsKey)")
         }
+        var inputSize: Int?
+        if let value = metadata[inputSizeKey] {
+            guard let size = Int(value), size >= 1 else {
+                throw CheckpointError.invalid(file: path, message: "\(inputSizeKey) is \(value), not a positive size")
+            }
+            inputSize = size
+        }
         let network = try ResNet18Classifier(width: width, outputNames: names.split(separator: ",").map(String.init),
-                                             device: device)
+                                             inputSize: inputSize, device: device)
         _ = try FaceNetworkWeights.load(network, from: path, name: "ResNet-18 classifier")
         network.eval()
         try network.freeze()

@@ -36,7 +36,8 @@ extension VGG16FeatureDistance {
     /// else may be; every key that breaks this is listed in one error, and nothing is copied unless all fit.
     func loadNVIDIA(_ tensors: StateDict, source path: String) throws {
         let ours = try lpips.stateDict()
-        let convIndices = lpips.net.features.enumerated().compactMap { $0.element is Conv2d ? $0.offset : nil }
+        guard let trunk = lpips.net as? LPIPSBackbone else { throw TorchError("VGG16FeatureDistance: no VGG16 trunk") }
+        let convIndices = trunk.features.enumerated().compactMap { $0.element is Conv2d ? $0.offset : nil }
         var mapped: [(String, Tensor)] = []
         var used: Set<String> = []
         var missing: [String] = []
