@@ -21,7 +21,7 @@ public enum PerceptionNetwork: String, CaseIterable, Codable, Sendable {
     /// Iterations of a run when none are given: enough to reach the targets in docs/testbed.md.
     public var defaultIterations: Int {
         switch self {
-        case .identity: 420
+        case .identity: 12000
         case .attributes: 6000
         case .bisenet: ParserTrainingConfig.testbedIterations(.bisenet)
         case .unet: ParserTrainingConfig.testbedIterations(.unet)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Images
 import Metrics
 import Perception
 import PerceptionTraining
@@ -181,6 +182,9 @@ struct TestbedEvaluatePerception: ParsableCommand {
         """)
     var frechet: Int?
 
+    @Option(help: "bisenet, unet: also write six test renders beside their true and predicted parsings to this PNG.")
+    var grid: String?
+
     @Option(help: "lpips: the attribute classifier the layers sit on. (default: Models/testbed/attributes.safetensors)")
     var trunk: String?
 
@@ -202,6 +206,7 @@ struct TestbedEvaluatePerception: ParsableCommand {
 
     func validate() throws {
         try checkTrunk()
+        if grid != nil, network != .bisenet, network != .unet { throw ValidationError("--grid needs bisenet or unet") }
         if let frechet {
             guard network == .attributes else { throw ValidationError("--frechet needs the attributes network") }
             try Bounds.check("--frechet", frechet, 2...1_000_000)
@@ -219,6 +224,12 @@ struct TestbedEvaluatePerception: ParsableCommand {
         for scalar in try network.evaluate(weights: weights, renderSize: renderSize, evaluationCount: evalCount,
                                                       trunk: trunkFile, device: device) {
             print("\(scalar.name) \(scalar.value)")
+        }
+        if let grid {
+            let parser = try FaceParserModel(network: network == .bisenet ? .bisenet : .unet, weights: weights, device: device)
+            let picture = try parser.testComparison(identities: 6, size: renderSize, device: device)
+            try Image(tensor: imageGrid([picture], columns: 3)).write(to: grid)
+            print("wrote \(grid)")
         }
         if let frechet {
             let classifier = try ResNet18Classifier.load(from: weights, device: device)

@@ -126,3 +126,53 @@ struct ShippedParserTests {
         #expect(try lfp(0, 2) > 1e-3)
     }
 }
+
+@Suite("Shipped testbed identity, attribute and LPIPS weights")
+struct ShippedPerceptionTests {
+    static let folder = ShippedParserTests.folder
+
+    /// The identity network separates unseen identities: a render is closer to another render of its identity
+    /// than to most other identities' renders.
+    @Test func identityNetworkSeparatesTestIdentities() throws {
+        let network = try IRSE50.load(from: Self.folder + "/identity.safetensors")
+        #expect(network.configuration == .testbed)
+        let samples = (0..<8).flatMap { id in (0..<4).map { TestbedSplit.test.sample(at: id * 16 + $0) } }
+        let e = try network.idLossEmbedding(TestbedRenderer(size: 64).render(samples).images)
+        let similarity = try e.matmul(e.transpose(0, 1)).to(dtype: .float64)
+        var sameValues: [Double] = [], otherValues: [Double] = []
+        for i in 0..<32 {
+            for j in 0..<32 {
+                sameValues.append(i / 4 == j / 4 && i != j ? 1 : 0)
+                otherValues.append(i / 4 != j / 4 ? 1 : 0)
+            }
+        }
+        let same = try Tensor(sameValues, shape: [32, 32]), other = try Tensor(otherValues, shape: [32, 32])
+        let genuine = try ((similarity * same).sum() / same.sum()).item()
+        let impostor = try ((similarity * other).sum() / other.sum()).item()
+        #expect(genuine > impostor + 0.3, "genuine \(genuine), impostor \(impostor)")
+    }
+
+    /// The classifier reads its input size from the file and scores test renders at 128 and at 64 pixels.
+    @Test func attributeClassifierScoresBothSizes() throws {
+        let network = try ResNet18Classifier.load(from: Self.folder + "/attributes.safetensors")
+        #expect(network.inputSize == 128 && network.width == 16)
+        for size in [128, 64] {
+            let scores = try AttributeScores(network: network, renderer: TestbedRenderer(size: size), samples: 64)
+            #expect(scores.meanAccuracy > 0.9, "\(size) px: \(scores.accuracy)")
+        }
+    }
+
+    /// The testbed LPIPS loads from the two shipped files and agrees with the renderer's judge on test triplets
+    /// more often than the pixels' mean squared error does (docs/testbed.md: 0.779 against 0.728 on 1000).
+    @Test func testbedLPIPSLoadsAndRanksTriplets() throws {
+        let classifier = try ResNet18Classifier.load(from: Self.folder + "/attributes.safetensors")
+        let lpips = try LPIPS(testbed: classifier, linearLayers: Self.folder + "/lpips.safetensors")
+        let triplets = PerceptualTriplets(split: .test, samples: TestbedSplit.test.count, seed: 0)
+        let renderer = try TestbedRenderer(size: 64)
+        let score = try PerceptualCalibrator.twoAlternativeScore({ try lpips($0, $1) }, triplets: triplets, count: 200,
+                                                                 renderer: renderer)
+        let pixels = try PerceptualCalibrator.twoAlternativeScore({ try ($0 - $1).square().mean([1, 2, 3]) },
+                                                                  triplets: triplets, count: 200, renderer: renderer)
+        #expect(score > 0.7 && score > pixels + 0.02, "2AFC \(score), pixel MSE \(pixels)")
+    }
+}

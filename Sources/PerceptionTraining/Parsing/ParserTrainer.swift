@@ -79,11 +79,7 @@ public final class ParserTrainer: Trainer {
     /// Twelve test renders of twelve identities, each beside its true and its predicted parsing (six columns:
     /// two per row).
     public func samples(at _: Int) throws -> Tensor? {
-        let samples = (0..<12).map { TestbedSplit.test.sample(at: $0 * (TestbedSplit.variationsPerIdentity + 1)) }
-        let batch = try TestbedRenderer(size: config.size, device: device).render(samples)
-        let images = try batch.images.to(device: device)
-        return try ParsingColours.comparison(images: images, truth: batch.masks.to(device: device),
-                                             predicted: parser.labels(images))
+        try parser.testComparison(identities: 12, size: config.size, device: device)
     }
 
     /// The mIoU over the first `config.evaluationImages` test renders, and the pixel accuracy.

@@ -1,3 +1,4 @@
+import Testbed
 import Torch
 
 /// Pictures of parsings in face-parsing.PyTorch's colours (its `part_colors`, class c ≥ 1 in colour c, the
@@ -22,5 +23,17 @@ public enum ParsingColours {
         let n = images.size(0)
         let triples = try Tensor.stack([images, image(truth), image(predicted)], dim: 1)  // [N, 3 (kind), 3, S, S]
         return try triples.reshape([3 * n] + Array(images.shape.dropFirst()))
+    }
+}
+
+extension FaceParserModel {
+    /// The first `identities` test identities (variation k of identity k, so pose and accessories vary), each
+    /// render beside its true and its predicted parsing: [3 · identities, 3, size, size] in [-1, 1].
+    public func testComparison(identities: Int, size: Int, device: Device = .cpu) throws -> Tensor {
+        let samples = (0..<identities).map { TestbedSplit.test.sample(at: $0 * (TestbedSplit.variationsPerIdentity + 1)) }
+        let batch = try TestbedRenderer(size: size, device: device).render(samples)
+        let images = try batch.images.to(device: device)
+        return try ParsingColours.comparison(images: images, truth: batch.masks.to(device: device),
+                                             predicted: withNoGrad { try labels(images) })
     }
 }

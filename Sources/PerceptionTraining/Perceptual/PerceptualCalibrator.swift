@@ -87,8 +87,10 @@ public final class PerceptualCalibrator: Trainer {
                                      chunk: chunk)
     }
 
-    static func twoAlternativeScore(_ distance: (Tensor, Tensor) throws -> Tensor, triplets: PerceptualTriplets,
-                                    count: Int, renderer: TestbedRenderer, chunk: Int = 100) throws -> Double
+    /// The share of the first `count` of `triplets` on which `distance` ([N, 3, S, S] pairs -> [N]) agrees with the
+    /// judge: any distance's 2AFC score on the testbed.
+    public static func twoAlternativeScore(_ distance: (Tensor, Tensor) throws -> Tensor, triplets: PerceptualTriplets,
+                                           count: Int, renderer: TestbedRenderer, chunk: Int = 100) throws -> Double
     {
         var agreed = 0.0
         try withNoGrad {
