@@ -11,10 +11,8 @@ enum StepSchedule {
 
     /// SplitMix64 of `seed` and `index`: a well-spread 64-bit value for each pair.
     static func mix(seed: UInt64, index: Int) -> UInt64 {
-        var z = seed &+ 0x9E37_79B9_7F4A_7C15 &* UInt64(truncatingIfNeeded: index + 1)
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+        var generator = SplitMix(state: seed &+ 0x9E37_79B9_7F4A_7C15 &* UInt64(truncatingIfNeeded: index))
+        return generator.next()
     }
 
     /// Linear warm-up over the first `warmup` steps, then cosine decay to zero at `total`.

@@ -51,20 +51,7 @@ struct TestbedTrainPerception: ParsableCommand {
     @Option(parsing: .unconditional, help: "Train identities the identity network classifies (default 1000).")
     var identities: Int?
 
-    @Option(help: "lpips: the attribute classifier the layers sit on. (default: Models/testbed/attributes.safetensors)")
-    var trunk: String?
-
-    /// The trunk file for lpips (nil for the other networks); a missing one is a validation error.
-    var trunkFile: String? {
-        network == .lpips ? trunk ?? "Models/testbed/attributes.safetensors" : nil
-    }
-
-    func checkTrunk() throws {
-        if trunk != nil, network != .lpips { throw ValidationError("--trunk is for lpips only") }
-        if let trunkFile, !FileManager.default.fileExists(atPath: trunkFile) {
-            throw ValidationError("\(trunkFile): no such file (--trunk, the attribute classifier)")
-        }
-    }
+    @OptionGroup var trunk: TrunkOption
 
     @Option(parsing: .unconditional, help: "Adam's peak learning rate (default: the network's).")
     var lr: Double?
@@ -95,7 +82,7 @@ struct TestbedTrainPerception: ParsableCommand {
 
     var overrides: PerceptionOverrides {
         PerceptionOverrides(batch: batch, renderSize: size, seed: UInt64(seed), width: width, evaluationCount: evalCount,
-                            classes: identities, trunk: trunkFile, learningRate: lr, initialWeights: `init`,
+                            classes: identities, trunk: trunk.file(for: network), learningRate: lr, initialWeights: `init`,
                             classWeightPower: classWeights)
     }
 
@@ -111,7 +98,7 @@ struct TestbedTrainPerception: ParsableCommand {
         if let evalEvery { try Bounds.check("--eval-every", evalEvery, 1...100_000_000) }
         if let evalCount { try Bounds.check("--eval-count", evalCount, 2...1_000_000) }
         if let identities { try Bounds.check("--identities", identities, 2...1_000_000) }
-        try checkTrunk()
+        try trunk.check(for: network)
         if let lr, !(lr > 0 && lr < 1) { throw ValidationError("--lr must be in (0, 1), got \(lr)") }
         let parser = network == .bisenet || network == .unet
         if classWeights != nil, !parser { throw ValidationError("--class-weights is for bisenet and unet only") }
@@ -185,27 +172,14 @@ struct TestbedEvaluatePerception: ParsableCommand {
     @Option(help: "bisenet, unet: also write six test renders beside their true and predicted parsings to this PNG.")
     var grid: String?
 
-    @Option(help: "lpips: the attribute classifier the layers sit on. (default: Models/testbed/attributes.safetensors)")
-    var trunk: String?
-
-    /// The trunk file for lpips (nil for the other networks); a missing one is a validation error.
-    var trunkFile: String? {
-        network == .lpips ? trunk ?? "Models/testbed/attributes.safetensors" : nil
-    }
-
-    func checkTrunk() throws {
-        if trunk != nil, network != .lpips { throw ValidationError("--trunk is for lpips only") }
-        if let trunkFile, !FileManager.default.fileExists(atPath: trunkFile) {
-            throw ValidationError("\(trunkFile): no such file (--trunk, the attribute classifier)")
-        }
-    }
+    @OptionGroup var trunk: TrunkOption
 
     @OptionGroup var device: DeviceOptions
 
     @OptionGroup var runtime: RuntimeOptions
 
     func validate() throws {
-        try checkTrunk()
+        try trunk.check(for: network)
         if grid != nil, network != .bisenet, network != .unet { throw ValidationError("--grid needs bisenet or unet") }
         if let frechet {
             guard network == .attributes else { throw ValidationError("--frechet needs the attributes network") }
@@ -222,7 +196,7 @@ struct TestbedEvaluatePerception: ParsableCommand {
         try runtime.start()
         let device = try self.device.resolve()
         for scalar in try network.evaluate(weights: weights, renderSize: renderSize, evaluationCount: evalCount,
-                                                      trunk: trunkFile, device: device) {
+                                                      trunk: trunk.file(for: network), device: device) {
             print("\(scalar.name) \(scalar.value)")
         }
         if let grid {
@@ -258,5 +232,25 @@ struct PerceptionRecord: Encodable {
         try container.encode(network, forKey: .network)
         try container.encode(training, forKey: .training)
         try container.encode(loop, forKey: .loop)
+    }
+}
+
+/// `--trunk`: the attribute classifier the testbed LPIPS sits on (lpips only).
+struct TrunkOption: ParsableArguments {
+    @Option(name: .customLong("trunk"),
+            help: "lpips: the attribute classifier the layers sit on. (default: Models/testbed/attributes.safetensors)")
+    var path: String?
+
+    /// The trunk file for lpips, nil for the other networks.
+    func file(for network: PerceptionNetwork) -> String? {
+        network == .lpips ? path ?? "Models/testbed/attributes.safetensors" : nil
+    }
+
+    /// A trunk given to another network, or a missing file, is a validation error.
+    func check(for network: PerceptionNetwork) throws {
+        if path != nil, network != .lpips { throw ValidationError("--trunk is for lpips only") }
+        if let file = file(for: network), !FileManager.default.fileExists(atPath: file) {
+            throw ValidationError("\(file): no such file (--trunk, the attribute classifier)")
+        }
     }
 }
