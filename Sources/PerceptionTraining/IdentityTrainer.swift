@@ -23,12 +23,22 @@ public final class IdentityTrainer: Trainer {
     public var checkpointExtension: String { "pt" }
 
     /// Builds the networks with weights seeded by `config.seed`; nothing is trained yet.
-    public init(_ config: IdentityTrainingConfig, device: Device = .cpu) throws {
+    /// `initialWeights`: an identity network file of the same configuration to start from (training further; the
+    /// ArcFace head starts afresh, as the file holds none); nil for seeded random weights.
+    public init(_ config: IdentityTrainingConfig, initialWeights: String? = nil, device: Device = .cpu) throws {
         try config.validate()
         self.config = config
         self.device = device
         network = try IRSE50(config.network)
         try SeededInit.apply(to: network, seed: config.seed)
+        if let initialWeights {
+            let trained = try IRSE50.load(from: initialWeights)
+            guard trained.configuration == config.network else {
+                throw PerceptionTrainingError("\(initialWeights): an IR-SE network of another configuration "
+                    + "(\(trained.configuration)); this run trains \(config.network)")
+            }
+            try network.load(stateDict: trained.stateDict())
+        }
         try network.to(device: device)
         try network.requiresGrad(true)
         network.train()

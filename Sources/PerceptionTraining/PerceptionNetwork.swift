@@ -51,7 +51,7 @@ public enum PerceptionNetwork: String, CaseIterable, Codable, Sendable {
             if let count = overrides.evaluationCount { config.evaluationIdentities = count }
             if let classes = overrides.classes { config.identities = classes }
             if let lr = overrides.learningRate { config.learningRate = lr }
-            return try IdentityTrainer(config, device: device)
+            return try IdentityTrainer(config, initialWeights: overrides.initialWeights, device: device)
         case .attributes:
             var config = AttributeTrainingConfig.testbed
             if let batch = overrides.batch { config.batch = batch }
@@ -156,7 +156,8 @@ public struct PerceptionOverrides: Codable, Equatable, Sendable {
     public var trunk: String?
     /// Adam's peak learning rate.
     public var learningRate: Double?
-    /// Attributes and parsers: weights a new run starts from (training shipped or earlier weights further).
+    /// Identity, attributes and parsers: weights a new run starts from (training shipped or earlier weights
+    /// further).
     public var initialWeights: String?
     /// Parsers: the cross-entropy's class-weight power (`ParserTrainingConfig.classWeightPower`).
     public var classWeightPower: Double?

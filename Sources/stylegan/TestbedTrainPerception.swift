@@ -56,7 +56,7 @@ struct TestbedTrainPerception: ParsableCommand {
     @Option(parsing: .unconditional, help: "Adam's peak learning rate (default: the network's).")
     var lr: Double?
 
-    @Option(help: "attributes, bisenet, unet: weights a new run starts from (e.g. Models/testbed/unet.safetensors, to train further).")
+    @Option(help: "identity, attributes, bisenet, unet: weights a new run starts from (e.g. Models/testbed/unet.safetensors, to train further).")
     var `init`: String?
 
     @Option(name: .customLong("class-weights"), parsing: .unconditional,
@@ -102,9 +102,7 @@ struct TestbedTrainPerception: ParsableCommand {
         if let lr, !(lr > 0 && lr < 1) { throw ValidationError("--lr must be in (0, 1), got \(lr)") }
         let parser = network == .bisenet || network == .unet
         if classWeights != nil, !parser { throw ValidationError("--class-weights is for bisenet and unet only") }
-        if `init` != nil, !parser, network != .attributes {
-            throw ValidationError("--init is for attributes, bisenet and unet only")
-        }
+        if `init` != nil, network == .lpips { throw ValidationError("--init is not for lpips (it calibrates in minutes)") }
         if let classWeights, !(0...1).contains(classWeights) {
             throw ValidationError("--class-weights must be in [0, 1], got \(classWeights)")
         }

@@ -156,6 +156,13 @@ struct TrainerTests {
         let want = try withNoGrad { try trainer.network.idLossEmbedding(images) }
         let got = try loaded.idLossEmbedding(images)
         #expect(try F.cosineSimilarity(got, want).min().item() > 0.999)
+        // A new run can start from the file (the head afresh), and only with the same configuration.
+        let further = try IdentityTrainer(Self.identityConfig(), initialWeights: path)
+        further.network.eval()
+        #expect(try F.cosineSimilarity(withNoGrad { try further.network.idLossEmbedding(images) }, want).min().item() > 0.999)
+        var other = Self.identityConfig()
+        other.network.embeddingSize = 16
+        #expect(throws: PerceptionTrainingError.self) { _ = try IdentityTrainer(other, initialWeights: path) }
         // The evaluation reads the file as the losses do.
         let report = try PerceptionNetwork.identity.evaluate(weights: path, evaluationCount: 3)
         #expect(report.first?.name.hasPrefix("tar_at_far") == true)
