@@ -12,7 +12,7 @@ struct IRSE50ConfigurationTests {
         let official = IRSE50.Configuration.official
         #expect(official.stageEnds == [2, 6, 20, 23])
         #expect(official.featureSize == 7)
-        #expect(IRSE50.Configuration.testbed.featureSize == 2)
+        #expect(IRSE50.Configuration.testbed.featureSize == 3)  // 48 -> 24 -> 12 -> 6 -> 3
     }
 
     @Test func smallNetworkKeepsTheLayoutAndLoadsFromItsFile() throws {
