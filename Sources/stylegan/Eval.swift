@@ -12,7 +12,8 @@ struct Eval: ParsableCommand {
             Images pair by file name (001.jpg with 001.png). Network weights come from flags or a --weights \
             folder holding them under their published names: alexnet-owt-7be5be79.pth or vgg16-397923af.pth \
             (LPIPS backbone; the LPIPS linear layers ship with the tool), model_ir_se50.pth (ID), \
-            pt_inception-2015-12-05-6726825d.pth (FID).
+            pt_inception-2015-12-05-6726825d.pth (FID); or --weights Models/testbed with \
+            --lpips-net testbed for the testbed's own networks (identity.safetensors for ID).
             """
     )
 
@@ -97,7 +98,8 @@ struct Eval: ParsableCommand {
                     missing.append("lpips needs \(names[0]) (--lpips-backbone or --weights)")
                 }
             case .id:
-                if let path = weightFile(arcface, names: ["model_ir_se50.pth"]) {
+                // The testbed's identity network (Models/testbed) stands in where the real one is absent.
+                if let path = weightFile(arcface, names: ["model_ir_se50.pth", "identity.safetensors"]) {
                     evaluation.arcface = try IRSE50.load(from: path)
                 } else {
                     missing.append("id needs model_ir_se50.pth (--arcface or --weights)")

@@ -86,6 +86,23 @@ struct TestbedPerceptionCLITests {
         #expect(r.status != 0 && r.stderr.contains("--trunk"), "\(r.stderr)")
     }
 
+    /// `stylegan eval` with the shipped testbed networks: LPIPS on the attribute classifier and the testbed ID.
+    @Test func evalScoresWithTheShippedTestbedNetworks() throws {
+        let dir = try Scratch()
+        let models = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../Models/testbed").standardized.path
+        for (name, extra) in [("clean", [String]()), ("rough", ["--photo-like"])] {
+            let r = try CLI.run(["testbed", "render", "--count", "3", "--size", "64", "--split", "test", "--out",
+                                 dir.path(name)] + extra)
+            try #require(r.status == 0, "\(r.stderr)")
+        }
+        let r = try CLI.run(["eval", "--reference", dir.path("clean/images"), "--reconstructed", dir.path("rough/images"),
+                             "--metrics", "lpips,id", "--lpips-net", "testbed", "--weights", models, "--json",
+                             "--threads", "1"])
+        try #require(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("\"lpips\"") && r.stdout.contains("\"id\""), "\(r.stdout)")
+    }
+
     @Test func badInputIsAClearError() throws {
         let dir = try Scratch()
         var r = try CLI.run(["testbed", "train-perception", "nose", "--outdir", dir.path("x")])
