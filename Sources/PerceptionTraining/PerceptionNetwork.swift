@@ -45,39 +45,23 @@ public enum PerceptionNetwork: String, CaseIterable, Codable, Sendable {
         switch self {
         case .identity:
             var config = IdentityTrainingConfig.testbed
-            if let batch = overrides.batch { config.batch = batch }
-            if let size = overrides.renderSize { config.renderSize = size }
-            if let seed = overrides.seed { config.seed = seed }
-            if let count = overrides.evaluationCount { config.evaluationIdentities = count }
+            overrides.applyShared(to: &config)
             if let classes = overrides.classes { config.identities = classes }
-            if let lr = overrides.learningRate { config.learningRate = lr }
             return try IdentityTrainer(config, initialWeights: overrides.initialWeights, device: device)
         case .attributes:
             var config = AttributeTrainingConfig.testbed
-            if let batch = overrides.batch { config.batch = batch }
-            if let size = overrides.renderSize { config.renderSize = size }
-            if let seed = overrides.seed { config.seed = seed }
+            overrides.applyShared(to: &config)
             if let width = overrides.width { config.width = width }
-            if let count = overrides.evaluationCount { config.evaluationSamples = count }
-            if let lr = overrides.learningRate { config.learningRate = lr }
             return try AttributeTrainer(config, initialWeights: overrides.initialWeights, device: device)
         case .bisenet, .unet:
             var config = ParserTrainingConfig.testbed(parserNetwork!)
-            if let batch = overrides.batch { config.batch = batch }
-            if let size = overrides.renderSize { config.size = size }
-            if let seed = overrides.seed { config.seed = seed }
-            if let count = overrides.evaluationCount { config.evaluationImages = count }
-            if let lr = overrides.learningRate { config.learningRate = lr }
+            overrides.applyShared(to: &config)
             if let power = overrides.classWeightPower { config.classWeightPower = power }
             try config.validate()
             return try ParserTrainer(config: config, initialWeights: overrides.initialWeights, device: device)
         case .lpips:
             var config = PerceptualCalibrationConfig()
-            if let batch = overrides.batch { config.batch = batch }
-            if let size = overrides.renderSize { config.renderSize = size }
-            if let seed = overrides.seed { config.seed = seed }
-            if let count = overrides.evaluationCount { config.evaluationTriplets = count }
-            if let lr = overrides.learningRate { config.learningRate = lr }
+            overrides.applyShared(to: &config)
             return try PerceptualCalibrator(config, classifier: Self.trunk(overrides.trunk, device: device), device: device)
         }
     }
@@ -176,6 +160,47 @@ public struct PerceptionOverrides: Codable, Equatable, Sendable {
         self.width = width
         self.evaluationCount = evaluationCount
         self.classes = classes
+    }
+}
+
+/// The settings every perception run has, whatever each configuration calls them.
+protocol SharedPerceptionSettings {
+    var batch: Int { get set }
+    var seed: UInt64 { get set }
+    var learningRate: Double { get set }
+    static var renderSizeKey: WritableKeyPath<Self, Int> { get }
+    /// Test identities, renders or triplets the evaluation scores.
+    static var evaluationCountKey: WritableKeyPath<Self, Int> { get }
+}
+
+extension IdentityTrainingConfig: SharedPerceptionSettings {
+    static var renderSizeKey: WritableKeyPath<Self, Int> { \.renderSize }
+    static var evaluationCountKey: WritableKeyPath<Self, Int> { \.evaluationIdentities }
+}
+
+extension AttributeTrainingConfig: SharedPerceptionSettings {
+    static var renderSizeKey: WritableKeyPath<Self, Int> { \.renderSize }
+    static var evaluationCountKey: WritableKeyPath<Self, Int> { \.evaluationSamples }
+}
+
+extension ParserTrainingConfig: SharedPerceptionSettings {
+    static var renderSizeKey: WritableKeyPath<Self, Int> { \.size }
+    static var evaluationCountKey: WritableKeyPath<Self, Int> { \.evaluationImages }
+}
+
+extension PerceptualCalibrationConfig: SharedPerceptionSettings {
+    static var renderSizeKey: WritableKeyPath<Self, Int> { \.renderSize }
+    static var evaluationCountKey: WritableKeyPath<Self, Int> { \.evaluationTriplets }
+}
+
+extension PerceptionOverrides {
+    /// Batch, render size, seed, evaluation count and learning rate, where given.
+    func applyShared<Config: SharedPerceptionSettings>(to config: inout Config) {
+        if let batch { config.batch = batch }
+        if let renderSize { config[keyPath: Config.renderSizeKey] = renderSize }
+        if let seed { config.seed = seed }
+        if let evaluationCount { config[keyPath: Config.evaluationCountKey] = evaluationCount }
+        if let learningRate { config.learningRate = learningRate }
     }
 }
 
