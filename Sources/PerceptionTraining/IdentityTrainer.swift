@@ -18,13 +18,15 @@ public final class IdentityTrainer: Trainer {
     let pool: RenderPool
     /// The global id of the first train identity: labels count from it.
     let firstIdentity: Int
+    /// Whether the head is imprinted before the first step (a run from trained weights).
+    let imprints: Bool
 
     public var batchSize: Int { config.batch }
     public var checkpointExtension: String { "pt" }
 
     /// Builds the networks with weights seeded by `config.seed`; nothing is trained yet.
     /// `initialWeights`: an identity network file of the same configuration to start from (training further; the
-    /// ArcFace head starts afresh, as the file holds none); nil for seeded random weights.
+    /// file holds no ArcFace head, so the first step imprints one: `imprintHead()`); nil for seeded random weights.
     public init(_ config: IdentityTrainingConfig, initialWeights: String? = nil, device: Device = .cpu) throws {
         try config.validate()
         self.config = config
@@ -49,12 +51,28 @@ public final class IdentityTrainer: Trainer {
         optimizer = try Adam(network.parameters() + head.parameters(), lr: config.learningRate,
                              weightDecay: config.weightDecay)
         renderer = try TestbedRenderer(size: config.renderSize, device: device)
-        firstIdentity = TestbedSplit.train.sample(at: 0).identity
-        pool = RenderPool(renderer: renderer, split: .train, samples: config.identities * TestbedSplit.variationsPerIdentity,
-                          fresh: config.freshRenders, steps: config.poolSteps, seed: config.seed)
+        firstIdentity = TestbedSplit.train.identities.lowerBound
+        imprints = initialWeights != nil
+        pool = RenderPool(renderer: renderer, split: .train, samples: config.identities * config.variations,
+                          variations: config.variations, fresh: config.freshRenders, steps: config.poolSteps,
+                          seed: config.seed)
+    }
+
+    /// Sets each identity's class centre to the mean embedding of `views` renders of it (weight imprinting, Qi et
+    /// al. 2018). A trained backbone under a random head gets large, wrong gradients until the head catches up,
+    /// which undoes the training (TAR 0.84 to 0.06 when a run widened from 2000 to 10,000 identities); an imprinted
+    /// head starts where the backbone already is.
+    public func imprintHead(views: Int = 2) throws {
+        let samples = (0..<config.identities).flatMap { i in
+            (0..<views).map { TestbedSample(split: .train, identity: firstIdentity + i, variation: $0) }
+        }
+        let centres = try embeddings(of: samples)                                   // [I * V, E]
+            .reshape([config.identities, views, config.network.embeddingSize]).mean([1]) // [I, E]
+        try withNoGrad { try head.kernel.copy_(centres.transpose(0, 1)) }
     }
 
     public func step(_ iteration: Iteration) throws -> StepReport {
+        if imprints, iteration.index == 0 { try imprintHead() }
         let random = try StepSchedule.generator(seed: config.seed, index: iteration.index)
         manualSeed(UInt64(try Tensor.randint(0, Int(Int32.max), [1], generator: random).itemInt()))
         let batch = try pool.batch(at: iteration.index, count: config.batch, generator: random)

@@ -7,8 +7,12 @@ import Testbed
 public struct IdentityTrainingConfig: Codable, Equatable, Sendable {
     public var network: IRSE50.Configuration
     public var renderSize: Int
-    /// Train identities (the ArcFace classes), each with all its variations.
+    /// Train identities (the ArcFace classes).
     public var identities: Int
+    /// Distinct renders per train identity the run draws from: the split's own 16, or more (any variation index of
+    /// a train identity is a new pose, expression, light and background of that face), so a long run sees each
+    /// view about once instead of fitting 16 fixed views per face.
+    public var variations: Int
     public var batch: Int
     /// New renders per step; the batch is drawn from the renders of the last `poolSteps` steps (`RenderPool`).
     public var freshRenders: Int
@@ -28,13 +32,14 @@ public struct IdentityTrainingConfig: Codable, Equatable, Sendable {
     public var falseAcceptRate: Double
 
     public init(network: IRSE50.Configuration = .testbed, renderSize: Int = 64, identities: Int = 1000,
-                batch: Int = 64, freshRenders: Int = 16, poolSteps: Int = 32, learningRate: Double = 2e-3, warmup: Int = 100, weightDecay: Double = 5e-4,
+                variations: Int = TestbedSplit.variationsPerIdentity, batch: Int = 64, freshRenders: Int = 16, poolSteps: Int = 32, learningRate: Double = 2e-3, warmup: Int = 100, weightDecay: Double = 5e-4,
                 scale: Double = 64, margin: Double = 0.5, marginWarmup: Int = 0, seed: UInt64 = 0, evaluationIdentities: Int = 100,
                 falseAcceptRate: Double = 1e-3)
     {
         self.network = network
         self.renderSize = renderSize
         self.identities = identities
+        self.variations = variations
         self.batch = batch
         self.freshRenders = freshRenders
         self.poolSteps = poolSteps
@@ -49,15 +54,39 @@ public struct IdentityTrainingConfig: Codable, Equatable, Sendable {
         self.falseAcceptRate = falseAcceptRate
     }
 
-    /// The run of the shipped `Models/testbed/identity.safetensors`: 300 identities, batch 32, the margin
-    /// raised over the first 200 steps.
+    private enum CodingKeys: String, CodingKey {
+        case network, renderSize, identities, variations, batch, freshRenders, poolSteps, learningRate, warmup,
+             weightDecay, scale, margin, marginWarmup, seed, evaluationIdentities, falseAcceptRate
+    }
+
+    /// Run folders written before `variations` existed trained on the split's 16 per identity.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(network: try c.decode(IRSE50.Configuration.self, forKey: .network),
+                  renderSize: try c.decode(Int.self, forKey: .renderSize),
+                  identities: try c.decode(Int.self, forKey: .identities),
+                  variations: try c.decodeIfPresent(Int.self, forKey: .variations) ?? TestbedSplit.variationsPerIdentity,
+                  batch: try c.decode(Int.self, forKey: .batch), freshRenders: try c.decode(Int.self, forKey: .freshRenders),
+                  poolSteps: try c.decode(Int.self, forKey: .poolSteps),
+                  learningRate: try c.decode(Double.self, forKey: .learningRate),
+                  warmup: try c.decode(Int.self, forKey: .warmup), weightDecay: try c.decode(Double.self, forKey: .weightDecay),
+                  scale: try c.decode(Double.self, forKey: .scale), margin: try c.decode(Double.self, forKey: .margin),
+                  marginWarmup: try c.decode(Int.self, forKey: .marginWarmup), seed: try c.decode(UInt64.self, forKey: .seed),
+                  evaluationIdentities: try c.decode(Int.self, forKey: .evaluationIdentities),
+                  falseAcceptRate: try c.decode(Double.self, forKey: .falseAcceptRate))
+    }
+
+    /// The run of the shipped `Models/testbed/identity.safetensors`: 10,000 identities seen in new variations
+    /// throughout, batch 128, s = 32, the margin raised over the first 1000 steps.
     public static let testbed = IdentityTrainingConfig(
-        network: .testbed, identities: 2000, batch: 128, scale: 32, marginWarmup: 1000)
+        network: .testbed, identities: 10000, variations: 1 << 20, batch: 128, scale: 32, marginWarmup: 1000)
 
     public func validate() throws {
         try SettingChecks.checkRenderSize(renderSize)
         do { try network.validate() } catch { throw PerceptionTrainingError("\(error)") }
         try SettingChecks.check(identities >= 2, "identities must be at least 2, got \(identities)")
+        try SettingChecks.check(variations >= 1 && identities <= Int.max / variations,
+                                "variations per identity must be at least 1, got \(variations)")
         try SettingChecks.checkSchedule(batch: batch, freshRenders: freshRenders, poolSteps: poolSteps,
                                         learningRate: learningRate, weightDecay: weightDecay, warmup: warmup)
         try SettingChecks.check(scale > 0 && margin >= 0 && margin < Double.pi / 2,

@@ -47,6 +47,7 @@ public enum PerceptionNetwork: String, CaseIterable, Codable, Sendable {
             var config = IdentityTrainingConfig.testbed
             overrides.applyShared(to: &config)
             if let classes = overrides.classes { config.identities = classes }
+            if let variations = overrides.variations { config.variations = variations }
             return try IdentityTrainer(config, initialWeights: overrides.initialWeights, device: device)
         case .attributes:
             var config = AttributeTrainingConfig.testbed
@@ -136,6 +137,8 @@ public struct PerceptionOverrides: Codable, Equatable, Sendable {
     public var evaluationCount: Int?
     /// Train identities the identity network classifies (ArcFace's classes).
     public var classes: Int?
+    /// Distinct renders per train identity (identity; `IdentityTrainingConfig.variations`).
+    public var variations: Int?
     /// The attribute classifier file the testbed LPIPS sits on.
     public var trunk: String?
     /// Adam's peak learning rate.
@@ -147,7 +150,7 @@ public struct PerceptionOverrides: Codable, Equatable, Sendable {
     public var classWeightPower: Double?
 
     public init(batch: Int? = nil, renderSize: Int? = nil, seed: UInt64? = nil, width: Int? = nil,
-                evaluationCount: Int? = nil, classes: Int? = nil, trunk: String? = nil, learningRate: Double? = nil,
+                evaluationCount: Int? = nil, classes: Int? = nil, variations: Int? = nil, trunk: String? = nil, learningRate: Double? = nil,
                 initialWeights: String? = nil, classWeightPower: Double? = nil)
     {
         self.trunk = trunk
@@ -160,6 +163,7 @@ public struct PerceptionOverrides: Codable, Equatable, Sendable {
         self.width = width
         self.evaluationCount = evaluationCount
         self.classes = classes
+        self.variations = variations
     }
 }
 

@@ -2,13 +2,15 @@ import Testbed
 import Torch
 
 /// A shuffle buffer of renders made on the fly: each step renders `fresh` new samples of the split (drawn from
-/// the first `samples` indices) and the batch is drawn from the renders of the last `steps` steps, so each render
+/// the first `samples` indices, counting `variations` renders per identity; with the split's own 16 these are the
+/// split's indices) and the batch is drawn from the renders of the last `steps` steps, so each render
 /// serves about `batch * steps / (fresh * steps)` batches before it leaves. Which samples step j renders depends
 /// on the seed and j alone, so the pool at any step is rebuilt exactly after a resume.
 final class RenderPool {
     let renderer: TestbedRenderer
     let split: TestbedSplit
     let samples: Int
+    let variations: Int
     let fresh: Int
     let steps: Int
     let seed: UInt64
@@ -17,15 +19,20 @@ final class RenderPool {
     private var entries: [PoolBatch] = []
     private var last: Int?
 
-    init(renderer: TestbedRenderer, split: TestbedSplit, samples: Int, fresh: Int, steps: Int, seed: UInt64) {
-        (self.renderer, self.split, self.samples, self.fresh, self.steps, self.seed) =
-            (renderer, split, samples, fresh, steps, seed)
+    init(renderer: TestbedRenderer, split: TestbedSplit, samples: Int,
+         variations: Int = TestbedSplit.variationsPerIdentity, fresh: Int, steps: Int, seed: UInt64)
+    {
+        (self.renderer, self.split, self.samples, self.variations, self.fresh, self.steps, self.seed) =
+            (renderer, split, samples, variations, fresh, steps, seed)
     }
 
     /// The samples step `j` renders.
     func samples(ofStep j: Int) throws -> [TestbedSample] {
         let generator = try StepSchedule.generator(seed: seed ^ 0x5EED_F00D, index: j)
-        return try Tensor.randint(0, samples, [fresh], generator: generator).int64s().map { split.sample(at: Int($0)) }
+        return try Tensor.randint(0, samples, [fresh], generator: generator).int64s().map {
+            TestbedSample(split: split, identity: split.identities.lowerBound + Int($0) / variations,
+                          variation: Int($0) % variations)
+        }
     }
 
     /// Advances the pool to hold steps `max(0, index - steps + 1) ... index` and draws `batch` renders (with replacement)

@@ -48,8 +48,12 @@ struct TestbedTrainPerception: ParsableCommand {
             help: "Test identities (identity, default 100), renders (attributes, default 2000; parsers 256) or 2AFC triplets (lpips, 1000) scored.")
     var evalCount: Int?
 
-    @Option(parsing: .unconditional, help: "Train identities the identity network classifies (default 1000).")
+    @Option(parsing: .unconditional, help: "Train identities the identity network classifies (default 10000).")
     var identities: Int?
+
+    @Option(parsing: .unconditional,
+            help: "Distinct renders per train identity the identity network sees (default 1048576; the split's own: 16).")
+    var variations: Int?
 
     @OptionGroup var trunk: TrunkOption
 
@@ -82,7 +86,7 @@ struct TestbedTrainPerception: ParsableCommand {
 
     var overrides: PerceptionOverrides {
         PerceptionOverrides(batch: batch, renderSize: size, seed: UInt64(seed), width: width, evaluationCount: evalCount,
-                            classes: identities, trunk: trunk.file(for: network), learningRate: lr, initialWeights: `init`,
+                            classes: identities, variations: variations, trunk: trunk.file(for: network), learningRate: lr, initialWeights: `init`,
                             classWeightPower: classWeights)
     }
 
@@ -98,6 +102,10 @@ struct TestbedTrainPerception: ParsableCommand {
         if let evalEvery { try Bounds.check("--eval-every", evalEvery, 1...100_000_000) }
         if let evalCount { try Bounds.check("--eval-count", evalCount, 2...1_000_000) }
         if let identities { try Bounds.check("--identities", identities, 2...1_000_000) }
+        if let variations { try Bounds.check("--variations", variations, 1...(1 << 30)) }
+        if network != .identity, identities != nil || variations != nil {
+            throw ValidationError("--identities and --variations are for identity only")
+        }
         try trunk.check(for: network)
         if let lr, !(lr > 0 && lr < 1) { throw ValidationError("--lr must be in (0, 1), got \(lr)") }
         let parser = network == .bisenet || network == .unet

@@ -72,6 +72,27 @@ struct TrainerTests {
         #expect(last < 0.8 * first, "ArcFace loss \(first) -> \(last)")
     }
 
+    @Test func identityRunsDrawVariationsBeyondTheSplitsSixteen() throws {
+        let renderer = try TestbedRenderer(size: 64)
+        let split = RenderPool(renderer: renderer, split: .train, samples: 4 * 16, fresh: 64, steps: 1, seed: 1)
+        for sample in try split.samples(ofStep: 0) {
+            #expect(sample == TestbedSplit.train.sample(at: sample.identity * 16 + sample.variation))
+        }
+        let wide = RenderPool(renderer: renderer, split: .train, samples: 4 * (1 << 20), variations: 1 << 20,
+                              fresh: 64, steps: 1, seed: 1)
+        let drawn = try wide.samples(ofStep: 0)
+        #expect(drawn.allSatisfy { (0..<4).contains($0.identity) && (0..<(1 << 20)).contains($0.variation) })
+        #expect(drawn.filter { $0.variation >= 16 }.count > 60)
+        // A run folder's configuration from before `variations` reads as the split's 16.
+        var json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(Self.identityConfig())) as! [String: Any]
+        json["variations"] = nil
+        let old = try JSONDecoder().decode(IdentityTrainingConfig.self, from: JSONSerialization.data(withJSONObject: json))
+        #expect(old == Self.identityConfig() && old.variations == 16)
+        var bad = Self.identityConfig()
+        bad.variations = 0
+        #expect(throws: PerceptionTrainingError.self) { _ = try IdentityTrainer(bad) }
+    }
+
     @Test func marginRisesOverTheWarmUp() throws {
         var config = Self.identityConfig()
         (config.margin, config.marginWarmup) = (0.4, 4)
@@ -163,6 +184,13 @@ struct TrainerTests {
         var other = Self.identityConfig()
         other.network.embeddingSize = 16
         #expect(throws: PerceptionTrainingError.self) { _ = try IdentityTrainer(other, initialWeights: path) }
+        // Its first step imprints the head: each class centre is the mean embedding of two renders of that identity.
+        let views = (0..<4).flatMap { i in (0..<2).map { TestbedSample(split: .train, identity: i, variation: $0) } }
+        let centres = try further.embeddings(of: views).reshape([4, 2, 8]).mean([1])  // [4, E]
+        #expect(try F.cosineSimilarity(further.head.kernel.detach().transpose(0, 1), centres).min().item() < 0.9)
+        _ = try further.step(Iteration(index: 0, total: 1))
+        // One Adam step of 3e-3 later.
+        #expect(try F.cosineSimilarity(further.head.kernel.detach().transpose(0, 1), centres).min().item() > 0.99)
         // The evaluation reads the file as the losses do.
         let report = try PerceptionNetwork.identity.evaluate(weights: path, evaluationCount: 3)
         #expect(report.first?.name.hasPrefix("tar_at_far") == true)

@@ -65,7 +65,7 @@ public final class LPIPS: Module {
     /// (no ImageNet scaling); linear layers from `linearLayers` (safetensors or .pth, `lin{k}.model.1.weight`) or,
     /// when nil, all ones (the uncalibrated distance, which `PerceptualCalibration` starts from).
     public convenience init(testbed classifier: ResNet18Classifier, linearLayers: String? = nil) throws {
-        let parameter = try classifier.parameters().first
+        let parameter = classifier.parameters().first
         let dtype = parameter?.dtype ?? .float32
         let device = parameter?.device ?? .cpu
         classifier.eval()

@@ -9,10 +9,7 @@ extension ResNet18Classifier: LPIPSTrunk {
 
     public func taps(_ x: Tensor) throws -> [Tensor] {
         let stem = try self.stem(x)
-        let f1 = try layer1(ResNetBasicBlock.stemPool(stem))
-        let f2 = try layer2(f1)
-        let f3 = try layer3(f2)
-        return [stem, f1, f2, f3, try layer4(f3)]
+        return try [stem] + stageFeatures(stemOutput: stem)
     }
 
     public func accepts(inputShape: [Int]) -> Bool {

@@ -5,7 +5,7 @@ import Torch
 /// torchvision's ResNet-18 (`conv1`, `bn1`, `layer1`...`layer4` of two `BasicBlock`s, `fc`) with a configurable
 /// base width and output count: the testbed's attribute classifier, whose pooled features also feed its Fréchet
 /// distance. At width 64 and 1000 outputs it is torchvision's `resnet18` and loads its files.
-public final class ResNet18Classifier: Module {
+public final class ResNet18Classifier: ResNet18Trunk {
     public let width: Int
     /// Names of the outputs in order (the testbed's attributes), recorded in the safetensors metadata.
     public let outputNames: [String]
@@ -13,12 +13,6 @@ public final class ResNet18Classifier: Module {
     /// when shrinking), so a classifier trained on 128-pixel renders scores 64-pixel generators at its own scale.
     /// nil (torchvision's files) takes inputs as they come.
     public let inputSize: Int?
-    public let conv1: Conv2d
-    public let bn1: BatchNorm2d
-    public let layer1: Sequential
-    public let layer2: Sequential
-    public let layer3: Sequential
-    public let layer4: Sequential
     /// Linear 8 * width -> outputs.
     public let fc: Linear
 
@@ -36,38 +30,17 @@ public final class ResNet18Classifier: Module {
         self.width = width
         self.outputNames = outputNames
         self.inputSize = inputSize
-        conv1 = try Conv2d(3, width, kernelSize: 7, stride: 2, padding: 3, bias: false)
-        bn1 = try BatchNorm2d(width)
-        layer1 = try ResNetBasicBlock.resNet18Stage(width, width, stride: 1)
-        layer2 = try ResNetBasicBlock.resNet18Stage(width, 2 * width, stride: 2)
-        layer3 = try ResNetBasicBlock.resNet18Stage(2 * width, 4 * width, stride: 2)
-        layer4 = try ResNetBasicBlock.resNet18Stage(4 * width, 8 * width, stride: 2)
         fc = try Linear(8 * width, outputNames.count)
-        super.init()
-        try register(module: "conv1", conv1)
-        try register(module: "bn1", bn1)
-        try register(module: "layer1", layer1)
-        try register(module: "layer2", layer2)
-        try register(module: "layer3", layer3)
-        try register(module: "layer4", layer4)
+        try super.init(stem: width, stages: [width, 2 * width, 4 * width, 8 * width])
         try register(module: "fc", fc)
         try to(device: device)
     }
 
-    /// The stage outputs: [N, 3, H, W] -> [N, width, H/4, W/4], ... [N, 8 width, H/32, W/32] (sizes rounding up).
-    public func stageFeatures(_ x: Tensor) throws -> [Tensor] {
-        let stem = try ResNetBasicBlock.stemPool(self.stem(x))
-        let f1 = try layer1(stem)
-        let f2 = try layer2(f1)
-        let f3 = try layer3(f2)
-        return [f1, f2, f3, try layer4(f3)]
-    }
-
-    /// `conv1`, `bn1` and the ReLU before the max pool, on the input at `inputSize`: [N, 3, H, W] -> [N, width,
-    /// S/2, S/2] (LPIPS's first tap).
-    public func stem(_ x: Tensor) throws -> Tensor {
+    /// The trunk's stem on the input at `inputSize`: [N, 3, H, W] -> [N, width, S/2, S/2] (LPIPS's first tap; the
+    /// stages follow from it).
+    override public func stem(_ x: Tensor) throws -> Tensor {
         try expectInput(x, ["N", 3, "H", "W"])
-        return try bn1(conv1(resized(x))).relu()
+        return try super.stem(resized(x))
     }
 
     /// x at `inputSize` when one is set.

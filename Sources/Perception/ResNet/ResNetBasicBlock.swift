@@ -30,11 +30,6 @@ public final class ResNetBasicBlock: Module, Layer {
         try Sequential(ResNetBasicBlock(inChannels, planes, stride: stride), ResNetBasicBlock(planes, planes, stride: 1))
     }
 
-    /// torchvision's stem after `conv1`: batch norm, ReLU, 3x3 max pooling of stride 2.
-    public static func stem(_ x: Tensor, conv1: Conv2d, bn1: BatchNorm2d) throws -> Tensor {
-        try stemPool(bn1(conv1(x)).relu())
-    }
-
     /// The stem's 3x3 max pooling of stride 2 (padding 1): [N, C, H, W] -> [N, C, ceil(H / 2), ceil(W / 2)].
     public static func stemPool(_ x: Tensor) throws -> Tensor {
         try F.maxPool2d(x, kernel: (3, 3), stride: (2, 2), padding: (1, 1))

@@ -43,8 +43,10 @@ public enum FactorGroup: String, CaseIterable, Codable, Sendable {
         [colour.appending(path: \.r), colour.appending(path: \.g), colour.appending(path: \.b)]
     }
 
-    static var allContinuous: [WritableKeyPath<TestbedFace, Float>] { allCases.flatMap(\.continuous) }
-    static var allBinary: [WritableKeyPath<TestbedFace, Bool>] { allCases.flatMap(\.binary) }
+    // Built once, as `FactorScales.distance` walks them for every pair. Key paths are immutable, so sharing them
+    // across threads is safe although the type does not say Sendable.
+    nonisolated(unsafe) static let allContinuous: [WritableKeyPath<TestbedFace, Float>] = allCases.flatMap(\.continuous)
+    nonisolated(unsafe) static let allBinary: [WritableKeyPath<TestbedFace, Bool>] = allCases.flatMap(\.binary)
 }
 
 /// Each factor's standard deviation over the first `count` faces of the train split, so that every factor's change
