@@ -38,11 +38,20 @@ struct TestbedPerceptionCLITests {
     @Test func identityRunWritesWeightsIRSE50Loads() throws {
         let dir = try Scratch()
         let run = dir.path("identity")
-        let r = try CLI.run(["testbed", "train-perception", "identity", "--outdir", run, "--steps", "1", "--batch", "4",
-                             "--eval-count", "2", "--threads", "1"])
+        var r = try CLI.run(["testbed", "train-perception", "identity", "--outdir", run, "--steps", "1", "--batch", "4",
+                             "--identities", "10", "--variations", "100", "--eval-count", "2", "--threads", "1"])
         try #require(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("test tar_at_far"), "\(r.stdout)")
         #expect(try IRSE50.load(from: run + "/identity.safetensors").configuration == .testbed)
+        let config = try String(contentsOfFile: run + "/config.json", encoding: .utf8)
+        #expect(config.contains("\"variations\" : 100") && config.contains("\"identities\" : 10"), "\(config)")
+        // A run from those weights imprints its head and trains on.
+        r = try CLI.run(["testbed", "train-perception", "identity", "--outdir", dir.path("further"), "--steps", "1",
+                         "--batch", "4", "--identities", "10", "--init", run + "/identity.safetensors",
+                         "--eval-count", "2", "--threads", "1"])
+        #expect(r.status == 0, "\(r.stderr)")
+        r = try CLI.run(["testbed", "train-perception", "attributes", "--outdir", dir.path("bad"), "--variations", "4"])
+        #expect(r.status != 0 && r.stderr.contains("--variations"), "\(r.stderr)")
     }
 
     /// The parsers through the same commands: a one-step U-Net run writes weights `UNetFaceParser.load` reads, and
