@@ -5,9 +5,10 @@ import Torch
 import Training
 
 /// The testbed's identity network as a `Trainer`: IR-SE (`IdentityTrainingConfig.network`) and an ArcFace head
-/// (s = 64, m = 0.5) trained with Adam on renders of train-split identities, made on the fly (a few per step,
-/// each reused from a `RenderPool` over the next steps, as rendering costs more than the step). The evaluation is
-/// verification on unseen test-split identities: TAR at FAR 1e-3 over all pairs of their renders.
+/// (`scale`, `margin`) trained with Adam on renders of train-split identities in `variations` views each, made on
+/// the fly (a few per step, each reused from a `RenderPool` over the next steps, as rendering costs more than the
+/// step). The evaluation is verification on unseen test-split identities: TAR at FAR 1e-3 over all pairs of their
+/// renders.
 public final class IdentityTrainer: Trainer {
     public let config: IdentityTrainingConfig
     public let network: IRSE50
@@ -66,8 +67,8 @@ public final class IdentityTrainer: Trainer {
         let samples = (0..<config.identities).flatMap { i in
             (0..<views).map { TestbedSample(split: .train, identity: firstIdentity + i, variation: $0) }
         }
-        let centres = try embeddings(of: samples)                                   // [I * V, E]
-            .reshape([config.identities, views, config.network.embeddingSize]).mean([1]) // [I, E]
+        let centres = try embeddings(of: samples)                                        // [I * V, E]
+            .reshape([config.identities, views, config.network.embeddingSize]).mean([1])  // [I, E]
         try withNoGrad { try head.kernel.copy_(centres.transpose(0, 1)) }
     }
 

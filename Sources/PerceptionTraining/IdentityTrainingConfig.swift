@@ -32,9 +32,10 @@ public struct IdentityTrainingConfig: Codable, Equatable, Sendable {
     public var falseAcceptRate: Double
 
     public init(network: IRSE50.Configuration = .testbed, renderSize: Int = 64, identities: Int = 1000,
-                variations: Int = TestbedSplit.variationsPerIdentity, batch: Int = 64, freshRenders: Int = 16, poolSteps: Int = 32, learningRate: Double = 2e-3, warmup: Int = 100, weightDecay: Double = 5e-4,
-                scale: Double = 64, margin: Double = 0.5, marginWarmup: Int = 0, seed: UInt64 = 0, evaluationIdentities: Int = 100,
-                falseAcceptRate: Double = 1e-3)
+                variations: Int = TestbedSplit.variationsPerIdentity, batch: Int = 64, freshRenders: Int = 16,
+                poolSteps: Int = 32, learningRate: Double = 2e-3, warmup: Int = 100, weightDecay: Double = 5e-4,
+                scale: Double = 64, margin: Double = 0.5, marginWarmup: Int = 0, seed: UInt64 = 0,
+                evaluationIdentities: Int = 100, falseAcceptRate: Double = 1e-3)
     {
         self.network = network
         self.renderSize = renderSize

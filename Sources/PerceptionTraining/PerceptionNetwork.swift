@@ -33,8 +33,8 @@ public enum PerceptionNetwork: String, CaseIterable, Codable, Sendable {
     public var renderSize: Int {
         switch self {
         case .identity, .lpips: 64
-        case .attributes, .bisenet: 128
-        case .unet: 256
+        case .attributes: 128
+        case .bisenet, .unet: 256
         }
     }
 

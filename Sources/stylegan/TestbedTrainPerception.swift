@@ -38,7 +38,7 @@ struct TestbedTrainPerception: ParsableCommand {
     @Option(parsing: .unconditional, help: "Renders per iteration (default: the network's).")
     var batch: Int?
 
-    @Option(parsing: .unconditional, help: "Render size: 64, 128 or 256 (default: the network's: identity and lpips 64, unet 256, the others 128).")
+    @Option(parsing: .unconditional, help: "Render size: 64, 128 or 256 (default: the network's: identity and lpips 64, attributes 128, the parsers 256).")
     var size: Int?
 
     @Option(parsing: .unconditional, help: "Base width of the attribute classifier.")
@@ -64,7 +64,7 @@ struct TestbedTrainPerception: ParsableCommand {
     var `init`: String?
 
     @Option(name: .customLong("class-weights"), parsing: .unconditional,
-            help: "bisenet, unet: class weights (1 / pixel share)^POWER in the cross-entropy, 0 to 1 (default: bisenet 0, unet 0.5).")
+            help: "bisenet, unet: class weights (1 / pixel share)^POWER in the cross-entropy, 0 to 1 (default 0.5).")
     var classWeights: Double?
 
     @Option(help: "auto (the run's last checkpoint, or fresh) or a checkpoint file.")
@@ -160,7 +160,7 @@ struct TestbedEvaluatePerception: ParsableCommand {
     @Option(help: "Weights file (NETWORK.safetensors of a run, or Models/testbed/NETWORK.safetensors).")
     var weights: String
 
-    @Option(parsing: .unconditional, help: "Render size: 64, 128 or 256 (default: the network's: identity and lpips 64, unet 256, the others 128).")
+    @Option(parsing: .unconditional, help: "Render size: 64, 128 or 256 (default: the network's: identity and lpips 64, attributes 128, the parsers 256).")
     var size: Int?
 
     var renderSize: Int { size ?? network.renderSize }
