@@ -6,14 +6,15 @@ import Torch
 ///
 /// It holds no mutable state: one renderer may serve several threads at once.
 public final class TestbedRenderer: Sendable {
-    public static let sizes = [64, 128, 256]
+    /// 64-256 for generators and most networks; 512 is the size face-parsing.PyTorch feeds BiSeNet.
+    public static let sizes = [64, 128, 256, 512]
 
     public let size: Int
     public let device: Device
     /// Photo-like degradations (blur, noise, JPEG) on every render, not only on the `wild` split's.
     public let degradeAll: Bool
 
-    /// - Throws: `TestbedError` for a size other than 64, 128 or 256.
+    /// - Throws: `TestbedError` for a size not in `sizes`.
     public convenience init(size: Int, device: Device = .cpu) throws {
         try self.init(size: size, device: device, degradeAll: false)
     }

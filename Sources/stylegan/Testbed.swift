@@ -31,7 +31,7 @@ struct TestbedRender: ParsableCommand {
     @Option(parsing: .unconditional, help: "Number of renders.")
     var count: Int
 
-    @Option(parsing: .unconditional, help: "Image size: 64, 128 or 256.")
+    @Option(parsing: .unconditional, help: "Image size: 64, 128, 256 or 512.")
     var size: Int
 
     @Option(parsing: .unconditional, help: "Block of the split to render: indices seed*count ..< (seed+1)*count.")

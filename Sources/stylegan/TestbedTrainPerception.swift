@@ -38,7 +38,7 @@ struct TestbedTrainPerception: ParsableCommand {
     @Option(parsing: .unconditional, help: "Renders per iteration (default: the network's).")
     var batch: Int?
 
-    @Option(parsing: .unconditional, help: "Render size: 64, 128 or 256 (default: the network's: identity and lpips 64, attributes 128, the parsers 256).")
+    @Option(parsing: .unconditional, help: "Render size: 64, 128, 256 or 512 (default: the network's: identity and lpips 64, attributes 128, the parsers 256).")
     var size: Int?
 
     @Option(parsing: .unconditional, help: "Base width of the attribute classifier.")
@@ -95,9 +95,7 @@ struct TestbedTrainPerception: ParsableCommand {
         if let steps { try Bounds.check("--steps", steps, 0...100_000_000) }
         if let batch { try Bounds.check("--batch", batch, 2...65_536) }
         if let width { try Bounds.check("--width", width, 1...512) }
-        if let size, ![64, 128, 256].contains(size) {
-            throw ValidationError("--size must be 64, 128 or 256 (the testbed's render sizes), got \(size)")
-        }
+        if let size { try Self.checkSize(size) }
         try Bounds.check("--save-every", saveEvery, 1...100_000_000)
         if let evalEvery { try Bounds.check("--eval-every", evalEvery, 1...100_000_000) }
         if let evalCount { try Bounds.check("--eval-count", evalCount, 2...1_000_000) }
@@ -116,6 +114,14 @@ struct TestbedTrainPerception: ParsableCommand {
         }
         if let file = `init`, !FileManager.default.fileExists(atPath: file) {
             throw ValidationError("\(file): no such file (--init)")
+        }
+    }
+
+    /// --size: one of the renderer's sizes.
+    static func checkSize(_ size: Int) throws {
+        guard TestbedRenderer.sizes.contains(size) else {
+            throw ValidationError("--size must be one of \(TestbedRenderer.sizes.map(String.init).joined(separator: ", ")) "
+                + "(the testbed's render sizes), got \(size)")
         }
     }
 
@@ -160,7 +166,7 @@ struct TestbedEvaluatePerception: ParsableCommand {
     @Option(help: "Weights file (NETWORK.safetensors of a run, or Models/testbed/NETWORK.safetensors).")
     var weights: String
 
-    @Option(parsing: .unconditional, help: "Render size: 64, 128 or 256 (default: the network's: identity and lpips 64, attributes 128, the parsers 256).")
+    @Option(parsing: .unconditional, help: "Render size: 64, 128, 256 or 512 (default: the network's: identity and lpips 64, attributes 128, the parsers 256).")
     var size: Int?
 
     var renderSize: Int { size ?? network.renderSize }
@@ -192,9 +198,7 @@ struct TestbedEvaluatePerception: ParsableCommand {
             try Bounds.check("--frechet", frechet, 2...1_000_000)
         }
         if let evalCount { try Bounds.check("--eval-count", evalCount, 2...1_000_000) }
-        if ![64, 128, 256].contains(renderSize) {
-            throw ValidationError("--size must be 64, 128 or 256 (the testbed's render sizes), got \(renderSize)")
-        }
+        try TestbedTrainPerception.checkSize(renderSize)
         if !FileManager.default.fileExists(atPath: weights) { throw ValidationError("\(weights): no such file (--weights)") }
     }
 

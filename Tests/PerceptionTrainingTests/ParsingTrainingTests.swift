@@ -66,7 +66,7 @@ struct ParsingTrainingTests {
             do { _ = try ParserTrainer(config: config) } catch { return "\(error)" }
             return ""
         }
-        #expect(message { $0.size = 100 }.contains("size must be 64, 128 or 256"))
+        #expect(message { $0.size = 100 }.contains("size must be one of 64, 128, 256, 512"))
         #expect(message { $0.batch = 0 }.contains("batch"))
         #expect(message { $0.classWeightPower = 2 }.contains("class weight power"))
         #expect(message { $0.unet = UNetFaceParser.Config(widths: [8, 8, 8, 8, 8]) }.contains("twice"))

@@ -128,4 +128,20 @@ struct FactorTests {
             #expect(try TestbedRenderer(size: size).render(split: .train, indices: 0..<1).images.shape == [1, 3, size, size])
         }
     }
+
+    /// Every size draws the same face: a render pooled to the next size down matches that size's render, and the
+    /// masks agree but for outlines.
+    @Test func sizesDrawTheSameFace() throws {
+        let samples = (0..<2).map { TestbedSplit.test.sample(at: 17 * $0) }
+        for (small, large) in zip(TestbedRenderer.sizes, TestbedRenderer.sizes.dropFirst()) {
+            let a = try TestbedRenderer(size: small).render(samples), b = try TestbedRenderer(size: large).render(samples)
+            let pooled = try F.adaptiveAvgPool2d(b.images, (small, small))
+            let difference = try (pooled - a.images).abs().mean().item()
+            #expect(difference < 0.02, "\(large) px pooled to \(small) px: mean difference \(difference)")
+            let nearest = try b.masks.view([2, small, 2, small, 2])
+                .select(2, 0).select(3, 0)  // [N, small, small]: the top-left pixel of each 2x2 block
+            let agreement = try nearest.eq(a.masks).to(dtype: .float32).mean().item()
+            #expect(agreement > 0.95, "masks at \(small) and \(large) px agree on \(agreement) of the pixels")
+        }
+    }
 }

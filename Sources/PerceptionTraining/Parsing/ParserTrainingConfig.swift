@@ -1,4 +1,5 @@
 import Perception
+import Testbed
 import Torch
 
 /// One face parser's training on testbed renders: which network and widths, the render size, batch, Adam's
@@ -74,7 +75,8 @@ public struct ParserTrainingConfig: Codable, Equatable, Sendable {
         func require(_ condition: Bool, _ message: String) throws {
             if !condition { throw TorchError("parser training: \(message)") }
         }
-        try require([64, 128, 256].contains(size), "size must be 64, 128 or 256, got \(size)")
+        try require(TestbedRenderer.sizes.contains(size),
+                    "size must be one of \(TestbedRenderer.sizes.map(String.init).joined(separator: ", ")), got \(size)")
         try require(batch >= 1, "batch must be at least 1, got \(batch)")
         try require(learningRate > 0, "learning rate must be positive, got \(learningRate)")
         try require(ohemThreshold > 0 && ohemThreshold < 1, "OHEM threshold must be in (0, 1), got \(ohemThreshold)")
