@@ -151,8 +151,8 @@ public struct PerceptionOverrides: Codable, Equatable, Sendable {
     public var classWeightPower: Double?
 
     public init(batch: Int? = nil, renderSize: Int? = nil, seed: UInt64? = nil, width: Int? = nil,
-                evaluationCount: Int? = nil, classes: Int? = nil, variations: Int? = nil, trunk: String? = nil, learningRate: Double? = nil,
-                initialWeights: String? = nil, classWeightPower: Double? = nil)
+                evaluationCount: Int? = nil, classes: Int? = nil, variations: Int? = nil, trunk: String? = nil,
+                learningRate: Double? = nil, initialWeights: String? = nil, classWeightPower: Double? = nil)
     {
         self.trunk = trunk
         self.learningRate = learningRate

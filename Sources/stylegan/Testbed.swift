@@ -11,6 +11,16 @@ struct TestbedCommand: ParsableCommand {
     )
 }
 
+extension TestbedCommand {
+    /// --size: one of the renderer's sizes.
+    static func checkSize(_ size: Int) throws {
+        guard TestbedRenderer.sizes.contains(size) else {
+            throw ValidationError("--size must be one of \(TestbedRenderer.sizes.map(String.init).joined(separator: ", ")), "
+                + "got \(size)")
+        }
+    }
+}
+
 extension TestbedSplit: ExpressibleByArgument {}
 extension TestbedDatasetFormat: ExpressibleByArgument {}
 
@@ -63,9 +73,7 @@ struct TestbedRender: ParsableCommand {
 
     func validate() throws {
         try Bounds.check("--count", count, 1...Int.max)
-        guard TestbedRenderer.sizes.contains(size) else {
-            throw ValidationError("--size must be one of \(TestbedRenderer.sizes.map(String.init).joined(separator: ", ")), got \(size)")
-        }
+        try TestbedCommand.checkSize(size)
         try Bounds.check("--seed", seed, 0...Int.max)
         do {
             try options.validate()

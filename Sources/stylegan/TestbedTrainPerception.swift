@@ -48,11 +48,11 @@ struct TestbedTrainPerception: ParsableCommand {
             help: "Test identities (identity, default 100), renders (attributes, default 2000; parsers 256) or 2AFC triplets (lpips, 1000) scored.")
     var evalCount: Int?
 
-    @Option(parsing: .unconditional, help: "Train identities the identity network classifies (default 10000).")
+    @Option(parsing: .unconditional, help: "Train identities the identity network classifies (default \(IdentityTrainingConfig.testbed.identities)).")
     var identities: Int?
 
     @Option(parsing: .unconditional,
-            help: "Distinct renders per train identity the identity network sees (default 1048576; the split's own: 16).")
+            help: "Distinct renders per train identity the identity network sees (default \(IdentityTrainingConfig.testbed.variations); the split's own: \(TestbedSplit.variationsPerIdentity)).")
     var variations: Int?
 
     @OptionGroup var trunk: TrunkOption
@@ -95,7 +95,7 @@ struct TestbedTrainPerception: ParsableCommand {
         if let steps { try Bounds.check("--steps", steps, 0...100_000_000) }
         if let batch { try Bounds.check("--batch", batch, 2...65_536) }
         if let width { try Bounds.check("--width", width, 1...512) }
-        if let size { try Self.checkSize(size) }
+        if let size { try TestbedCommand.checkSize(size) }
         try Bounds.check("--save-every", saveEvery, 1...100_000_000)
         if let evalEvery { try Bounds.check("--eval-every", evalEvery, 1...100_000_000) }
         if let evalCount { try Bounds.check("--eval-count", evalCount, 2...1_000_000) }
@@ -114,14 +114,6 @@ struct TestbedTrainPerception: ParsableCommand {
         }
         if let file = `init`, !FileManager.default.fileExists(atPath: file) {
             throw ValidationError("\(file): no such file (--init)")
-        }
-    }
-
-    /// --size: one of the renderer's sizes.
-    static func checkSize(_ size: Int) throws {
-        guard TestbedRenderer.sizes.contains(size) else {
-            throw ValidationError("--size must be one of \(TestbedRenderer.sizes.map(String.init).joined(separator: ", ")) "
-                + "(the testbed's render sizes), got \(size)")
         }
     }
 
@@ -198,7 +190,7 @@ struct TestbedEvaluatePerception: ParsableCommand {
             try Bounds.check("--frechet", frechet, 2...1_000_000)
         }
         if let evalCount { try Bounds.check("--eval-count", evalCount, 2...1_000_000) }
-        try TestbedTrainPerception.checkSize(renderSize)
+        try TestbedCommand.checkSize(renderSize)
         if !FileManager.default.fileExists(atPath: weights) { throw ValidationError("\(weights): no such file (--weights)") }
     }
 
