@@ -102,11 +102,15 @@ let package = Package(
         // The testbed: procedural faces with ground truth (masks, attributes, identities) and their dataset writers.
         .target(name: "Testbed", dependencies: ["Torch", "Images", "Data", "Checkpoints"]),
         .target(name: "PerceptionTraining", dependencies: ["Torch", "Checkpoints", "Training", "Perception", "Testbed"]),
+        .target(
+            name: "EncoderTraining",
+            dependencies: ["Torch", "Checkpoints", "Data", "Training", "StyleGAN", "Perception", "Encoders", "Inversion"]
+        ),
         .executableTarget(
             name: "stylegan",
             dependencies: [
                 "Torch", "Checkpoints", "StyleGAN", "Images", "Perception", "Metrics", "Inversion", "Editing", "Encoders",
-                "Training", "GeneratorTraining", "Testbed", "PerceptionTraining",
+                "Training", "GeneratorTraining", "Testbed", "PerceptionTraining", "EncoderTraining",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             resources: [.copy("Resources")]
@@ -150,6 +154,11 @@ let package = Package(
             exclude: ["Resources"]
         ),
         .testTarget(name: "PerceptionTrainingTests", dependencies: ["PerceptionTraining"]),
+        .testTarget(
+            name: "EncoderTrainingTests",
+            dependencies: ["EncoderTraining", "Encoders", "StyleGAN", "Checkpoints", "Images", "Training", "Torch", "TestSupport"],
+            exclude: ["Resources"]
+        ),
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "Torch", "TestSupport"], exclude: ["Resources"]),
     ],
     cxxLanguageStandard: .cxx20

@@ -3,28 +3,31 @@ import Torch
 
 /// The IR-SE50 trunk of the pSp-family encoders (pSp, e4e, ReStyle, E2Style): TreB1eN's `input_layer` (3x3 conv,
 /// batch norm, PReLU) and the 24 `bottleneck_IR_SE` units of `get_blocks(50)`, built from Perception's
-/// `IRSE50.Unit` so that `input_layer.*` and `body.N.*` are the official checkpoints' keys.
+/// `IRSE50.Unit` so that `input_layer.*` and `body.N.*` are the official checkpoints' keys; a
+/// `StyleEncoderConfiguration` sets its widths and depths.
 ///
 /// Each encoder registers the two parts itself, in its reference's attribute order, so its `stateDict()` lists
 /// keys as the official file does. Trainable parameters: input layer 1,920 (3 channels) or 3,648 (6), body
 /// 30,948,160.
 enum IRSE50Trunk {
-    /// (input channels, depth, units) of the four stages; each stage's first unit halves the resolution.
-    static let stages = [(64, 64, 3), (64, 128, 4), (128, 256, 14), (256, 512, 3)]
-
-    /// 3x3 conv without bias, batch norm, PReLU: [N, channels, H, W] -> [N, 64, H, W].
-    static func inputLayer(channels: Int) throws -> Sequential {
-        try Sequential(
-            Conv2d(channels, 64, kernelSize: 3, padding: 1, bias: false), BatchNorm2d(64), PReLU(numParameters: 64))
+    /// 3x3 conv without bias, batch norm, PReLU: [N, channels, H, W] -> [N, stem, H, W].
+    static func inputLayer(channels: Int, _ configuration: StyleEncoderConfiguration = .official) throws -> Sequential {
+        let stem = configuration.stem
+        return try Sequential(
+            Conv2d(channels, stem, kernelSize: 3, padding: 1, bias: false), BatchNorm2d(stem), PReLU(numParameters: stem))
     }
 
-    /// Units 0...23. Outputs at 256 input: units 0-2 [N, 64, 128, 128], 3-6 [N, 128, 64, 64],
-    /// 7-20 [N, 256, 32, 32], 21-23 [N, 512, 16, 16].
-    static func body() throws -> ModuleList<IRSE50.Unit> {
+    /// The units of every stage, each stage's first halving the resolution. Official outputs at 256 input: units 0-2
+    /// [N, 64, 128, 128], 3-6 [N, 128, 64, 64], 7-20 [N, 256, 32, 32], 21-23 [N, 512, 16, 16].
+    static func body(_ configuration: StyleEncoderConfiguration = .official) throws -> ModuleList<IRSE50.Unit> {
         let body = try ModuleList<IRSE50.Unit>()
-        for (inChannels, depth, units) in stages {
-            try body.append(IRSE50.Unit(inChannels, depth, stride: 2))
-            for _ in 1..<units { try body.append(IRSE50.Unit(depth, depth, stride: 1)) }
+        var inChannels = configuration.stem
+        for stage in configuration.stages {
+            try body.append(IRSE50.Unit(inChannels, stage.depth, stride: 2, seReduction: configuration.seReduction))
+            for _ in 1..<stage.units {
+                try body.append(IRSE50.Unit(stage.depth, stage.depth, stride: 1, seReduction: configuration.seReduction))
+            }
+            inChannels = stage.depth
         }
         return body
     }

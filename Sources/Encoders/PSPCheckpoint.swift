@@ -40,21 +40,29 @@ enum PSPCheckpoint {
         let generator = try file.generator(device: device)
         let size = try options.int("output_size") ?? options.int("stylegan_size") ?? generator?.generator.config.size ?? 1024
         let styles = try EncoderCheckpoint.styleCount(outputSize: size)
+        let widths: StyleEncoderConfiguration
+        do {
+            widths = try options.string(StyleEncoderConfiguration.optionKey).map(StyleEncoderConfiguration.decode(option:))
+                ?? .official
+        } catch {
+            throw CheckpointError.invalid(file: file.path, message: "opts.\(StyleEncoderConfiguration.optionKey): \(error)")
+        }
+        let trunk = widths == .official ? "IR-SE50" : "narrow IR-SE, stem \(widths.stem), \(widths.inputSize) px"
         let network: any StyleCodeNetwork
         let description: String
         switch type {
         case "GradualStyleEncoder":
-            network = try GradualStyleEncoder(styleCount: styles)
-            description = "GradualStyleEncoder (IR-SE50 feature pyramid)"
+            network = try GradualStyleEncoder(styleCount: styles, configuration: widths)
+            description = "GradualStyleEncoder (\(trunk) feature pyramid)"
         case "Encoder4Editing":
-            network = try GradualStyleEncoder(styleCount: styles, readout: .e4eInference)
-            description = "Encoder4Editing (IR-SE50 feature pyramid, w0 + offsets)"
+            network = try GradualStyleEncoder(styleCount: styles, readout: .e4eInference, configuration: widths)
+            description = "Encoder4Editing (\(trunk) feature pyramid, w0 + offsets)"
         case "BackboneEncoderUsingLastLayerIntoW", "SingleStyleCodeEncoder":
-            network = try BackboneEncoderUsingLastLayerIntoW(styleCount: styles)
-            description = "\(type) (IR-SE50, one w)"
+            network = try BackboneEncoderUsingLastLayerIntoW(styleCount: styles, configuration: widths)
+            description = "\(type) (\(trunk), one w)"
         case "BackboneEncoderUsingLastLayerIntoWPlus":
-            network = try BackboneEncoderUsingLastLayerIntoWPlus(styleCount: styles)
-            description = "\(type) (IR-SE50, w+ from the last map)"
+            network = try BackboneEncoderUsingLastLayerIntoWPlus(styleCount: styles, configuration: widths)
+            description = "\(type) (\(trunk), w+ from the last map)"
         default:
             throw CheckpointError.unsupported(file: file.path, message: "encoder_type '\(type)' is not one of "
                 + (pSpTypes + e4eTypes).joined(separator: ", "))
@@ -70,7 +78,7 @@ enum PSPCheckpoint {
             }
         }
         let encoder = try PSPEncoder(method: method, network: network, latentAvg: average?.0.to(device: device))
-        let lines = [("styles", "\(styles)"), ("input", "images 3x256x256"),
+        let lines = [("styles", "\(styles)"), ("input", "images 3x\(widths.inputSize)x\(widths.inputSize)"),
                      ("latent_avg", average.map { "added, \($0.1)" } ?? "not added (start_from_latent_avg off)")]
         return LoadedEncoder(encoder: encoder, generator: generator, summary: file.summary(
             method: method, network: description, parameters: network.parameterCount, lines: lines,

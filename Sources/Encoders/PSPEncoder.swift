@@ -8,8 +8,17 @@ public protocol StyleCodeNetwork: Module {
     var inputChannels: Int { get }
     /// Rows of the w+ codes it predicts (the generator's n_latent).
     var styleCount: Int { get }
-    /// [N, inputChannels, H, W] -> [N, styleCount, 512]
+    /// Length of each code: 512 for every official encoder, the generator's style dimension for narrow ones.
+    var styleDim: Int { get }
+    /// Side of the images it reads: 256 for every official encoder.
+    var inputSize: Int { get }
+    /// [N, inputChannels, H, W] -> [N, styleCount, styleDim]
     func styleCodes(_ x: Tensor) throws -> Tensor
+}
+
+extension StyleCodeNetwork {
+    public var styleDim: Int { 512 }
+    public var inputSize: Int { 256 }
 }
 
 /// pSp and e4e inversion: one pass of the encoder, plus `latent_avg` when the checkpoint was trained with
@@ -24,7 +33,7 @@ public final class PSPEncoder: InversionEncoder {
     public let network: any StyleCodeNetwork
     /// [L, D], added to the codes; nil when the network predicts w+ directly.
     public let latentAvg: Tensor?
-    public var inputSize: Int { 256 }
+    public var inputSize: Int { network.inputSize }
 
     /// `latentAvg` may be [D], [1, D] or [L, D] (pSp files store the average repeated per row).
     public init(method: String, network: any StyleCodeNetwork, latentAvg: Tensor?) throws {
@@ -36,11 +45,12 @@ public final class PSPEncoder: InversionEncoder {
         self.latentAvg = try latentAvg.map { try latentRows($0, count: network.styleCount) }
     }
 
-    /// Images [N, 3, 256, 256] in [-1, 1] -> w+ [N, L, 512]; the generator only has to match L and D.
+    /// Images [N, 3, S, S] in [-1, 1] (S = `inputSize`, 256 for official encoders) -> w+ [N, L, D]; the generator
+    /// only has to match L and D.
     public func encode(_ images: Tensor, generator: StyleGAN2Generator, options: EncodingOptions) throws -> EncoderOutput {
         try options.expectOnly([], for: method)
-        try expectImages(images, channels: 3, height: 256, width: 256, for: method)
-        try expectCompatible(generator, styleCount: network.styleCount, method: method)
+        try expectImages(images, channels: 3, height: inputSize, width: inputSize, for: method)
+        try expectCompatible(generator, styleCount: network.styleCount, styleDim: network.styleDim, method: method)
         return try withNoGrad {
             let codes = try network.styleCodes(images.to(device: deviceOf(network)))
             return EncoderOutput(wPlus: try latentAvg.map { try codes + $0.to(device: codes.device) } ?? codes)
@@ -59,10 +69,10 @@ func latentRows(_ average: Tensor, count: Int) throws -> Tensor {
     }
 }
 
-/// Throws unless the generator reads `styleCount` codes of 512 dimensions.
-func expectCompatible(_ generator: StyleGAN2Generator, styleCount: Int, method: String) throws {
-    guard generator.nLatent == styleCount, generator.config.styleDim == 512 else {
-        throw TorchError("\(method): the encoder predicts \(styleCount) codes of 512 dimensions, the generator "
+/// Throws unless the generator reads `styleCount` codes of `styleDim` dimensions.
+func expectCompatible(_ generator: StyleGAN2Generator, styleCount: Int, styleDim: Int = 512, method: String) throws {
+    guard generator.nLatent == styleCount, generator.config.styleDim == styleDim else {
+        throw TorchError("\(method): the encoder predicts \(styleCount) codes of \(styleDim) dimensions, the generator "
             + "(\(generator.config.size)x\(generator.config.size)) reads \(generator.nLatent) of \(generator.config.styleDim)")
     }
 }

@@ -3,7 +3,7 @@ import ArgumentParser
 /// `stylegan train ...`: the trainers.
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Train a StyleGAN2 generator from a folder of images.",
-        subcommands: [TrainGenerator.self]
+        abstract: "Train a StyleGAN2 generator, or an inversion encoder for one.",
+        subcommands: [TrainGenerator.self, TrainEncoder.self]
     )
 }

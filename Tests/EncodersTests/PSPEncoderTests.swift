@@ -40,6 +40,37 @@ extension PSPFamilyEncoderTests {
             #expect(message?.contains("predicts 18 codes of 512 dimensions") == true)
         }
 
+        /// Narrow widths (`StyleEncoderConfiguration`) keep every official key name, with fewer body units and
+        /// smaller shapes; the style blocks read 1/16, 1/8 and 1/4 of the input and predict codes of the style size.
+        @Test func narrowEncodersKeepTheOfficialKeys() throws {
+            let widths = StyleEncoderConfiguration.narrow(divisor: 16, styleDim: 24, inputSize: 64)
+            #expect(widths.stages.map(\.depth) == [4, 8, 16, 32] && widths.stageEnds == [0, 1, 2, 3])
+            #expect((0..<10).map(widths.styleMapSide) == [4, 4, 4, 8, 8, 8, 8, 16, 16, 16])
+            let narrow = try GradualStyleEncoder(styleCount: 10, configuration: widths)
+            let official = try GradualStyleEncoder(styleCount: 10)
+            func pattern(_ name: String) -> String {
+                name.split(separator: ".").map { $0.allSatisfy(\.isNumber) ? "N" : String($0) }.joined(separator: ".")
+            }
+            let narrowKeys = try Set(narrow.stateDict().names.map(pattern))
+            #expect(narrowKeys == Set(try official.stateDict().names.map(pattern)))
+            #expect(try narrow.stateDict().names.filter { $0.hasPrefix("body.") }.map { $0.split(separator: ".")[1] }
+                .reduce(into: Set<Substring>()) { $0.insert($1) }.count == 4)
+            #expect(try narrow.styleCodes(Tensor.randn([2, 3, 64, 64])).shape == [2, 10, 24])
+            #expect(try BackboneEncoderUsingLastLayerIntoW(styleCount: 10, configuration: widths)
+                .styleCodes(Tensor.randn([1, 3, 64, 64])).shape == [1, 10, 24])
+            #expect(try BackboneEncoderUsingLastLayerIntoWPlus(styleCount: 10, configuration: widths)
+                .styleCodes(Tensor.randn([1, 3, 64, 64])).shape == [1, 10, 24])
+            var bad = widths
+            bad.inputSize = 16
+            #expect(EncoderTestSupport.thrownMessage { _ = try GradualStyleEncoder(configuration: bad) }?
+                .contains("power of two of at least 32") == true)
+            bad = widths
+            bad.stages.removeLast()
+            #expect(EncoderTestSupport.thrownMessage { try bad.validate() }?.contains("4 stages") == true)
+            let json = try widths.optionValue()
+            #expect(try StyleEncoderConfiguration.decode(option: json) == widths)
+        }
+
         /// Inputs are resized as the official `Resize((256, 256))` of PIL images: bilinear, antialiased. Halving a
         /// unit impulse at an even pixel gives taps (1/8, 3/8) (the bilinear kernel widened 2x), not the (1/2, 1/2)
         /// of plain bilinear nor bicubic's taps.

@@ -18,7 +18,7 @@ import Torch
 /// FLOPs of a distance: `flops(inputShape:)`; at 256x256 about 3.5 GFLOP (AlexNet) and 80 GFLOP (VGG16).
 public final class LPIPS: Module {
     /// The trunk; for the ImageNet ones the raw value names the shipped linear-layer file (`lpips/<raw>-v0.1.pth`).
-    public enum Network: String, CaseIterable, Sendable {
+    public enum Network: String, Codable, CaseIterable, Sendable {
         case alex, vgg
         /// The testbed's attribute classifier (`ResNet18Classifier`), with linear layers calibrated on testbed
         /// pairs (`LPIPS(testbed:linearLayers:)`; how: docs/testbed.md).

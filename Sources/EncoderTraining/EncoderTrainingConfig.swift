@@ -1,0 +1,185 @@
+import Encoders
+import Foundation
+import Perception
+
+/// The settings of an encoder run, named and defaulted as pSp's `options/train_options.py` (`--batch_size` 4,
+/// `--learning_rate` 1e-4, `--optim_name` ranger, `--lpips_lambda` 0.8, `--id_lambda` 0.1, `--l2_lambda` 1, ...).
+/// Encoded with the official names, so a checkpoint's `opts` reads as the official scripts wrote it; our additions
+/// (the dataset paths, narrow widths, where the loss networks are) sit beside them.
+public struct EncoderTrainingConfig: Codable, Equatable, Sendable {
+    /// pSp's `--encoder_type`.
+    public enum EncoderType: String, Codable, CaseIterable, Sendable {
+        case gradualStyleEncoder = "GradualStyleEncoder"
+        case backboneEncoderUsingLastLayerIntoW = "BackboneEncoderUsingLastLayerIntoW"
+        case backboneEncoderUsingLastLayerIntoWPlus = "BackboneEncoderUsingLastLayerIntoWPlus"
+    }
+
+    /// pSp's `--optim_name`.
+    public enum OptimizerName: String, Codable, CaseIterable, Sendable {
+        case ranger, adam
+    }
+
+    /// The method; its trainer reads the options that apply to it.
+    public var method: EncoderMethod = .psp
+    /// Training images: a folder, a StyleGAN2-ADA zip or a rosinality LMDB (pSp's `train_target_root`).
+    public var dataset: String
+    /// Validation images (pSp's `test_target_root`); nil: no validation, and so no `best_model.pt`.
+    public var testDataset: String?
+    /// pSp's `--dataset_type`, recorded for the official scripts; the data come from `dataset`.
+    public var datasetType = "ffhq_encode"
+    public var encoderType = EncoderType.gradualStyleEncoder
+    public var inputNC = 3
+    public var labelNC = 0
+    /// The generator's resolution; nil takes the generator file's.
+    public var outputSize: Int?
+    public var batchSize = 4
+    public var testBatchSize = 2
+    public var workers = 4
+    public var testWorkers = 2
+    public var learningRate = 0.0001
+    public var optimName = OptimizerName.ranger
+    public var trainDecoder = false
+    public var startFromLatentAvg = false
+    public var learnInW = false
+    public var lpipsLambda = 0.8
+    public var idLambda = 0.1
+    public var l2Lambda = 1.0
+    public var wNormLambda = 0.0
+    public var lpipsLambdaCrop = 0.0
+    public var l2LambdaCrop = 0.0
+    public var mocoLambda = 0.0
+    /// The generator file (any layout `GeneratorCheckpoint` reads).
+    public var styleganWeights: String
+    /// An encoder checkpoint to start from (its `encoder.*` and `decoder.*` weights and `latent_avg`).
+    public var checkpointPath: String?
+    /// IR-SE weights the encoder's trunk starts from (pSp loads `model_ir_se50.pth` here); nil: random.
+    public var encoderInit: String?
+    public var maxSteps = 500_000
+    public var imageInterval = 100
+    public var boardInterval = 50
+    public var valInterval = 1000
+    /// nil: only at the end, as pSp (`save_interval = max_steps`).
+    public var saveInterval: Int?
+    /// Super-resolution factors (`"1,2,4,8"`); a restoration task, not yet trained here.
+    public var resizeFactors: String?
+    /// Seed of the weights, the data order, the flips and the noise maps.
+    public var seed: UInt64 = 0
+    /// 1: pSp's IR-SE50 widths; D > 1: every width divided by D and one unit per stage
+    /// (`StyleEncoderConfiguration.narrow`), for small generators and CPUs.
+    public var encoderWidthDivisor = 1
+    /// Side of the images the encoder reads and the losses compare (pSp: 256); the generator's images are pooled to it.
+    public var encoderInputSize = 256
+    /// Which LPIPS the `lpips` terms use: AlexNet as pSp, VGG, or the testbed's.
+    public var lpipsType = LPIPS.Network.alex
+    /// A folder holding the loss networks under their published names (`alexnet-owt-7be5be79.pth`,
+    /// `model_ir_se50.pth`, ...) or the testbed's (`attributes.safetensors`, `lpips.safetensors`,
+    /// `identity.safetensors`).
+    public var weights: String?
+
+    public init(dataset: String, styleganWeights: String) {
+        self.dataset = dataset
+        self.styleganWeights = styleganWeights
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case method, dataset
+        case testDataset = "test_dataset"
+        case datasetType = "dataset_type"
+        case encoderType = "encoder_type"
+        case inputNC = "input_nc"
+        case labelNC = "label_nc"
+        case outputSize = "output_size"
+        case batchSize = "batch_size"
+        case testBatchSize = "test_batch_size"
+        case workers
+        case testWorkers = "test_workers"
+        case learningRate = "learning_rate"
+        case optimName = "optim_name"
+        case trainDecoder = "train_decoder"
+        case startFromLatentAvg = "start_from_latent_avg"
+        case learnInW = "learn_in_w"
+        case lpipsLambda = "lpips_lambda"
+        case idLambda = "id_lambda"
+        case l2Lambda = "l2_lambda"
+        case wNormLambda = "w_norm_lambda"
+        case lpipsLambdaCrop = "lpips_lambda_crop"
+        case l2LambdaCrop = "l2_lambda_crop"
+        case mocoLambda = "moco_lambda"
+        case styleganWeights = "stylegan_weights"
+        case checkpointPath = "checkpoint_path"
+        case encoderInit = "encoder_init"
+        case maxSteps = "max_steps"
+        case imageInterval = "image_interval"
+        case boardInterval = "board_interval"
+        case valInterval = "val_interval"
+        case saveInterval = "save_interval"
+        case resizeFactors = "resize_factors"
+        case seed
+        case encoderWidthDivisor = "encoder_width_divisor"
+        case encoderInputSize = "encoder_input_size"
+        case lpipsType = "lpips_type"
+        case weights
+    }
+
+    /// The loss weights of pSp's `calc_loss`, by term.
+    public var lossWeights: [EncoderLossTerm: Double] {
+        [.id: idLambda, .l2: l2Lambda, .lpips: lpipsLambda, .lpipsCrop: lpipsLambdaCrop, .l2Crop: l2LambdaCrop,
+         .wNorm: wNormLambda, .moco: mocoLambda]
+    }
+
+    /// Checks every number and combination, naming the flag as the command line spells it.
+    public func validate() throws {
+        func check(_ ok: Bool, _ message: String) throws { if !ok { throw EncoderTrainingError(message) } }
+        try check((1...1024).contains(batchSize), "--batch_size must be in 1...1024, got \(batchSize)")
+        try check((1...1024).contains(testBatchSize), "--test_batch_size must be in 1...1024, got \(testBatchSize)")
+        try check((0...64).contains(workers), "--workers must be in 0...64, got \(workers)")
+        try check(learningRate > 0 && learningRate < 1, "--learning_rate must be in (0, 1), got \(learningRate)")
+        try check(inputNC == 3, "--input_nc \(inputNC): only image encoders (3 channels) train here so far")
+        try check(labelNC == 0, "--label_nc \(labelNC): label-map inputs are not trained here yet")
+        try check(resizeFactors == nil, "--resize_factors: super-resolution is not trained here yet")
+        for (term, weight) in lossWeights {
+            try check(weight >= 0 && weight.isFinite, "--\(term.flag) must be at least 0, got \(weight)")
+        }
+        try check(!(idLambda > 0 && mocoLambda > 0),
+                  "both --id_lambda and --moco_lambda are above 0; pSp uses one identity loss: set the other to 0")
+        try check(lossWeights.values.contains { $0 > 0 }, "every loss weight is 0; nothing would train")
+        try check(!learnInW || encoderType == .backboneEncoderUsingLastLayerIntoW,
+                  "--learn_in_w needs --encoder_type BackboneEncoderUsingLastLayerIntoW (one w per image)")
+        try check((1...100_000_000).contains(maxSteps), "--max_steps must be in 1...100000000, got \(maxSteps)")
+        for (name, value) in [("image_interval", imageInterval), ("board_interval", boardInterval),
+                              ("val_interval", valInterval)]
+        {
+            try check(value >= 1, "--\(name) must be at least 1, got \(value)")
+        }
+        if let saveInterval { try check(saveInterval >= 1, "--save_interval must be at least 1, got \(saveInterval)") }
+        if let outputSize {
+            try check(outputSize >= 8 && outputSize.nonzeroBitCount == 1,
+                      "--output_size must be a power of two of at least 8, got \(outputSize)")
+        }
+        try check([1, 2, 4, 8, 16].contains(encoderWidthDivisor),
+                  "--encoder_width_divisor must be 1, 2, 4, 8 or 16, got \(encoderWidthDivisor)")
+        try check(encoderInputSize >= 32 && encoderInputSize <= 1024 && encoderInputSize.nonzeroBitCount == 1,
+                  "--encoder_input_size must be a power of two in 32...1024, got \(encoderInputSize)")
+    }
+
+    /// The encoder's widths for a generator with `styleDim`-dimensional codes.
+    public func encoderConfiguration(styleDim: Int) -> StyleEncoderConfiguration {
+        guard encoderWidthDivisor > 1 else {
+            var official = StyleEncoderConfiguration.official
+            (official.styleDim, official.inputSize) = (styleDim, encoderInputSize)
+            return official
+        }
+        return .narrow(divisor: encoderWidthDivisor, styleDim: styleDim, inputSize: encoderInputSize)
+    }
+}
+
+/// The encoder methods `stylegan train encoder --method` trains.
+public enum EncoderMethod: String, Codable, CaseIterable, Sendable {
+    case psp
+}
+
+/// A setting an encoder run cannot use, a file it cannot read, or a checkpoint that does not fit it.
+public struct EncoderTrainingError: Error, CustomStringConvertible, Equatable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

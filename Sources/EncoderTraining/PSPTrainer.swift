@@ -1,0 +1,336 @@
+import Checkpoints
+import Data
+import Encoders
+import Foundation
+import StyleGAN
+import Torch
+import Training
+
+/// pSp's `training/coach.py` as a `Trainer`: each iteration encodes a batch, renders the codes (plus `latent_avg`
+/// with `start_from_latent_avg`) with fresh noise, pools the image to the encoder's input size (`face_pool`) and
+/// steps Ranger or Adam on `calc_loss` (`EncoderLoss`) over the encoder's parameters, and the generator's with
+/// `train_decoder`. Every `val_interval` iterations the test set is scored in eval mode and the best weights go to
+/// `checkpoint/best_model.pt`.
+///
+/// Checkpoints hold pSp's `{state_dict, opts, latent_avg}` (so the official inference scripts and
+/// `EncoderCheckpoint.load` read them) and, under `stylegankit`, the optimiser, the random stream, the data order
+/// and the best validation loss, so a resumed run continues exactly as the uninterrupted one.
+public final class PSPTrainer: Trainer {
+    public let config: EncoderTrainingConfig
+    /// The encoder's widths, its style dimension the generator's.
+    public let widths: StyleEncoderConfiguration
+    public let encoder: any StyleCodeNetwork
+    public let decoder: StyleGAN2Generator
+    /// The average w [D] (the generator file's `latent_avg`, else the mean of mapping(z)).
+    public let latentAvg: Tensor
+    public let device: Device
+    let loss: EncoderLoss
+    let optimizer: any Optimizer
+    let dataset: ImageDataset
+    private(set) var loader: DataLoader
+    let testDataset: ImageDataset?
+    let rng: Torch.Generator
+    /// The lowest validation loss so far (pSp's `best_val_loss`).
+    private(set) var bestValidationLoss: Double?
+    /// Where `best_model.pt` goes; nil: not written (tests of the step alone).
+    public var bestModelFolder: String?
+
+    public var batchSize: Int { config.batchSize }
+    public var checkpointExtension: String { "pt" }
+
+    /// The generator's resolution, which `output_size` must match.
+    public var outputSize: Int { decoder.config.size }
+
+    /// Builds the encoder (random, or from `encoder_init` / `checkpoint_path`), loads the generator, the loss
+    /// networks (`networks`, else from `config.weights`) and the data; nothing is trained yet.
+    public convenience init(_ config: EncoderTrainingConfig, networks: EncoderLossNetworks? = nil, device: Device = .cpu)
+        throws
+    {
+        try config.validate()
+        Torch.manualSeed(config.seed)
+        let generator: LoadedGenerator
+        var file: EncoderCheckpointFile?
+        if let path = config.checkpointPath {
+            file = try EncoderCheckpointFile(path: path)
+            guard let held = try file?.generator(device: device) else {
+                throw EncoderTrainingError("\(path): holds no decoder.* generator to continue from")
+            }
+            generator = held
+        } else {
+            generator = try GeneratorCheckpoint.load(config.styleganWeights, device: device)
+        }
+        let decoder = generator.generator
+        let source = config.checkpointPath ?? config.styleganWeights
+        if let outputSize = config.outputSize, outputSize != decoder.config.size {
+            throw EncoderTrainingError("--output_size \(outputSize) does not match the generator in \(source) "
+                + "(\(decoder.config.size) px)")
+        }
+        let widths = config.encoderConfiguration(styleDim: decoder.config.styleDim)
+        let encoder = try Self.makeEncoder(config, widths: widths, styleCount: decoder.nLatent)
+        if let file {
+            try file.load(encoder, prefix: "encoder.", as: "the \(config.encoderType.rawValue) of --checkpoint_path")
+        } else if let path = config.encoderInit {
+            try Self.loadTrunk(encoder, from: path)
+        }
+        try self.init(config, encoder: encoder, widths: widths, decoder: decoder,
+                      latentAvg: file?.latentAvg ?? generator.latentAvg,
+                      networks: networks ?? EncoderLossNetworks.load(for: config, device: device), device: device)
+    }
+
+    /// A run of these networks: `encoder` (built for `widths`, in training mode) and `decoder`, with the average w
+    /// as [D], [1, D] or [L, D]. Opens the datasets and builds the optimiser.
+    init(_ config: EncoderTrainingConfig, encoder: any StyleCodeNetwork, widths: StyleEncoderConfiguration,
+         decoder: StyleGAN2Generator, latentAvg: Tensor, networks: EncoderLossNetworks, device: Device) throws
+    {
+        try config.validate()
+        self.config = config
+        self.device = device
+        self.widths = widths
+        self.encoder = encoder
+        self.decoder = decoder
+        rng = try Torch.Generator(seed: config.seed)
+        self.latentAvg = try Self.averageRow(latentAvg).to(device: device)
+        try encoder.to(device: device)
+        try decoder.to(device: device)
+        try decoder.requiresGrad(config.trainDecoder)
+        loss = EncoderLoss(weights: config.lossWeights, networks: networks)
+        let parameters = encoder.parameters() + (config.trainDecoder ? decoder.parameters() : [])
+        optimizer = switch config.optimName {
+        case .ranger: try Ranger(parameters, lr: config.learningRate)
+        case .adam: try Adam(parameters, lr: config.learningRate)
+        }
+
+        let size = widths.inputSize
+        dataset = try ImageDataset.open(config.dataset, options: DatasetOptions(size: size, allowUpscale: true))
+        guard dataset.count >= config.batchSize else {
+            throw EncoderTrainingError("\(config.dataset): \(dataset.count) images, fewer than one batch of "
+                + "\(config.batchSize)")
+        }
+        loader = try DataLoader(dataset: dataset, options: Self.loaderOptions(config), seed: config.seed)
+        testDataset = try config.testDataset.map { try ImageDataset.open($0, options: DatasetOptions(size: size, allowUpscale: true)) }
+        if let testDataset, testDataset.count < config.testBatchSize {
+            throw EncoderTrainingError("\(config.testDataset ?? ""): \(testDataset.count) images, fewer than one test "
+                + "batch of \(config.testBatchSize)")
+        }
+    }
+
+    /// pSp's train loader: shuffled, drop_last, each target flipped with probability 0.5 (`RandomHorizontalFlip`).
+    static func loaderOptions(_ config: EncoderTrainingConfig) -> DataLoaderOptions {
+        DataLoaderOptions(batchSize: config.batchSize, shuffle: true, flip: .random, threads: config.workers)
+    }
+
+    /// The encoder `encoder_type` names, for `styleCount` rows of `widths` (training mode).
+    static func makeEncoder(_ config: EncoderTrainingConfig, widths: StyleEncoderConfiguration, styleCount: Int) throws
+        -> any StyleCodeNetwork
+    {
+        let network: any StyleCodeNetwork = switch config.encoderType {
+        case .gradualStyleEncoder:
+            try GradualStyleEncoder(inputChannels: config.inputNC, styleCount: styleCount, configuration: widths)
+        case .backboneEncoderUsingLastLayerIntoW:
+            try BackboneEncoderUsingLastLayerIntoW(inputChannels: config.inputNC, styleCount: styleCount, configuration: widths)
+        case .backboneEncoderUsingLastLayerIntoWPlus:
+            try BackboneEncoderUsingLastLayerIntoWPlus(inputChannels: config.inputNC, styleCount: styleCount,
+                                                       configuration: widths)
+        }
+        network.train()
+        return network
+    }
+
+    /// pSp's start from `model_ir_se50.pth`: the file's `input_layer.*` and `body.*` into the encoder's trunk (its
+    /// `output_layer.*` is the face-recognition head, unused). Every trunk tensor must be there with the encoder's shape.
+    static func loadTrunk(_ encoder: any StyleCodeNetwork, from path: String) throws {
+        let weights: [String: Tensor]
+        do {
+            weights = try (path.lowercased().hasSuffix(".safetensors") ? Safetensors.read(path).tensors.dictionary
+                : TorchCheckpoint.load(path).stateDict().dictionary)
+        } catch {
+            throw EncoderTrainingError("\(path): cannot read IR-SE weights for --encoder_init: \(error)")
+        }
+        let own = try encoder.stateDict().dictionary
+        var trunk: [String: Tensor] = [:]
+        var problems: [String] = []
+        for (key, tensor) in own.sorted(by: { $0.key < $1.key }) where key.hasPrefix("input_layer.") || key.hasPrefix("body.") {
+            guard let given = weights[key] ?? weights["module." + key] else { problems.append("missing \(key)"); continue }
+            guard given.shape == tensor.shape else {
+                problems.append("\(key): \(given.shape) in the file, \(tensor.shape) in the encoder")
+                continue
+            }
+            trunk[key] = given
+        }
+        guard problems.isEmpty else {
+            throw EncoderTrainingError("\(path): does not fit the encoder's trunk (--encoder_init):\n  "
+                + problems.joined(separator: "\n  "))
+        }
+        _ = try encoder.load(stateDict: trunk, strict: false)
+    }
+
+    /// A latent average as one row [D]: [D], [1, D] and [L, D] (pSp's repeated rows) all hold it.
+    static func averageRow(_ average: Tensor) throws -> Tensor {
+        switch average.rank {
+        case 1: return average
+        case 2: return try average.select(0, 0)
+        default: throw EncoderTrainingError("latent_avg must be [D], [1, D] or [L, D], got \(average.shape)")
+        }
+    }
+
+    // MARK: one iteration
+
+    /// pSp's `net.forward(x, return_latents=True)`: the image (pooled to the input size) and the codes it was
+    /// rendered from, [N, L, D].
+    func forward(_ x: Tensor, noise: NoiseMode) throws -> (image: Tensor, latent: Tensor) {
+        var codes = try encoder.styleCodes(x)
+        if config.startFromLatentAvg { codes = try codes + latentAvg }
+        var image = try decoder.synthesis(codes, noise: noise)
+        let side = widths.inputSize
+        if image.size(2) != side { image = try F.adaptiveAvgPool2d(image, (side, side)) }
+        return (image, codes)
+    }
+
+    /// Fresh noise maps (pSp's `randomize_noise=True`), seeded from the run's generator.
+    func freshNoise() throws -> NoiseMode {
+        .random(seed: UInt64(try Tensor.randint(0, Int(Int32.max), [1], generator: rng).itemInt()))
+    }
+
+    public func step(_ iteration: Iteration) throws -> StepReport {
+        let x = try loader.next().images.to(device: device)
+        let (logged, yHat) = try trainingStep(x, noise: freshNoise())
+        let i = iteration.index
+        let showImages = i % config.imageInterval == 0 || (i < 1000 && i % 25 == 0)
+        let images = showImages ? [(tag: "images/train/faces", images: try Self.faces(x: x, yHat: yHat))] : []
+        return StepReport(scalars: logged.map { Scalar($0.0, $0.1) }, images: images)
+    }
+
+    /// One optimiser step on images `x` [N, 3, S, S] (the targets too: pSp's `ffhq_encode`), rendering with `noise`:
+    /// pSp's `calc_loss` values and the reconstruction before the step.
+    func trainingStep(_ x: Tensor, noise: NoiseMode) throws -> (logged: [(String, Double)], yHat: Tensor) {
+        encoder.train()
+        let (yHat, latent) = try forward(x, noise: noise)
+        let (total, logged) = try loss(x: x, y: x, yHat: yHat, latent: latent,
+                                       latentAvg: config.startFromLatentAvg ? latentAvg : nil)
+        try optimizer.zeroGrad()
+        try total.backward()
+        try optimizer.step()
+        return (logged, yHat)
+    }
+
+    /// pSp's logged pairs as one batch: input and reconstruction of the first two samples, [4, 3, S, S].
+    static func faces(x: Tensor, yHat: Tensor) throws -> Tensor {
+        let n = Swift.min(2, x.size(0))
+        return try Tensor.cat([x.slice(0, 0, n), yHat.detach().slice(0, 0, n)]).clamp(min: -1, max: 1)
+    }
+
+    // MARK: validation
+
+    /// pSp's `validate`: the test set in eval mode, without gradients and with fixed noise, each logged value
+    /// averaged over its batches (drop_last); a new lowest `loss` writes `best_model.pt`. Empty without a test set.
+    public func evaluate(at iteration: Int, group _: any ProcessGroup) throws -> [Scalar] {
+        guard let testDataset else { return [] }
+        encoder.eval()
+        defer { encoder.train() }
+        let options = DataLoaderOptions(batchSize: config.testBatchSize, shuffle: false, flip: .none, threads: config.testWorkers)
+        let testLoader = try DataLoader(dataset: testDataset, options: options, seed: config.seed)
+        var sums: [(String, Double)] = []
+        let batches = testLoader.batchesPerEpoch
+        try withNoGrad {
+            for _ in 0..<batches {
+                let x = try testLoader.next().images.to(device: device)
+                let (yHat, latent) = try forward(x, noise: .const)
+                let (_, logged) = try loss(x: x, y: x, yHat: yHat, latent: latent,
+                                           latentAvg: config.startFromLatentAvg ? latentAvg : nil)
+                if sums.isEmpty { sums = logged.map { ($0.0, 0) } }
+                for (k, value) in logged.enumerated() { sums[k].1 += value.1 }
+            }
+        }
+        let means = sums.map { Scalar("test/" + $0.0, $0.1 / Double(batches)) }
+        if let value = means.first(where: { $0.name == "test/loss" })?.value,
+           bestValidationLoss.map({ value < $0 }) ?? true
+        {
+            bestValidationLoss = value
+            if let bestModelFolder { try writeBestModel(to: bestModelFolder + "/best_model.pt", iteration: iteration, loss: value) }
+        }
+        return means
+    }
+
+    /// `best_model.pt` in pSp's layout, written under a temporary name and renamed into place, and a line in
+    /// `timestamp.txt` as pSp's `checkpoint_me`.
+    func writeBestModel(to path: String, iteration: Int, loss value: Double) throws {
+        let temporary = path + ".partial"
+        do {
+            try TorchCheckpoint.save(.dict(try officialEntries()), to: temporary)
+            guard rename(temporary, path) == 0 else { throw EncoderTrainingError(String(cString: strerror(errno))) }
+        } catch {
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw EncoderTrainingError("\(path): cannot write the best model: \(error)")
+        }
+        let line = String(format: "**Best**: Step - %d, Loss - %.3f \n", iteration, value)
+        let stamp = (path as NSString).deletingLastPathComponent + "/timestamp.txt"
+        if let handle = FileHandle(forWritingAtPath: stamp) {
+            handle.seekToEndOfFile()
+            handle.write(Data(line.utf8))
+            handle.closeFile()
+        } else {
+            _ = FileManager.default.createFile(atPath: stamp, contents: Data(line.utf8))
+        }
+    }
+
+    // MARK: checkpoints
+
+    /// Key of our own state in the checkpoint, beside pSp's.
+    public static let stateKey = "stylegankit"
+
+    /// pSp's `__get_save_dict`: `state_dict` (`encoder.*`, `decoder.*`), `opts`, and `latent_avg` (as [L, D], the
+    /// released files' shape) when the codes start from it.
+    func officialEntries() throws -> [(key: CheckpointValue, value: CheckpointValue)] {
+        var weights: [(String, Tensor)] = []
+        for (name, tensor) in try encoder.stateDict() { weights.append(("encoder." + name, tensor)) }
+        for (name, tensor) in try decoder.stateDict() { weights.append(("decoder." + name, tensor)) }
+        var entries: [(key: CheckpointValue, value: CheckpointValue)] = [
+            (.string("state_dict"), CheckpointValue(StateDict(weights))),
+            (.string("opts"), try EncoderTrainingOpts.value(config, outputSize: outputSize, widths: widths)),
+        ]
+        if config.startFromLatentAvg {
+            let rows = config.learnInW ? 1 : decoder.nLatent
+            entries.append((.string("latent_avg"), .tensor(try latentAvg.unsqueeze(0).expand([rows, latentAvg.size(0)]).contiguous())))
+        }
+        return entries
+    }
+
+    public func saveState(to path: String, iteration: Int) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let ours = CheckpointValue.dict([
+            "iteration": .int(iteration),
+            "optimizer": CheckpointValue(try optimizer.stateDict()),
+            "rng": .tensor(try rng.state()),
+            "data": .string(String(decoding: try encoder.encode(loader.state), as: UTF8.self)),
+            "best_val_loss": bestValidationLoss.map { .float($0) } ?? .none,
+        ])
+        try TorchCheckpoint.save(.dict(try officialEntries() + [(.string(Self.stateKey), ours)]), to: path)
+    }
+
+    public func loadState(from path: String) throws -> Int? {
+        let root = try TorchCheckpoint.load(path)
+        guard case .dict(let top) = root, let ours = top[Self.stateKey] else {
+            throw EncoderTrainingError("\(path): not a checkpoint of this trainer (no '\(Self.stateKey)' state); start "
+                + "from an encoder file with --checkpoint_path instead")
+        }
+        do {
+            let weights = try root["state_dict"].stateDict()
+            let encoderWeights = StateDict(weights.filter { $0.0.hasPrefix("encoder.") }
+                .map { (String($0.0.dropFirst("encoder.".count)), $0.1) })
+            let decoderWeights = StateDict(weights.filter { $0.0.hasPrefix("decoder.") }
+                .map { (String($0.0.dropFirst("decoder.".count)), $0.1) })
+            _ = try encoder.load(stateDict: encoderWeights)
+            _ = try decoder.load(stateDict: decoderWeights)
+            try optimizer.loadStateDict(OptimizerState(ours["optimizer"]))
+            try rng.setState(ours["rng"].tensor())
+            let state = try JSONDecoder().decode(SamplerState.self, from: Foundation.Data(try ours["data"].string().utf8))
+            loader = try DataLoader(dataset: dataset, options: Self.loaderOptions(config), state: state)
+            bestValidationLoss = try? ours["best_val_loss"].double()
+            return try ours["iteration"].int()
+        } catch {
+            throw EncoderTrainingError("\(path): does not fit this run (\(config.encoderType.rawValue), "
+                + "\(decoder.config.size) px generator): \(error)")
+        }
+    }
+}

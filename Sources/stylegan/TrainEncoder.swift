@@ -1,0 +1,221 @@
+import ArgumentParser
+import EncoderTraining
+import Foundation
+import Perception
+import Training
+
+/// `stylegan train encoder DATASET --method psp --outdir RUN --stylegan_weights G`: the official training scripts,
+/// flag for flag.
+struct TrainEncoder: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "encoder",
+        abstract: "Train an inversion encoder (pSp's scripts/train.py semantics) for a generator.",
+        discussion: """
+            DATASET is a folder of PNG/JPEG images (searched recursively; centre-cropped and resized to \
+            --encoder_input_size), a StyleGAN2-ADA zip or a rosinality LMDB; --test_dataset the same for validation. \
+            The flags are the official ones with their defaults (pSp: --batch_size 4, --learning_rate 1e-4, \
+            --optim_name ranger, --lpips_lambda 0.8, --id_lambda 0.1, --l2_lambda 1). The loss networks come from \
+            --weights, a folder with alexnet-owt-7be5be79.pth (or vgg16-397923af.pth) and model_ir_se50.pth, or the \
+            testbed's (Models/testbed with --lpips_type testbed). The run folder holds checkpoint/NNNNNN.pt in \
+            pSp's layout ({state_dict, opts, latent_avg}: the official inference scripts and `stylegan invert` read \
+            them) with the optimiser and random state beside it, checkpoint/best_model.pt, log.jsonl, TensorBoard \
+            event files and config.json. --resume auto continues exactly as the uninterrupted run would. \
+            See docs/training.md.
+            """
+    )
+
+    @Argument(help: "Training images: a folder, StyleGAN2-ADA zip or rosinality LMDB.")
+    var dataset: String
+
+    @Option(help: "The method: psp.")
+    var method: EncoderMethod = .psp
+
+    @Option(help: "Run folder (the official --exp_dir).")
+    var outdir: OutputFolder
+
+    @Option(name: .customLong("test_dataset"), help: "Validation images (none: no validation, no best_model.pt).")
+    var testDataset: String?
+
+    @Option(name: .customLong("stylegan_weights"), help: "The generator (.pt, .pkl or .safetensors).")
+    var styleganWeights: String
+
+    @Option(name: .customLong("checkpoint_path"), help: "An encoder checkpoint to start from (encoder, decoder, latent_avg).")
+    var checkpointPath: String?
+
+    @Option(name: .customLong("encoder_init"), help: "IR-SE weights for the encoder's trunk (pSp: model_ir_se50.pth).")
+    var encoderInit: String?
+
+    @Option(help: "Folder with the loss networks under their published names, or Models/testbed.")
+    var weights: String?
+
+    @Option(name: .customLong("dataset_type"), help: "Recorded in opts for the official scripts.")
+    var datasetType = "ffhq_encode"
+
+    @Option(name: .customLong("encoder_type"), help: "GradualStyleEncoder, BackboneEncoderUsingLastLayerIntoW or BackboneEncoderUsingLastLayerIntoWPlus.")
+    var encoderType: EncoderTrainingConfig.EncoderType = .gradualStyleEncoder
+
+    @Option(name: .customLong("input_nc"), parsing: .unconditional, help: "Input channels.")
+    var inputNC = 3
+
+    @Option(name: .customLong("label_nc"), parsing: .unconditional, help: "Label channels (0: images).")
+    var labelNC = 0
+
+    @Option(name: .customLong("output_size"), parsing: .unconditional, help: "The generator's resolution (default: the file's).")
+    var outputSize: Int?
+
+    @Option(name: .customLong("batch_size"), parsing: .unconditional, help: "Batch size.")
+    var batchSize = 4
+
+    @Option(name: .customLong("test_batch_size"), parsing: .unconditional, help: "Validation batch size.")
+    var testBatchSize = 2
+
+    @Option(parsing: .unconditional, help: "Background data threads.")
+    var workers = 4
+
+    @Option(name: .customLong("test_workers"), parsing: .unconditional, help: "Background data threads for validation.")
+    var testWorkers = 2
+
+    @Option(name: .customLong("learning_rate"), parsing: .unconditional, help: "Learning rate.")
+    var learningRate = 0.0001
+
+    @Option(name: .customLong("optim_name"), help: "ranger or adam.")
+    var optimName: EncoderTrainingConfig.OptimizerName = .ranger
+
+    @Option(name: .customLong("train_decoder"), help: "Train the generator too (true/false).")
+    var trainDecoder = false
+
+    @Flag(name: .customLong("start_from_latent_avg"), help: "Add the average latent to the codes.")
+    var startFromLatentAvg = false
+
+    @Flag(name: .customLong("learn_in_w"), help: "Learn one w per image (BackboneEncoderUsingLastLayerIntoW).")
+    var learnInW = false
+
+    @Option(name: .customLong("lpips_lambda"), parsing: .unconditional, help: "LPIPS weight.")
+    var lpipsLambda = 0.8
+
+    @Option(name: .customLong("id_lambda"), parsing: .unconditional, help: "Identity weight.")
+    var idLambda = 0.1
+
+    @Option(name: .customLong("l2_lambda"), parsing: .unconditional, help: "L2 weight.")
+    var l2Lambda = 1.0
+
+    @Option(name: .customLong("w_norm_lambda"), parsing: .unconditional, help: "W-norm weight.")
+    var wNormLambda = 0.0
+
+    @Option(name: .customLong("lpips_lambda_crop"), parsing: .unconditional, help: "LPIPS weight on the face crop.")
+    var lpipsLambdaCrop = 0.0
+
+    @Option(name: .customLong("l2_lambda_crop"), parsing: .unconditional, help: "L2 weight on the face crop.")
+    var l2LambdaCrop = 0.0
+
+    @Option(name: .customLong("moco_lambda"), parsing: .unconditional, help: "MoCo identity weight (non-face domains).")
+    var mocoLambda = 0.0
+
+    @Option(name: .customLong("lpips_type"), help: "The LPIPS network: alex, vgg or testbed.")
+    var lpipsType: LPIPS.Network = .alex
+
+    @Option(name: .customLong("max_steps"), parsing: .unconditional, help: "Training iterations.")
+    var maxSteps = 500_000
+
+    @Option(name: .customLong("image_interval"), parsing: .unconditional, help: "Log images every this many iterations.")
+    var imageInterval = 100
+
+    @Option(name: .customLong("board_interval"), parsing: .unconditional, help: "Log losses every this many iterations.")
+    var boardInterval = 50
+
+    @Option(name: .customLong("val_interval"), parsing: .unconditional, help: "Validate every this many iterations.")
+    var valInterval = 1000
+
+    @Option(name: .customLong("save_interval"), parsing: .unconditional, help: "Checkpoint every this many iterations (default: at the end).")
+    var saveInterval: Int?
+
+    @Option(name: .customLong("encoder_width_divisor"), parsing: .unconditional, help: "1: IR-SE50 widths; D: every width / D, one unit per stage.")
+    var encoderWidthDivisor = 1
+
+    @Option(name: .customLong("encoder_input_size"), parsing: .unconditional, help: "Side of the images the encoder reads.")
+    var encoderInputSize = 256
+
+    @Option(parsing: .unconditional, help: "Seed of the weights, data order, flips and noise.")
+    var seed = 0
+
+    @Option(help: "auto (the run's last checkpoint, or fresh) or a checkpoint file of this run.")
+    var resume: String?
+
+    @OptionGroup var device: DeviceOptions
+
+    @OptionGroup var runtime: RuntimeOptions
+
+    var config: EncoderTrainingConfig {
+        var c = EncoderTrainingConfig(dataset: dataset, styleganWeights: styleganWeights)
+        (c.method, c.testDataset, c.datasetType, c.encoderType) = (method, testDataset, datasetType, encoderType)
+        (c.inputNC, c.labelNC, c.outputSize) = (inputNC, labelNC, outputSize)
+        (c.batchSize, c.testBatchSize, c.workers, c.testWorkers) = (batchSize, testBatchSize, workers, testWorkers)
+        (c.learningRate, c.optimName, c.trainDecoder) = (learningRate, optimName, trainDecoder)
+        (c.startFromLatentAvg, c.learnInW) = (startFromLatentAvg, learnInW)
+        (c.lpipsLambda, c.idLambda, c.l2Lambda, c.wNormLambda) = (lpipsLambda, idLambda, l2Lambda, wNormLambda)
+        (c.lpipsLambdaCrop, c.l2LambdaCrop, c.mocoLambda, c.lpipsType) = (lpipsLambdaCrop, l2LambdaCrop, mocoLambda, lpipsType)
+        (c.checkpointPath, c.encoderInit, c.weights) = (checkpointPath, encoderInit, weights)
+        (c.maxSteps, c.imageInterval, c.boardInterval) = (maxSteps, imageInterval, boardInterval)
+        (c.valInterval, c.saveInterval, c.seed) = (valInterval, saveInterval, UInt64(clamping: seed))
+        (c.encoderWidthDivisor, c.encoderInputSize) = (encoderWidthDivisor, encoderInputSize)
+        return c
+    }
+
+    var resumption: Resume {
+        switch resume {
+        case nil: .fresh
+        case "auto": .auto
+        case let path?: .checkpoint(path: path)
+        }
+    }
+
+    func validate() throws {
+        try Seed.check("--seed", seed)
+        do { try config.validate() } catch let error as EncoderTrainingError { throw ValidationError(error.description) }
+        for (flag, path) in [("--stylegan_weights", styleganWeights), ("--checkpoint_path", checkpointPath),
+                             ("--encoder_init", encoderInit), ("", dataset), ("--test_dataset", testDataset)]
+        {
+            if let path, !FileManager.default.fileExists(atPath: path) {
+                throw ValidationError("\(path): no such file or folder" + (flag.isEmpty ? "" : " (\(flag))"))
+            }
+        }
+    }
+
+    func run() throws {
+        try outdir.check()
+        try runtime.start()
+        let device = try self.device.resolve()
+        let config = self.config
+        let trainer: PSPTrainer
+        do {
+            trainer = try PSPTrainer(config, device: device)
+        } catch let error as EncoderTrainingError {
+            throw CLIError(error.description)
+        }
+        let run = RunDirectory(path: outdir.path)
+        trainer.bestModelFolder = run.checkpointFolder
+        let options = TrainingOptions(iterations: config.maxSteps, checkpointEvery: config.saveInterval ?? config.maxSteps,
+                                      sampleEvery: nil, evaluateEvery: config.testDataset == nil ? nil : config.valInterval,
+                                      logEvery: config.boardInterval, resume: resumption)
+        let progress: ProgressMode = runtime.quiet ? .quiet : .automatic
+        let outcome = try TrainingLoop(run: run, options: options, progress: progress)
+            .train(trainer, config: EncoderTrainingRecord(training: config, loop: options))
+        switch outcome {
+        case .finished(let iteration, let checkpoint):
+            print("trained \(iteration) iterations" + (checkpoint.map { "; last checkpoint \($0)" } ?? ""))
+        case .interrupted(let iteration, let checkpoint):
+            print("stopped after \(iteration) iterations" + (checkpoint.map { "; resume from \($0)" } ?? ""))
+        }
+    }
+}
+
+/// What `config.json` holds: the method's settings and the loop's.
+struct EncoderTrainingRecord: Encodable {
+    let training: EncoderTrainingConfig
+    let loop: TrainingOptions
+}
+
+extension EncoderMethod: ExpressibleByArgument {}
+extension EncoderTrainingConfig.EncoderType: ExpressibleByArgument {}
+extension EncoderTrainingConfig.OptimizerName: ExpressibleByArgument {}
+extension LPIPS.Network: ExpressibleByArgument {}

@@ -1,0 +1,191 @@
+import Checkpoints
+import Encoders
+import Foundation
+import Images
+import StyleGAN
+import TestSupport
+import Testing
+import Torch
+import Training
+
+@testable import EncoderTraining
+
+/// pSp's trainer on tiny models (a 32-pixel generator with 16-dimensional codes, the encoder at 1/16 of IR-SE50's
+/// widths): it learns, resumes exactly, writes checkpoints the encoder loader reads, and refuses bad input.
+@Suite("pSp trainer", .serialized)
+struct PSPTrainerTests {
+    init() throws { try Runtime.start() }
+
+    /// A tiny generator in rosinality's layout and 16 of its own images at `side` pixels (reachable targets).
+    static func setUp(_ dir: Scratch, count: Int = 16, side: Int = 32) throws -> (generator: String, images: String) {
+        Torch.manualSeed(11)
+        let config = try GeneratorConfig(size: 32, styleDim: 16, nMLP: 2, channels: [16, 16, 16, 8])
+        let generator = try StyleGAN2Generator(config, generator: Torch.Generator(seed: 3))
+        let path = dir.path("generator.pt")
+        let average = try withNoGrad { try generator.mapping(Tensor.randn([256, 16], generator: Torch.Generator(seed: 4))).mean([0]) }
+        try TorchCheckpoint.save(.dict(["g_ema": CheckpointValue(try generator.stateDict()), "latent_avg": .tensor(average)]),
+                                 to: path)
+        let folder = dir.path("images")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let z = try Tensor.randn([count, 16], generator: Torch.Generator(seed: 5))
+        let images = try withNoGrad { try generator.synthesis(generator.latents([z]), noise: .const) }
+        for i in 0..<count {
+            var image = try images.slice(0, i, i + 1).clamp(min: -1, max: 1)
+            if side != 32 { image = try F.interpolate(image, size: (side, side), mode: .bilinear, alignCorners: false) }
+            try Image(tensor: image.contiguous()).write(to: "\(folder)/\(String(format: "%03d", i)).png")
+        }
+        return (path, folder)
+    }
+
+    static func config(_ files: (generator: String, images: String)) -> EncoderTrainingConfig {
+        var c = EncoderTrainingConfig(dataset: files.images, styleganWeights: files.generator)
+        c.encoderWidthDivisor = 16
+        c.encoderInputSize = 32
+        (c.lpipsLambda, c.idLambda) = (0, 0)
+        c.optimName = .adam
+        c.learningRate = 0.001
+        c.batchSize = 2
+        c.workers = 1
+        c.startFromLatentAvg = true
+        c.wNormLambda = 0.001
+        return c
+    }
+
+    static func train(_ config: EncoderTrainingConfig, run: String, iterations: Int, resume: Resume = .fresh,
+                      every: Int = 3) throws -> (PSPTrainer, [[String: Double]])
+    {
+        let trainer = try PSPTrainer(config)
+        let options = TrainingOptions(iterations: iterations, checkpointEvery: every, sampleEvery: nil,
+                                      evaluateEvery: config.testDataset == nil ? nil : config.valInterval, resume: resume)
+        _ = try TrainingLoop(run: RunDirectory(path: run), options: options, progress: .quiet).train(trainer, config: config)
+        return (trainer, try log(run))
+    }
+
+    /// `log.jsonl`'s losses, one dictionary per line.
+    static func log(_ run: String) throws -> [[String: Double]] {
+        try String(contentsOfFile: run + "/log.jsonl", encoding: .utf8).split(separator: "\n").map { line in
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            return try #require(object["losses"] as? [String: Double])
+        }
+    }
+
+    @Test func theEncoderLearnsTheGeneratorsImages() throws {
+        let dir = try Scratch()
+        var config = Self.config(try Self.setUp(dir))
+        config.batchSize = 4
+        let (_, log) = try Self.train(config, run: dir.path("run"), iterations: 60, every: 60)
+        let l2 = log.map { $0["loss_l2"]! }
+        let first = l2.prefix(8).reduce(0, +) / 8, last = l2.suffix(8).reduce(0, +) / 8
+        #expect(last < 0.6 * first, "l2 fell from \(first) to \(last) only")
+        #expect(log.allSatisfy { Set($0.keys) == ["loss_l2", "loss_w_norm", "loss"] })
+    }
+
+    /// Six iterations in one go equal three, new objects, and three more from the checkpoint: the encoder (batch-norm
+    /// statistics included), the optimiser, the data order, the noise and every logged loss, bit for bit.
+    @Test func aResumedRunEqualsTheUninterruptedOne() throws {
+        let dir = try Scratch()
+        let config = Self.config(try Self.setUp(dir))
+        let (whole, wholeLog) = try Self.train(config, run: dir.path("whole"), iterations: 6)
+        _ = try Self.train(config, run: dir.path("split"), iterations: 3)
+        let (resumed, splitLog) = try Self.train(config, run: dir.path("split"), iterations: 6, resume: .auto)
+        #expect(wholeLog == splitLog)
+        let a = try whole.encoder.stateDict().dictionary, b = try resumed.encoder.stateDict().dictionary
+        #expect(Set(a.keys) == Set(b.keys))
+        for (key, tensor) in a { #expect(try maxAbsDifference(tensor, #require(b[key])) == 0, "encoder.\(key)") }
+    }
+
+    /// A checkpoint is pSp's container: `EncoderCheckpoint.load` builds the same narrow encoder from its opts and
+    /// encodes as the trainer's encoder does in eval mode, `latent_avg` included.
+    @Test func checkpointsLoadAsPSPEncoders() throws {
+        let dir = try Scratch()
+        let config = Self.config(try Self.setUp(dir))
+        let (trainer, _) = try Self.train(config, run: dir.path("run"), iterations: 2, every: 2)
+        let path = dir.path("run/checkpoint/000002.pt")
+        let root = try TorchCheckpoint.load(path)
+        #expect(try root["opts"]["encoder_type"].string() == "GradualStyleEncoder")
+        #expect(try root["opts"]["output_size"].int() == 32)
+        #expect(try root["latent_avg"].tensor().shape == [8, 16])
+        let loaded = try EncoderCheckpoint.load(path)
+        #expect(loaded.encoder.method == "psp")
+        #expect(loaded.encoder.inputSize == 32)
+        let images = try Tensor.rand([2, 3, 32, 32], generator: Torch.Generator(seed: 1)) * 2 - 1
+        let generator = try #require(loaded.generator).generator
+        let codes = try loaded.encoder.encode(images, generator: generator).wPlus
+        trainer.encoder.eval()
+        let expected = try withNoGrad { try trainer.encoder.styleCodes(images) + trainer.latentAvg }
+        #expect(try maxAbsDifference(codes, expected) < 1e-5)
+    }
+
+    /// pSp's validation: test losses under `test/`, and `best_model.pt` in pSp's layout when the loss improves.
+    @Test func validationWritesTheBestModel() throws {
+        let dir = try Scratch()
+        let files = try Self.setUp(dir)
+        var config = Self.config(files)
+        config.testDataset = files.images
+        config.valInterval = 2
+        let trainer = try PSPTrainer(config)
+        let run = RunDirectory(path: dir.path("run"))
+        trainer.bestModelFolder = run.checkpointFolder
+        let options = TrainingOptions(iterations: 4, checkpointEvery: 4, sampleEvery: nil, evaluateEvery: 2)
+        _ = try TrainingLoop(run: run, options: options, progress: .quiet).train(trainer, config: config)
+        let best = try TorchCheckpoint.load(dir.path("run/checkpoint/best_model.pt"))
+        guard case .dict(let top) = best else { Issue.record("best_model.pt is not a dict"); return }
+        #expect(Set(top.stringKeys) == ["state_dict", "opts", "latent_avg"])
+        let stamps = try String(contentsOfFile: dir.path("run/checkpoint/timestamp.txt"), encoding: .utf8)
+        #expect(stamps.contains("**Best**: Step - 2"))
+        let lines = try String(contentsOfFile: dir.path("run/log.jsonl"), encoding: .utf8).split(separator: "\n")
+        #expect(lines.filter { $0.contains("\"test/loss\"") }.count == 2)
+    }
+
+    @Test func wNormIsPSPsFormula() throws {
+        let latent = try Tensor.randn([3, 4, 5], generator: Torch.Generator(seed: 2))
+        let average = try Tensor.randn([5], generator: Torch.Generator(seed: 3))
+        let value = try EncoderLoss.wNorm(latent, latentAvg: average).item()
+        var expected = 0.0
+        for n in 0..<3 { expected += try (latent.select(0, n) - average).pow(2).sum().sqrt().item() }
+        #expect(abs(value - expected / 3) < 1e-5)
+        let crop = try EncoderLoss.crop(Tensor.zeros([1, 3, 256, 256]))
+        #expect(crop.shape == [1, 3, 188, 188])
+    }
+
+    @Test func badInputIsRefusedWithTheFileNamed() throws {
+        let dir = try Scratch()
+        let files = try Self.setUp(dir, count: 2)
+        var config = Self.config(files)
+        config.idLambda = 0.1
+        #expect(throws: EncoderTrainingError.self) { _ = try PSPTrainer(config) }
+        do {
+            _ = try PSPTrainer(config)
+        } catch {
+            #expect("\(error)".contains("model_ir_se50.pth or identity.safetensors"))
+        }
+        config = Self.config(files)
+        config.batchSize = 4
+        do {
+            _ = try PSPTrainer(config)
+            Issue.record("a dataset smaller than a batch trained")
+        } catch {
+            #expect("\(error)".contains("2 images, fewer than one batch of 4"))
+        }
+        config = Self.config(files)
+        config.outputSize = 64
+        do {
+            _ = try PSPTrainer(config)
+            Issue.record("a 64-pixel --output_size trained a 32-pixel generator")
+        } catch {
+            #expect("\(error)".contains("--output_size 64 does not match"))
+        }
+        config = Self.config(files)
+        (config.idLambda, config.mocoLambda) = (0.1, 0.5)
+        #expect(throws: EncoderTrainingError.self) { try config.validate() }
+        config = Self.config(files)
+        config.encoderType = .backboneEncoderUsingLastLayerIntoWPlus
+        let (_, _) = try Self.train(Self.config(files), run: dir.path("gradual"), iterations: 1, every: 1)
+        do {
+            _ = try Self.train(config, run: dir.path("gradual"), iterations: 2, resume: .auto)
+            Issue.record("a GradualStyleEncoder checkpoint resumed a BackboneEncoderUsingLastLayerIntoWPlus run")
+        } catch {
+            #expect("\(error)".contains("000001.pt"))
+        }
+    }
+}
