@@ -34,7 +34,7 @@ public enum EncoderLossTerm: String, Codable, CaseIterable, Sendable {
 }
 
 /// pSp's `calc_loss(x, y, y_hat, latent)`: the weighted sum of the terms with a positive weight, and pSp's
-/// `loss_dict` (each term, `id_improve` with an identity term, and `loss`).
+/// `loss_dict` entries (each term, and `id_improve` with an identity term; the trainer adds `loss`).
 ///
 ///     id        mean over the batch of 1 - <f(y_hat), f(y)>, f the ID network's unit embedding of the face crop
 ///     l2        F.mse_loss(y_hat, y)
@@ -91,9 +91,7 @@ public struct EncoderLoss {
             try add(.moco, loss)
             logged.append(("id_improve", improvement))
         }
-        guard let total else { throw EncoderTrainingError("every loss weight is 0") }
-        logged.append(("loss", try total.item()))
-        return (total, logged)
+        return (try total ?? Tensor.zeros([], device: yHat.device), logged)
     }
 
     /// pSp's `IDLoss.forward` with any embedding: the mean of 1 - <e(y_hat), e(y)> with the target's embedding

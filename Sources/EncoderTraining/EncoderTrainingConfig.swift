@@ -1,15 +1,17 @@
 import Encoders
 import Foundation
 import Perception
+import Torch
 
 /// The settings of an encoder run, named and defaulted as pSp's `options/train_options.py` (`--batch_size` 4,
 /// `--learning_rate` 1e-4, `--optim_name` ranger, `--lpips_lambda` 0.8, `--id_lambda` 0.1, `--l2_lambda` 1, ...).
 /// Encoded with the official names, so a checkpoint's `opts` reads as the official scripts wrote it; our additions
 /// (the dataset paths, narrow widths, where the loss networks are) sit beside them.
 public struct EncoderTrainingConfig: Codable, Equatable, Sendable {
-    /// pSp's `--encoder_type`.
+    /// pSp's and e4e's `--encoder_type`.
     public enum EncoderType: String, Codable, CaseIterable, Sendable {
         case gradualStyleEncoder = "GradualStyleEncoder"
+        case encoder4Editing = "Encoder4Editing"
         case backboneEncoderUsingLastLayerIntoW = "BackboneEncoderUsingLastLayerIntoW"
         case backboneEncoderUsingLastLayerIntoWPlus = "BackboneEncoderUsingLastLayerIntoWPlus"
     }
@@ -27,7 +29,8 @@ public struct EncoderTrainingConfig: Codable, Equatable, Sendable {
     public var testDataset: String?
     /// pSp's `--dataset_type`, recorded for the official scripts; the data come from `dataset`.
     public var datasetType = "ffhq_encode"
-    public var encoderType = EncoderType.gradualStyleEncoder
+    /// The method's own by default: GradualStyleEncoder (pSp), Encoder4Editing (e4e).
+    public var encoderType: EncoderType
     public var inputNC = 3
     public var labelNC = 0
     /// The generator's resolution; nil takes the generator file's.
@@ -76,9 +79,32 @@ public struct EncoderTrainingConfig: Codable, Equatable, Sendable {
     /// `identity.safetensors`).
     public var weights: String?
 
-    public init(dataset: String, styleganWeights: String) {
+    // e4e (options/train_options.py): the latent discriminator, the code pool and progressive delta training.
+    public var wDiscriminatorLambda = 0.0
+    public var wDiscriminatorLr = 2e-5
+    public var r1 = 10.0
+    public var dRegEvery = 16
+    public var useWPool = false
+    public var wPoolSize = 50
+    /// The p of the deltas' norm.
+    public var deltaNorm = 2
+    public var deltaNormLambda = 2e-4
+    /// The step at which each progressive stage starts (stage i trains deltas 1...i); one per style, the first 0.
+    public var progressiveSteps: [Int]?
+    /// Derives `progressiveSteps`: [0, start, start + every, ...] (e4e's `setup_progressive_steps`).
+    public var progressiveStart: Int?
+    public var progressiveStepEvery = 2000
+    /// Also write e4e's training keys (`global_step`, `optimizer`, `best_val_loss`, the discriminator and its
+    /// optimiser) into each checkpoint, so e4e's own script resumes from it.
+    public var saveTrainingData = false
+    /// With `--resume_training_from_ckpt` of an e4e file: take its optimiser state too.
+    public var keepOptimizer = false
+
+    public init(method: EncoderMethod = .psp, dataset: String, styleganWeights: String) {
+        self.method = method
         self.dataset = dataset
         self.styleganWeights = styleganWeights
+        encoderType = method.defaultEncoderType
     }
 
     enum CodingKeys: String, CodingKey {
@@ -119,6 +145,19 @@ public struct EncoderTrainingConfig: Codable, Equatable, Sendable {
         case encoderInputSize = "encoder_input_size"
         case lpipsType = "lpips_type"
         case weights
+        case wDiscriminatorLambda = "w_discriminator_lambda"
+        case wDiscriminatorLr = "w_discriminator_lr"
+        case r1
+        case dRegEvery = "d_reg_every"
+        case useWPool = "use_w_pool"
+        case wPoolSize = "w_pool_size"
+        case deltaNorm = "delta_norm"
+        case deltaNormLambda = "delta_norm_lambda"
+        case progressiveSteps = "progressive_steps"
+        case progressiveStart = "progressive_start"
+        case progressiveStepEvery = "progressive_step_every"
+        case saveTrainingData = "save_training_data"
+        case keepOptimizer = "keep_optimizer"
     }
 
     /// The loss weights of pSp's `calc_loss`, by term.
@@ -132,7 +171,8 @@ public struct EncoderTrainingConfig: Codable, Equatable, Sendable {
         func check(_ ok: Bool, _ message: String) throws { if !ok { throw EncoderTrainingError(message) } }
         try check((1...1024).contains(batchSize), "--batch_size must be in 1...1024, got \(batchSize)")
         try check((1...1024).contains(testBatchSize), "--test_batch_size must be in 1...1024, got \(testBatchSize)")
-        try check((0...64).contains(workers), "--workers must be in 0...64, got \(workers)")
+        try check((1...64).contains(workers), "--workers must be in 1...64, got \(workers)")
+        try check((1...64).contains(testWorkers), "--test_workers must be in 1...64, got \(testWorkers)")
         try check(learningRate > 0 && learningRate < 1, "--learning_rate must be in (0, 1), got \(learningRate)")
         try check(inputNC == 3, "--input_nc \(inputNC): only image encoders (3 channels) train here so far")
         try check(labelNC == 0, "--label_nc \(labelNC): label-map inputs are not trained here yet")
@@ -142,7 +182,26 @@ public struct EncoderTrainingConfig: Codable, Equatable, Sendable {
         }
         try check(!(idLambda > 0 && mocoLambda > 0),
                   "both --id_lambda and --moco_lambda are above 0; pSp uses one identity loss: set the other to 0")
-        try check(lossWeights.values.contains { $0 > 0 }, "every loss weight is 0; nothing would train")
+        try check(lossWeights.values.contains { $0 > 0 } || wDiscriminatorLambda > 0, "every loss weight is 0; nothing would train")
+        try check(method.encoderTypes.contains(encoderType), "--encoder_type \(encoderType.rawValue) is not one of "
+            + "\(method.rawValue)'s: \(method.encoderTypes.map(\.rawValue).joined(separator: ", "))")
+        if method == .e4e {
+            try check(lpipsLambdaCrop == 0 && l2LambdaCrop == 0 && wNormLambda == 0,
+                      "e4e has no --lpips_lambda_crop, --l2_lambda_crop or --w_norm_lambda")
+            try check(wDiscriminatorLambda >= 0 && wDiscriminatorLambda.isFinite, "--w_discriminator_lambda must be at least 0")
+            try check(wDiscriminatorLr > 0 && wDiscriminatorLr < 1, "--w_discriminator_lr must be in (0, 1), got \(wDiscriminatorLr)")
+            try check(r1 >= 0 && r1.isFinite, "--r1 must be at least 0, got \(r1)")
+            try check(dRegEvery >= 1, "--d_reg_every must be at least 1, got \(dRegEvery)")
+            try check((0...100_000).contains(wPoolSize), "--w_pool_size must be in 0...100000, got \(wPoolSize)")
+            try check(deltaNorm >= 1, "--delta_norm must be at least 1, got \(deltaNorm)")
+            try check(deltaNormLambda >= 0 && deltaNormLambda.isFinite, "--delta_norm_lambda must be at least 0")
+            try check(progressiveStepEvery >= 1, "--progressive_step_every must be at least 1, got \(progressiveStepEvery)")
+            try check(progressiveStart.map { $0 >= 0 } ?? true, "--progressive_start must be at least 0")
+            try check(progressiveSteps == nil || progressiveStart == nil, "give --progressive_steps or --progressive_start, not both")
+        } else {
+            try check(wDiscriminatorLambda == 0 && progressiveSteps == nil && progressiveStart == nil,
+                      "the latent discriminator and progressive training are e4e's (--method e4e)")
+        }
         try check(!learnInW || encoderType == .backboneEncoderUsingLastLayerIntoW,
                   "--learn_in_w needs --encoder_type BackboneEncoderUsingLastLayerIntoW (one w per image)")
         try check((1...100_000_000).contains(maxSteps), "--max_steps must be in 1...100000000, got \(maxSteps)")
@@ -162,6 +221,21 @@ public struct EncoderTrainingConfig: Codable, Equatable, Sendable {
                   "--encoder_input_size must be a power of two in 32...1024, got \(encoderInputSize)")
     }
 
+    /// e4e's progressive steps for `styleCount` styles: the given list, or the one `progressive_start` derives; nil
+    /// when training is not progressive. Throws unless there is one step per style and the first is 0.
+    public func resolvedProgressiveSteps(styleCount: Int) throws -> [Int]? {
+        var steps = progressiveSteps
+        if let progressiveStart {
+            steps = [0] + (0..<(styleCount - 1)).map { progressiveStart + $0 * progressiveStepEvery }
+        }
+        guard let steps else { return nil }
+        guard steps.count == styleCount, steps.first == 0, zip(steps, steps.dropFirst()).allSatisfy({ $0 <= $1 }) else {
+            throw EncoderTrainingError("--progressive_steps must list \(styleCount) ascending steps (one per style), the "
+                + "first 0; got \(steps)")
+        }
+        return steps
+    }
+
     /// The encoder's widths for a generator with `styleDim`-dimensional codes.
     public func encoderConfiguration(styleDim: Int) -> StyleEncoderConfiguration {
         guard encoderWidthDivisor > 1 else {
@@ -175,11 +249,34 @@ public struct EncoderTrainingConfig: Codable, Equatable, Sendable {
 
 /// The encoder methods `stylegan train encoder --method` trains.
 public enum EncoderMethod: String, Codable, CaseIterable, Sendable {
-    case psp
+    case psp, e4e
+
+    /// The `--encoder_type`s its official code builds.
+    public var encoderTypes: [EncoderTrainingConfig.EncoderType] {
+        switch self {
+        case .psp: [.gradualStyleEncoder, .backboneEncoderUsingLastLayerIntoW, .backboneEncoderUsingLastLayerIntoWPlus]
+        case .e4e: [.encoder4Editing, .gradualStyleEncoder]
+        }
+    }
+
+    public var defaultEncoderType: EncoderTrainingConfig.EncoderType { encoderTypes[0] }
 }
 
 /// A setting an encoder run cannot use, a file it cannot read, or a checkpoint that does not fit it.
 public struct EncoderTrainingError: Error, CustomStringConvertible, Equatable {
     public let description: String
     public init(_ description: String) { self.description = description }
+}
+
+extension EncoderMethod {
+    /// The trainer of this method for `config` (whose method it must be), its networks and data loaded.
+    public func trainer(_ config: EncoderTrainingConfig, device: Device = .cpu) throws -> PSPTrainer {
+        guard config.method == self else {
+            throw EncoderTrainingError("a \(config.method.rawValue) configuration given to the \(rawValue) trainer")
+        }
+        return switch self {
+        case .psp: try PSPTrainer(config, device: device)
+        case .e4e: try E4ETrainer(config, device: device)
+        }
+    }
 }

@@ -15,7 +15,10 @@ import Training
 /// Checkpoints hold pSp's `{state_dict, opts, latent_avg}` (so the official inference scripts and
 /// `EncoderCheckpoint.load` read them) and, under `stylegankit`, the optimiser, the random stream, the data order
 /// and the best validation loss, so a resumed run continues exactly as the uninterrupted one.
-public final class PSPTrainer: Trainer {
+///
+/// Methods built on pSp's coach (e4e) subclass it and add their parts through `methodStep`, `methodLoss` and
+/// `methodState`.
+public class PSPTrainer: Trainer {
     public let config: EncoderTrainingConfig
     /// The encoder's widths, its style dimension the generator's.
     public let widths: StyleEncoderConfiguration
@@ -31,7 +34,7 @@ public final class PSPTrainer: Trainer {
     let testDataset: ImageDataset?
     let rng: Torch.Generator
     /// The lowest validation loss so far (pSp's `best_val_loss`).
-    private(set) var bestValidationLoss: Double?
+    var bestValidationLoss: Double?
     /// Where `best_model.pt` goes; nil: not written (tests of the step alone).
     public var bestModelFolder: String?
 
@@ -126,6 +129,9 @@ public final class PSPTrainer: Trainer {
         let network: any StyleCodeNetwork = switch config.encoderType {
         case .gradualStyleEncoder:
             try GradualStyleEncoder(inputChannels: config.inputNC, styleCount: styleCount, configuration: widths)
+        case .encoder4Editing:
+            try GradualStyleEncoder(inputChannels: config.inputNC, styleCount: styleCount, readout: .e4eInference,
+                                    configuration: widths)
         case .backboneEncoderUsingLastLayerIntoW:
             try BackboneEncoderUsingLastLayerIntoW(inputChannels: config.inputNC, styleCount: styleCount, configuration: widths)
         case .backboneEncoderUsingLastLayerIntoWPlus:
@@ -193,25 +199,52 @@ public final class PSPTrainer: Trainer {
 
     public func step(_ iteration: Iteration) throws -> StepReport {
         let x = try loader.next().images.to(device: device)
-        let (logged, yHat) = try trainingStep(x, noise: freshNoise())
+        let (logged, yHat) = try trainingStep(x, noise: freshNoise(), index: iteration.index)
         let i = iteration.index
         let showImages = i % config.imageInterval == 0 || (i < 1000 && i % 25 == 0)
         let images = showImages ? [(tag: "images/train/faces", images: try Self.faces(x: x, yHat: yHat))] : []
         return StepReport(scalars: logged.map { Scalar($0.0, $0.1) }, images: images)
     }
 
-    /// One optimiser step on images `x` [N, 3, S, S] (the targets too: pSp's `ffhq_encode`), rendering with `noise`:
-    /// pSp's `calc_loss` values and the reconstruction before the step.
-    func trainingStep(_ x: Tensor, noise: NoiseMode) throws -> (logged: [(String, Double)], yHat: Tensor) {
+    /// One optimiser step (step `index` of the run) on images `x` [N, 3, S, S] (the targets too: pSp's
+    /// `ffhq_encode`), rendering with `noise`: the logged values and the reconstruction before the step.
+    func trainingStep(_ x: Tensor, noise: NoiseMode, index: Int) throws -> (logged: [(String, Double)], yHat: Tensor) {
         encoder.train()
+        var logged = try methodStep(x, index: index)
         let (yHat, latent) = try forward(x, noise: noise)
-        let (total, logged) = try loss(x: x, y: x, yHat: yHat, latent: latent,
-                                       latentAvg: config.startFromLatentAvg ? latentAvg : nil)
+        let (total, terms) = try lossTerms(x: x, yHat: yHat, latent: latent, logged: &logged)
+        logged += terms
+        logged.append(("loss", try total.item()))
         try optimizer.zeroGrad()
         try total.backward()
         try optimizer.step()
         return (logged, yHat)
     }
+
+    /// The method's `calc_loss`: its own terms (`methodLoss`) then pSp's shared ones.
+    func lossTerms(x: Tensor, yHat: Tensor, latent: Tensor, logged: inout [(String, Double)]) throws
+        -> (Tensor, [(String, Double)])
+    {
+        let method = try methodLoss(latent: latent, logged: &logged)
+        let (shared, terms) = try loss(x: x, y: x, yHat: yHat, latent: latent,
+                                       latentAvg: config.startFromLatentAvg ? latentAvg : nil)
+        return (try method.map { try $0 + shared } ?? shared, terms)
+    }
+
+    /// Work a method does before the encoder's step, e.g. e4e's discriminator step; its logged values.
+    func methodStep(_ x: Tensor, index: Int) throws -> [(String, Double)] { [] }
+
+    /// A method's terms before pSp's (weighted, summed), logging each; nil for none.
+    func methodLoss(latent: Tensor, logged: inout [(String, Double)]) throws -> Tensor? { nil }
+
+    /// A method's state beside the optimiser in `stylegankit`, and what it adds at the checkpoint's top level, after
+    /// `iteration` completed iterations.
+    func methodState(iteration: Int) throws -> (ours: [(String, CheckpointValue)], official: [(String, CheckpointValue)]) {
+        ([], [])
+    }
+
+    /// Restores `methodState`'s part of a checkpoint.
+    func restoreMethodState(_ ours: PickleValue) throws {}
 
     /// pSp's logged pairs as one batch: input and reconstruction of the first two samples, [4, 3, S, S].
     static func faces(x: Tensor, yHat: Tensor) throws -> Tensor {
@@ -235,8 +268,9 @@ public final class PSPTrainer: Trainer {
             for _ in 0..<batches {
                 let x = try testLoader.next().images.to(device: device)
                 let (yHat, latent) = try forward(x, noise: .const)
-                let (_, logged) = try loss(x: x, y: x, yHat: yHat, latent: latent,
-                                           latentAvg: config.startFromLatentAvg ? latentAvg : nil)
+                var logged: [(String, Double)] = []
+                let (total, terms) = try lossTerms(x: x, yHat: yHat, latent: latent, logged: &logged)
+                logged += terms + [("loss", try total.item())]
                 if sums.isEmpty { sums = logged.map { ($0.0, 0) } }
                 for (k, value) in logged.enumerated() { sums[k].1 += value.1 }
             }
@@ -298,14 +332,17 @@ public final class PSPTrainer: Trainer {
     public func saveState(to path: String, iteration: Int) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        let ours = CheckpointValue.dict([
-            "iteration": .int(iteration),
-            "optimizer": CheckpointValue(try optimizer.stateDict()),
-            "rng": .tensor(try rng.state()),
-            "data": .string(String(decoding: try encoder.encode(loader.state), as: UTF8.self)),
-            "best_val_loss": bestValidationLoss.map { .float($0) } ?? .none,
-        ])
-        try TorchCheckpoint.save(.dict(try officialEntries() + [(.string(Self.stateKey), ours)]), to: path)
+        let method = try methodState(iteration: iteration)
+        let ours: [(String, CheckpointValue)] = [
+            ("iteration", .int(iteration)),
+            ("optimizer", CheckpointValue(try optimizer.stateDict())),
+            ("rng", .tensor(try rng.state())),
+            ("data", .string(String(decoding: try encoder.encode(loader.state), as: UTF8.self))),
+            ("best_val_loss", bestValidationLoss.map { .float($0) } ?? .none),
+        ] + method.ours
+        let entries = try officialEntries() + method.official.map { (key: CheckpointValue.string($0.0), value: $0.1) }
+            + [(key: .string(Self.stateKey), value: .dict(ours.map { (key: .string($0.0), value: $0.1) }))]
+        try TorchCheckpoint.save(.dict(entries), to: path)
     }
 
     public func loadState(from path: String) throws -> Int? {
@@ -327,6 +364,7 @@ public final class PSPTrainer: Trainer {
             let state = try JSONDecoder().decode(SamplerState.self, from: Foundation.Data(try ours["data"].string().utf8))
             loader = try DataLoader(dataset: dataset, options: Self.loaderOptions(config), state: state)
             bestValidationLoss = try? ours["best_val_loss"].double()
+            try restoreMethodState(ours)
             return try ours["iteration"].int()
         } catch {
             throw EncoderTrainingError("\(path): does not fit this run (\(config.encoderType.rawValue), "

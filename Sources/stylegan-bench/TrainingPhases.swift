@@ -2,6 +2,7 @@ import Foundation
 import GeneratorTraining
 import StyleGAN
 import Torch
+import Training
 
 /// Where a training iteration's time goes (`--training-phases SIZE DIVISOR`): the phases of
 /// `StyleGAN2Trainer.step`, each timed with the trainer's own networks and optimisers, beside the reference's phases

@@ -9,12 +9,14 @@ import Training
 struct TrainEncoder: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "encoder",
-        abstract: "Train an inversion encoder (pSp's scripts/train.py semantics) for a generator.",
+        abstract: "Train an inversion encoder (pSp's and e4e's scripts/train.py semantics) for a generator.",
         discussion: """
             DATASET is a folder of PNG/JPEG images (searched recursively; centre-cropped and resized to \
             --encoder_input_size), a StyleGAN2-ADA zip or a rosinality LMDB; --test_dataset the same for validation. \
             The flags are the official ones with their defaults (pSp: --batch_size 4, --learning_rate 1e-4, \
-            --optim_name ranger, --lpips_lambda 0.8, --id_lambda 0.1, --l2_lambda 1). The loss networks come from \
+            --optim_name ranger, --lpips_lambda 0.8, --id_lambda 0.1, --l2_lambda 1; e4e adds the latent \
+            discriminator, --w_discriminator_lambda 0.1 in its paper, and progressive deltas, --progressive_start). \
+            The loss networks come from \
             --weights, a folder with alexnet-owt-7be5be79.pth (or vgg16-397923af.pth) and model_ir_se50.pth, or the \
             testbed's (Models/testbed with --lpips_type testbed). The run folder holds checkpoint/NNNNNN.pt in \
             pSp's layout ({state_dict, opts, latent_avg}: the official inference scripts and `stylegan invert` read \
@@ -27,7 +29,7 @@ struct TrainEncoder: ParsableCommand {
     @Argument(help: "Training images: a folder, StyleGAN2-ADA zip or rosinality LMDB.")
     var dataset: String
 
-    @Option(help: "The method: psp.")
+    @Option(help: "The method: psp or e4e.")
     var method: EncoderMethod = .psp
 
     @Option(help: "Run folder (the official --exp_dir).")
@@ -51,8 +53,8 @@ struct TrainEncoder: ParsableCommand {
     @Option(name: .customLong("dataset_type"), help: "Recorded in opts for the official scripts.")
     var datasetType = "ffhq_encode"
 
-    @Option(name: .customLong("encoder_type"), help: "GradualStyleEncoder, BackboneEncoderUsingLastLayerIntoW or BackboneEncoderUsingLastLayerIntoWPlus.")
-    var encoderType: EncoderTrainingConfig.EncoderType = .gradualStyleEncoder
+    @Option(name: .customLong("encoder_type"), help: "pSp: GradualStyleEncoder (default), BackboneEncoderUsingLastLayerIntoW, BackboneEncoderUsingLastLayerIntoWPlus; e4e: Encoder4Editing (default), GradualStyleEncoder.")
+    var encoderType: EncoderTrainingConfig.EncoderType?
 
     @Option(name: .customLong("input_nc"), parsing: .unconditional, help: "Input channels.")
     var inputNC = 3
@@ -60,7 +62,8 @@ struct TrainEncoder: ParsableCommand {
     @Option(name: .customLong("label_nc"), parsing: .unconditional, help: "Label channels (0: images).")
     var labelNC = 0
 
-    @Option(name: .customLong("output_size"), parsing: .unconditional, help: "The generator's resolution (default: the file's).")
+    @Option(name: [.customLong("output_size"), .customLong("stylegan_size")], parsing: .unconditional,
+            help: "The generator's resolution (default: the file's; e4e's --stylegan_size).")
     var outputSize: Int?
 
     @Option(name: .customLong("batch_size"), parsing: .unconditional, help: "Batch size.")
@@ -135,6 +138,48 @@ struct TrainEncoder: ParsableCommand {
     @Option(name: .customLong("encoder_input_size"), parsing: .unconditional, help: "Side of the images the encoder reads.")
     var encoderInputSize = 256
 
+    @Option(name: .customLong("w_discriminator_lambda"), parsing: .unconditional, help: "e4e: weight of the latent discriminator's loss (0: none).")
+    var wDiscriminatorLambda = 0.0
+
+    @Option(name: .customLong("w_discriminator_lr"), parsing: .unconditional, help: "e4e: the latent discriminator's Adam learning rate.")
+    var wDiscriminatorLr = 2e-5
+
+    @Option(parsing: .unconditional, help: "e4e: R1 weight of the latent discriminator.")
+    var r1 = 10.0
+
+    @Option(name: .customLong("d_reg_every"), parsing: .unconditional, help: "e4e: R1 every this many iterations.")
+    var dRegEvery = 16
+
+    @Flag(name: .customLong("use_w_pool"), help: "e4e: feed the discriminator through code pools.")
+    var useWPool = false
+
+    @Option(name: .customLong("w_pool_size"), parsing: .unconditional, help: "e4e: codes each pool holds.")
+    var wPoolSize = 50
+
+    @Option(name: .customLong("delta_norm"), parsing: .unconditional, help: "e4e: p of the deltas' norm.")
+    var deltaNorm = 2
+
+    @Option(name: .customLong("delta_norm_lambda"), parsing: .unconditional, help: "e4e: weight of the delta norms.")
+    var deltaNormLambda = 2e-4
+
+    @Option(name: .customLong("progressive_steps"), parsing: .upToNextOption, help: "e4e: the step each stage starts at, one per style, the first 0.")
+    var progressiveSteps: [Int] = []
+
+    @Option(name: .customLong("progressive_start"), parsing: .unconditional, help: "e4e: the step the first delta starts at.")
+    var progressiveStart: Int?
+
+    @Option(name: .customLong("progressive_step_every"), parsing: .unconditional, help: "e4e: steps between deltas.")
+    var progressiveStepEvery = 2000
+
+    @Flag(name: .customLong("save_training_data"), help: "e4e: also write e4e's training keys into checkpoints.")
+    var saveTrainingData = false
+
+    @Flag(name: .customLong("keep_optimizer"), help: "e4e: with --resume_training_from_ckpt, take its optimiser state.")
+    var keepOptimizer = false
+
+    @Option(name: .customLong("resume_training_from_ckpt"), help: "e4e: continue an e4e training checkpoint (--save_training_data).")
+    var resumeTrainingFromCkpt: String?
+
     @Option(parsing: .unconditional, help: "Seed of the weights, data order, flips and noise.")
     var seed = 0
 
@@ -146,8 +191,9 @@ struct TrainEncoder: ParsableCommand {
     @OptionGroup var runtime: RuntimeOptions
 
     var config: EncoderTrainingConfig {
-        var c = EncoderTrainingConfig(dataset: dataset, styleganWeights: styleganWeights)
-        (c.method, c.testDataset, c.datasetType, c.encoderType) = (method, testDataset, datasetType, encoderType)
+        var c = EncoderTrainingConfig(method: method, dataset: dataset, styleganWeights: styleganWeights)
+        (c.testDataset, c.datasetType) = (testDataset, datasetType)
+        if let encoderType { c.encoderType = encoderType }
         (c.inputNC, c.labelNC, c.outputSize) = (inputNC, labelNC, outputSize)
         (c.batchSize, c.testBatchSize, c.workers, c.testWorkers) = (batchSize, testBatchSize, workers, testWorkers)
         (c.learningRate, c.optimName, c.trainDecoder) = (learningRate, optimName, trainDecoder)
@@ -158,11 +204,17 @@ struct TrainEncoder: ParsableCommand {
         (c.maxSteps, c.imageInterval, c.boardInterval) = (maxSteps, imageInterval, boardInterval)
         (c.valInterval, c.saveInterval, c.seed) = (valInterval, saveInterval, UInt64(clamping: seed))
         (c.encoderWidthDivisor, c.encoderInputSize) = (encoderWidthDivisor, encoderInputSize)
+        (c.wDiscriminatorLambda, c.wDiscriminatorLr, c.r1, c.dRegEvery) = (wDiscriminatorLambda, wDiscriminatorLr, r1, dRegEvery)
+        (c.useWPool, c.wPoolSize, c.deltaNorm, c.deltaNormLambda) = (useWPool, wPoolSize, deltaNorm, deltaNormLambda)
+        (c.progressiveStart, c.progressiveStepEvery) = (progressiveStart, progressiveStepEvery)
+        c.progressiveSteps = progressiveSteps.isEmpty ? nil : progressiveSteps
+        (c.saveTrainingData, c.keepOptimizer) = (saveTrainingData, keepOptimizer)
         return c
     }
 
     var resumption: Resume {
-        switch resume {
+        if let resumeTrainingFromCkpt { return .checkpoint(path: resumeTrainingFromCkpt) }
+        return switch resume {
         case nil: .fresh
         case "auto": .auto
         case let path?: .checkpoint(path: path)
@@ -172,8 +224,11 @@ struct TrainEncoder: ParsableCommand {
     func validate() throws {
         try Seed.check("--seed", seed)
         do { try config.validate() } catch let error as EncoderTrainingError { throw ValidationError(error.description) }
+        if resume != nil, resumeTrainingFromCkpt != nil { throw ValidationError("give --resume or --resume_training_from_ckpt, not both") }
+        if resumeTrainingFromCkpt != nil, method != .e4e { throw ValidationError("--resume_training_from_ckpt is e4e's (--method e4e)") }
         for (flag, path) in [("--stylegan_weights", styleganWeights), ("--checkpoint_path", checkpointPath),
-                             ("--encoder_init", encoderInit), ("", dataset), ("--test_dataset", testDataset)]
+                             ("--encoder_init", encoderInit), ("", dataset), ("--test_dataset", testDataset),
+                             ("--resume_training_from_ckpt", resumeTrainingFromCkpt)]
         {
             if let path, !FileManager.default.fileExists(atPath: path) {
                 throw ValidationError("\(path): no such file or folder" + (flag.isEmpty ? "" : " (\(flag))"))
@@ -188,7 +243,7 @@ struct TrainEncoder: ParsableCommand {
         let config = self.config
         let trainer: PSPTrainer
         do {
-            trainer = try PSPTrainer(config, device: device)
+            trainer = try config.method.trainer(config, device: device)
         } catch let error as EncoderTrainingError {
             throw CLIError(error.description)
         }

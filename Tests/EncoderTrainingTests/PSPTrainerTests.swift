@@ -52,9 +52,10 @@ struct PSPTrainerTests {
     }
 
     static func train(_ config: EncoderTrainingConfig, run: String, iterations: Int, resume: Resume = .fresh,
-                      every: Int = 3) throws -> (PSPTrainer, [[String: Double]])
+                      every: Int = 3, make: (EncoderTrainingConfig) throws -> PSPTrainer = { try PSPTrainer($0) }) throws
+        -> (PSPTrainer, [[String: Double]])
     {
-        let trainer = try PSPTrainer(config)
+        let trainer = try make(config)
         let options = TrainingOptions(iterations: iterations, checkpointEvery: every, sampleEvery: nil,
                                       evaluateEvery: config.testDataset == nil ? nil : config.valInterval, resume: resume)
         _ = try TrainingLoop(run: RunDirectory(path: run), options: options, progress: .quiet).train(trainer, config: config)

@@ -3,6 +3,7 @@ import GeneratorTraining
 import StyleGAN
 import Testing
 import Torch
+import Training
 
 /// The losses, penalties and latent sampling on inputs whose answers are known in closed form.
 @Suite("GeneratorTraining losses")

@@ -4,6 +4,7 @@ import StyleGAN
 import TestSupport
 import Testing
 import Torch
+import Training
 
 /// One step of rosinality's train.py (fixture stylegan2-training64): the discriminator's outputs and loss, R1, the
 /// generator's loss with style mixing and the path-length penalty, with every parameter gradient, each within

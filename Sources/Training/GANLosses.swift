@@ -1,6 +1,7 @@
 import Torch
 
-/// StyleGAN2's adversarial losses and R1 penalty, as rosinality's train.py computes them.
+/// StyleGAN2's adversarial losses and R1 penalty, as rosinality's train.py computes them (e4e's latent discriminator
+/// uses the same).
 public enum GANLoss {
     /// The discriminator's logistic loss: mean softplus(-D(real)) + mean softplus(D(fake)).
     public static func discriminatorLogistic(realPredictions: Tensor, fakePredictions: Tensor) throws -> Tensor {
