@@ -12,6 +12,8 @@ public struct EncoderTrainingConfig: Codable, Equatable, Sendable {
     public enum EncoderType: String, Codable, CaseIterable, Sendable {
         case gradualStyleEncoder = "GradualStyleEncoder"
         case encoder4Editing = "Encoder4Editing"
+        /// ReStyle's IR-SE50 encoder, every style from the last map.
+        case backboneEncoder = "BackboneEncoder"
         case backboneEncoderUsingLastLayerIntoW = "BackboneEncoderUsingLastLayerIntoW"
         case backboneEncoderUsingLastLayerIntoWPlus = "BackboneEncoderUsingLastLayerIntoWPlus"
     }
@@ -94,6 +96,8 @@ public struct EncoderTrainingConfig: Codable, Equatable, Sendable {
     /// Derives `progressiveSteps`: [0, start, start + every, ...] (e4e's `setup_progressive_steps`).
     public var progressiveStart: Int?
     public var progressiveStepEvery = 2000
+    /// ReStyle: refinement passes per batch, their gradients summed before one step.
+    public var nItersPerBatch = 5
     /// Also write e4e's training keys (`global_step`, `optimizer`, `best_val_loss`, the discriminator and its
     /// optimiser) into each checkpoint, so e4e's own script resumes from it.
     public var saveTrainingData = false
@@ -105,6 +109,11 @@ public struct EncoderTrainingConfig: Codable, Equatable, Sendable {
         self.dataset = dataset
         self.styleganWeights = styleganWeights
         encoderType = method.defaultEncoderType
+        if method == .restylePSP {
+            // ReStyle's options/train_options.py: the image beside the reconstruction, and every weight 0.
+            inputNC = 6
+            (lpipsLambda, idLambda, l2Lambda) = (0, 0, 0)
+        }
     }
 
     enum CodingKeys: String, CodingKey {
@@ -158,6 +167,7 @@ public struct EncoderTrainingConfig: Codable, Equatable, Sendable {
         case progressiveStepEvery = "progressive_step_every"
         case saveTrainingData = "save_training_data"
         case keepOptimizer = "keep_optimizer"
+        case nItersPerBatch = "n_iters_per_batch"
     }
 
     /// The loss weights of pSp's `calc_loss`, by term.
@@ -174,7 +184,10 @@ public struct EncoderTrainingConfig: Codable, Equatable, Sendable {
         try check((1...64).contains(workers), "--workers must be in 1...64, got \(workers)")
         try check((1...64).contains(testWorkers), "--test_workers must be in 1...64, got \(testWorkers)")
         try check(learningRate > 0 && learningRate < 1, "--learning_rate must be in (0, 1), got \(learningRate)")
-        try check(inputNC == 3, "--input_nc \(inputNC): only image encoders (3 channels) train here so far")
+        let channels = method == .restylePSP ? 6 : 3
+        try check(inputNC == channels, "--input_nc \(inputNC): \(method.rawValue) encoders train on \(channels) channels here "
+            + (channels == 6 ? "(the image beside the reconstruction)" : "(images; label maps not yet)"))
+        try check((1...100).contains(nItersPerBatch), "--n_iters_per_batch must be in 1...100, got \(nItersPerBatch)")
         try check(labelNC == 0, "--label_nc \(labelNC): label-map inputs are not trained here yet")
         try check(resizeFactors == nil, "--resize_factors: super-resolution is not trained here yet")
         for (term, weight) in lossWeights {
@@ -250,12 +263,14 @@ public struct EncoderTrainingConfig: Codable, Equatable, Sendable {
 /// The encoder methods `stylegan train encoder --method` trains.
 public enum EncoderMethod: String, Codable, CaseIterable, Sendable {
     case psp, e4e
+    case restylePSP = "restyle-psp"
 
     /// The `--encoder_type`s its official code builds.
     public var encoderTypes: [EncoderTrainingConfig.EncoderType] {
         switch self {
         case .psp: [.gradualStyleEncoder, .backboneEncoderUsingLastLayerIntoW, .backboneEncoderUsingLastLayerIntoWPlus]
         case .e4e: [.encoder4Editing, .gradualStyleEncoder]
+        case .restylePSP: [.backboneEncoder, .gradualStyleEncoder]
         }
     }
 
@@ -277,6 +292,7 @@ extension EncoderMethod {
         return switch self {
         case .psp: try PSPTrainer(config, device: device)
         case .e4e: try E4ETrainer(config, device: device)
+        case .restylePSP: try ReStyleTrainer(config, device: device)
         }
     }
 }

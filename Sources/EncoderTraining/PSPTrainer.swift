@@ -132,6 +132,8 @@ public class PSPTrainer: Trainer {
         case .encoder4Editing:
             try GradualStyleEncoder(inputChannels: config.inputNC, styleCount: styleCount, readout: .e4eInference,
                                     configuration: widths)
+        case .backboneEncoder:
+            try ReStyleBackboneEncoder(inputChannels: config.inputNC, styleCount: styleCount, configuration: widths)
         case .backboneEncoderUsingLastLayerIntoW:
             try BackboneEncoderUsingLastLayerIntoW(inputChannels: config.inputNC, styleCount: styleCount, configuration: widths)
         case .backboneEncoderUsingLastLayerIntoWPlus:
@@ -157,6 +159,14 @@ public class PSPTrainer: Trainer {
         var problems: [String] = []
         for (key, tensor) in own.sorted(by: { $0.key < $1.key }) where key.hasPrefix("input_layer.") || key.hasPrefix("body.") {
             guard let given = weights[key] ?? weights["module." + key] else { problems.append("missing \(key)"); continue }
+            if key == "input_layer.0.weight", given.rank == 4, tensor.rank == 4, given.size(1) == 3, tensor.size(1) > 3,
+               Array(given.shape.prefix(1) + given.shape.suffix(2)) == Array(tensor.shape.prefix(1) + tensor.shape.suffix(2))
+            {
+                // ReStyle: the RGB filters for the image, N(0, 1) ones for the reconstruction channels.
+                trunk[key] = try Tensor.cat([given, Tensor.randn([tensor.size(0), tensor.size(1) - 3] + Array(tensor.shape.suffix(2)))],
+                                            dim: 1)
+                continue
+            }
             guard given.shape == tensor.shape else {
                 problems.append("\(key): \(given.shape) in the file, \(tensor.shape) in the encoder")
                 continue
@@ -199,7 +209,7 @@ public class PSPTrainer: Trainer {
 
     public func step(_ iteration: Iteration) throws -> StepReport {
         let x = try loader.next().images.to(device: device)
-        let (logged, yHat) = try trainingStep(x, noise: freshNoise(), index: iteration.index)
+        let (logged, yHat) = try trainingStep(x, noise: nil, index: iteration.index)
         let i = iteration.index
         let showImages = i % config.imageInterval == 0 || (i < 1000 && i % 25 == 0)
         let images = showImages ? [(tag: "images/train/faces", images: try Self.faces(x: x, yHat: yHat))] : []
@@ -207,18 +217,35 @@ public class PSPTrainer: Trainer {
     }
 
     /// One optimiser step (step `index` of the run) on images `x` [N, 3, S, S] (the targets too: pSp's
-    /// `ffhq_encode`), rendering with `noise`: the logged values and the reconstruction before the step.
-    func trainingStep(_ x: Tensor, noise: NoiseMode, index: Int) throws -> (logged: [(String, Double)], yHat: Tensor) {
+    /// `ffhq_encode`), rendering with `noise` (nil: fresh maps for every pass): the logged values and the last
+    /// reconstruction.
+    func trainingStep(_ x: Tensor, noise: NoiseMode?, index: Int) throws -> (logged: [(String, Double)], yHat: Tensor) {
         encoder.train()
         var logged = try methodStep(x, index: index)
-        let (yHat, latent) = try forward(x, noise: noise)
-        let (total, terms) = try lossTerms(x: x, yHat: yHat, latent: latent, logged: &logged)
-        logged += terms
-        logged.append(("loss", try total.item()))
         try optimizer.zeroGrad()
-        try total.backward()
+        let (terms, yHat) = try backwardPass(x, noise: noise)
         try optimizer.step()
+        logged += terms
         return (logged, yHat)
+    }
+
+    /// The forward passes and losses of one step with their gradients accumulated (`backward`), and the logged
+    /// values with `loss`: one pass for pSp and e4e.
+    func backwardPass(_ x: Tensor, noise: NoiseMode?) throws -> (logged: [(String, Double)], yHat: Tensor) {
+        let (yHat, latent) = try forward(x, noise: noise ?? freshNoise())
+        var logged: [(String, Double)] = []
+        let (total, terms) = try lossTerms(x: x, yHat: yHat, latent: latent, logged: &logged)
+        logged += terms + [("loss", try total.item())]
+        try total.backward()
+        return (logged, yHat)
+    }
+
+    /// The logged values of a validation batch (eval mode, no gradients, the generator's fixed noise).
+    func validationLosses(_ x: Tensor) throws -> [(String, Double)] {
+        let (yHat, latent) = try forward(x, noise: .const)
+        var logged: [(String, Double)] = []
+        let (total, terms) = try lossTerms(x: x, yHat: yHat, latent: latent, logged: &logged)
+        return logged + terms + [("loss", try total.item())]
     }
 
     /// The method's `calc_loss`: its own terms (`methodLoss`) then pSp's shared ones.
@@ -266,11 +293,7 @@ public class PSPTrainer: Trainer {
         let batches = testLoader.batchesPerEpoch
         try withNoGrad {
             for _ in 0..<batches {
-                let x = try testLoader.next().images.to(device: device)
-                let (yHat, latent) = try forward(x, noise: .const)
-                var logged: [(String, Double)] = []
-                let (total, terms) = try lossTerms(x: x, yHat: yHat, latent: latent, logged: &logged)
-                logged += terms + [("loss", try total.item())]
+                let logged = try validationLosses(testLoader.next().images.to(device: device))
                 if sums.isEmpty { sums = logged.map { ($0.0, 0) } }
                 for (k, value) in logged.enumerated() { sums[k].1 += value.1 }
             }
@@ -312,6 +335,9 @@ public class PSPTrainer: Trainer {
     /// Key of our own state in the checkpoint, beside pSp's.
     public static let stateKey = "stylegankit"
 
+    /// Whether checkpoints hold `latent_avg`: pSp writes it when the codes start from it.
+    var savesLatentAverage: Bool { config.startFromLatentAvg }
+
     /// pSp's `__get_save_dict`: `state_dict` (`encoder.*`, `decoder.*`), `opts`, and `latent_avg` (as [L, D], the
     /// released files' shape) when the codes start from it.
     func officialEntries() throws -> [(key: CheckpointValue, value: CheckpointValue)] {
@@ -322,7 +348,7 @@ public class PSPTrainer: Trainer {
             (.string("state_dict"), CheckpointValue(StateDict(weights))),
             (.string("opts"), try EncoderTrainingOpts.value(config, outputSize: outputSize, widths: widths)),
         ]
-        if config.startFromLatentAvg {
+        if savesLatentAverage {
             let rows = config.learnInW ? 1 : decoder.nLatent
             entries.append((.string("latent_avg"), .tensor(try latentAvg.unsqueeze(0).expand([rows, latentAvg.size(0)]).contiguous())))
         }

@@ -40,13 +40,7 @@ enum PSPCheckpoint {
         let generator = try file.generator(device: device)
         let size = try options.int("output_size") ?? options.int("stylegan_size") ?? generator?.generator.config.size ?? 1024
         let styles = try EncoderCheckpoint.styleCount(outputSize: size)
-        let widths: StyleEncoderConfiguration
-        do {
-            widths = try options.string(StyleEncoderConfiguration.optionKey).map(StyleEncoderConfiguration.decode(option:))
-                ?? .official
-        } catch {
-            throw CheckpointError.invalid(file: file.path, message: "opts.\(StyleEncoderConfiguration.optionKey): \(error)")
-        }
+        let widths = try file.encoderWidths()
         let trunk = widths == .official ? "IR-SE50" : "narrow IR-SE, stem \(widths.stem), \(widths.inputSize) px"
         let network: any StyleCodeNetwork
         let description: String
@@ -85,5 +79,17 @@ enum PSPCheckpoint {
             optionKeys: ["encoder_type", "output_size", "stylegan_size", "input_nc", "start_from_latent_avg", "learn_in_w",
                          "dataset_type"],
             generator: generator))
+    }
+}
+
+extension EncoderCheckpointFile {
+    /// The pSp-family encoder's widths: those our trainers record in `opts`, else the official ones.
+    func encoderWidths() throws -> StyleEncoderConfiguration {
+        do {
+            return try options.string(StyleEncoderConfiguration.optionKey).map(StyleEncoderConfiguration.decode(option:))
+                ?? .official
+        } catch {
+            throw CheckpointError.invalid(file: path, message: "opts.\(StyleEncoderConfiguration.optionKey): \(error)")
+        }
     }
 }

@@ -84,8 +84,9 @@ func deviceOf(_ network: Module) -> Device {
 
 /// What the pSp framework feeds back to its encoders: the generator's image for w+ codes, rendered with the
 /// checkpoint's fixed noise (the official ReStyle and E2Style inference pass `randomize_noise=False`), then
-/// `face_pool`, an adaptive average pool to 256x256: [N, L, D] -> [N, 3, 256, 256] on the codes' device.
-func renderFacePooled(_ codes: Tensor, generator: StyleGAN2Generator) throws -> Tensor {
+/// `face_pool`, an adaptive average pool to side x side (256 for every official encoder):
+/// [N, L, D] -> [N, 3, side, side] on the codes' device.
+func renderFacePooled(_ codes: Tensor, generator: StyleGAN2Generator, side: Int = 256) throws -> Tensor {
     let image = try generator.synthesis(codes.to(device: deviceOf(generator)), noise: .const)
-    return try F.adaptiveAvgPool2d(image, (256, 256)).to(device: codes.device)
+    return try F.adaptiveAvgPool2d(image, (side, side)).to(device: codes.device)
 }

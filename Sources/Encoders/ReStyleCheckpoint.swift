@@ -44,18 +44,20 @@ enum ReStyleCheckpoint {
         let size = try options.int("output_size") ?? generator?.generator.config.size ?? 1024
         let styles = try EncoderCheckpoint.styleCount(outputSize: size)
         let readout: StyleReadout = e4eTypes.contains(type) ? .e4eInference : .independent
+        let widths = try file.encoderWidths()
+        let trunk = widths == .official ? "IR-SE50" : "narrow IR-SE, stem \(widths.stem), \(widths.inputSize) px"
         let network: any StyleCodeNetwork
         let description: String
         switch type {
         case "BackboneEncoder", "ProgressiveBackboneEncoder":
-            network = try ReStyleBackboneEncoder(styleCount: styles, readout: readout)
-            description = "\(type) (IR-SE50, styles from the 16x16 map)"
+            network = try ReStyleBackboneEncoder(styleCount: styles, readout: readout, configuration: widths)
+            description = "\(type) (\(trunk), styles from the \(widths.inputSize / 16)x\(widths.inputSize / 16) map)"
         case "ResNetBackboneEncoder", "ResNetProgressiveBackboneEncoder":
             network = try ReStyleResNetEncoder(styleCount: styles, readout: readout)
             description = "\(type) (ResNet-34, styles from the 16x16 map)"
         case "GradualStyleEncoder":
-            network = try GradualStyleEncoder(inputChannels: 6, styleCount: styles)
-            description = "GradualStyleEncoder (IR-SE50 feature pyramid)"
+            network = try GradualStyleEncoder(inputChannels: 6, styleCount: styles, configuration: widths)
+            description = "GradualStyleEncoder (\(trunk) feature pyramid)"
         default:
             throw CheckpointError.unsupported(file: file.path, message: "ReStyle encoder_type '\(type)' is not read; "
                 + "the released models use BackboneEncoder, ResNetBackboneEncoder, ProgressiveBackboneEncoder and "
@@ -71,7 +73,8 @@ enum ReStyleCheckpoint {
         let encoder = try ReStyleEncoder(method: method, network: network, latentAvg: average.0.to(device: device),
                                          iterations: options.int("n_iters_per_batch") ?? 5,
                                          reconstructionRows: cars ? 32..<224 : nil)
-        let lines = [("styles", "\(styles)"), ("input", "images 3x\(encoder.inputHeight)x256 beside the reconstruction"),
+        let lines = [("styles", "\(styles)"),
+                     ("input", "images 3x\(encoder.inputHeight)x\(encoder.inputSize) beside the reconstruction"),
                      ("iterations", "\(encoder.iterations)"), ("latent_avg", "start of the iterations, \(average.1)")]
         return LoadedEncoder(encoder: encoder, generator: generator, summary: file.summary(
             method: method, network: description, parameters: network.parameterCount, lines: lines,

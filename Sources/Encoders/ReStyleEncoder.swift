@@ -17,7 +17,7 @@ public final class ReStyleEncoder: InversionEncoder {
     /// Rows of the 256x256 pooled reconstruction the encoder sees: 32..<224 for the cars models, whose images are
     /// 192x256 (`dataset_type` cars_encode); nil for the whole square.
     public let reconstructionRows: Range<Int>?
-    public var inputSize: Int { 256 }
+    public var inputSize: Int { network.inputSize }
 
     /// G(latent_avg) face-pooled, for the generator it was rendered with.
     private weak var averageImageSource: StyleGAN2Generator?
@@ -38,33 +38,36 @@ public final class ReStyleEncoder: InversionEncoder {
         self.reconstructionRows = reconstructionRows
     }
 
-    /// The images' height: 256, or the cropped rows' count.
-    var inputHeight: Int { reconstructionRows?.count ?? 256 }
+    /// The images' height: the input size (256), or the cropped rows' count.
+    var inputHeight: Int { reconstructionRows?.count ?? inputSize }
 
-    /// An antialiased bilinear resize to inputHeight x 256: the official `Resize((192, 256))` for the cars models,
-    /// `Resize((256, 256))` otherwise.
+    /// An antialiased bilinear resize to inputHeight x inputSize: the official `Resize((192, 256))` for the cars
+    /// models, `Resize((256, 256))` otherwise.
     public func prepareInput(_ images: Tensor) throws -> Tensor {
-        try resizeAsTorchvision(images, height: inputHeight, width: 256, for: method)
+        try resizeAsTorchvision(images, height: inputHeight, width: inputSize, for: method)
     }
 
-    /// The codes after each iteration, [N, L, 512] each, latent average included; `iterations` nil runs the
+    /// The codes after each iteration, [N, L, D] each, latent average included; `iterations` nil runs the
     /// checkpoint's count.
     public func codesPerIteration(_ images: Tensor, generator: StyleGAN2Generator, iterations: Int? = nil) throws
         -> [Tensor]
     {
         let iterations = iterations ?? self.iterations
         guard iterations >= 1 else { throw TorchError("\(method): iterations must be at least 1, got \(iterations)") }
-        try expectImages(images, channels: 3, height: inputHeight, width: 256, for: method)
-        try expectCompatible(generator, styleCount: network.styleCount, method: method)
+        try expectImages(images, channels: 3, height: inputHeight, width: inputSize, for: method)
+        try expectCompatible(generator, styleCount: network.styleCount, styleDim: network.styleDim, method: method)
         return try withNoGrad {
             let x = try images.to(device: deviceOf(network))
-            var reconstruction = try averageImage(generator).to(device: x.device).expand([x.size(0), 3, inputHeight, 256])
+            var reconstruction = try averageImage(generator).to(device: x.device)
+                .expand([x.size(0), 3, inputHeight, inputSize])
             var codes = try latentAvg.to(device: x.device).unsqueeze(0)
             var all: [Tensor] = []
             for i in 0..<iterations {
                 codes = try network.styleCodes(Tensor.cat([x, reconstruction], dim: 1)) + codes
                 all.append(codes)
-                if i + 1 < iterations { reconstruction = try crop(renderFacePooled(codes, generator: generator)) }
+                if i + 1 < iterations {
+                    reconstruction = try crop(renderFacePooled(codes, generator: generator, side: inputSize))
+                }
             }
             return all
         }
@@ -81,10 +84,10 @@ public final class ReStyleEncoder: InversionEncoder {
         return ["iterations": "\(options.iterations ?? iterations)"]
     }
 
-    /// The official `get_average_image`: G(latent_avg), face-pooled (and cropped for cars), [1, 3, H, 256].
+    /// The official `get_average_image`: G(latent_avg), face-pooled (and cropped for cars), [1, 3, H, S].
     private func averageImage(_ generator: StyleGAN2Generator) throws -> Tensor {
         if let cachedAverageImage, averageImageSource === generator { return cachedAverageImage }
-        let image = try crop(renderFacePooled(latentAvg.unsqueeze(0), generator: generator))
+        let image = try crop(renderFacePooled(latentAvg.unsqueeze(0), generator: generator, side: inputSize))
         (averageImageSource, cachedAverageImage) = (generator, image)
         return image
     }

@@ -15,7 +15,9 @@ struct TrainEncoder: ParsableCommand {
             --encoder_input_size), a StyleGAN2-ADA zip or a rosinality LMDB; --test_dataset the same for validation. \
             The flags are the official ones with their defaults (pSp: --batch_size 4, --learning_rate 1e-4, \
             --optim_name ranger, --lpips_lambda 0.8, --id_lambda 0.1, --l2_lambda 1; e4e adds the latent \
-            discriminator, --w_discriminator_lambda 0.1 in its paper, and progressive deltas, --progressive_start). \
+            discriminator, --w_discriminator_lambda 0.1 in its paper, and progressive deltas, --progressive_start; \
+            ReStyle refines --n_iters_per_batch 5 times per batch from the average image, its weights default to 0 \
+            as in its script). \
             The loss networks come from \
             --weights, a folder with alexnet-owt-7be5be79.pth (or vgg16-397923af.pth) and model_ir_se50.pth, or the \
             testbed's (Models/testbed with --lpips_type testbed). The run folder holds checkpoint/NNNNNN.pt in \
@@ -29,7 +31,7 @@ struct TrainEncoder: ParsableCommand {
     @Argument(help: "Training images: a folder, StyleGAN2-ADA zip or rosinality LMDB.")
     var dataset: String
 
-    @Option(help: "The method: psp or e4e.")
+    @Option(help: "The method: psp, e4e or restyle-psp.")
     var method: EncoderMethod = .psp
 
     @Option(help: "Run folder (the official --exp_dir).")
@@ -53,11 +55,11 @@ struct TrainEncoder: ParsableCommand {
     @Option(name: .customLong("dataset_type"), help: "Recorded in opts for the official scripts.")
     var datasetType = "ffhq_encode"
 
-    @Option(name: .customLong("encoder_type"), help: "pSp: GradualStyleEncoder (default), BackboneEncoderUsingLastLayerIntoW, BackboneEncoderUsingLastLayerIntoWPlus; e4e: Encoder4Editing (default), GradualStyleEncoder.")
+    @Option(name: .customLong("encoder_type"), help: "pSp: GradualStyleEncoder (default), BackboneEncoderUsingLastLayerIntoW, BackboneEncoderUsingLastLayerIntoWPlus; e4e: Encoder4Editing (default), GradualStyleEncoder; restyle-psp: BackboneEncoder (default), GradualStyleEncoder.")
     var encoderType: EncoderTrainingConfig.EncoderType?
 
-    @Option(name: .customLong("input_nc"), parsing: .unconditional, help: "Input channels.")
-    var inputNC = 3
+    @Option(name: .customLong("input_nc"), parsing: .unconditional, help: "Input channels (3; ReStyle 6).")
+    var inputNC: Int?
 
     @Option(name: .customLong("label_nc"), parsing: .unconditional, help: "Label channels (0: images).")
     var labelNC = 0
@@ -93,14 +95,14 @@ struct TrainEncoder: ParsableCommand {
     @Flag(name: .customLong("learn_in_w"), help: "Learn one w per image (BackboneEncoderUsingLastLayerIntoW).")
     var learnInW = false
 
-    @Option(name: .customLong("lpips_lambda"), parsing: .unconditional, help: "LPIPS weight.")
-    var lpipsLambda = 0.8
+    @Option(name: .customLong("lpips_lambda"), parsing: .unconditional, help: "LPIPS weight (pSp, e4e: 0.8; ReStyle: 0).")
+    var lpipsLambda: Double?
 
-    @Option(name: .customLong("id_lambda"), parsing: .unconditional, help: "Identity weight.")
-    var idLambda = 0.1
+    @Option(name: .customLong("id_lambda"), parsing: .unconditional, help: "Identity weight (pSp, e4e: 0.1; ReStyle: 0).")
+    var idLambda: Double?
 
-    @Option(name: .customLong("l2_lambda"), parsing: .unconditional, help: "L2 weight.")
-    var l2Lambda = 1.0
+    @Option(name: .customLong("l2_lambda"), parsing: .unconditional, help: "L2 weight (pSp, e4e: 1; ReStyle: 0).")
+    var l2Lambda: Double?
 
     @Option(name: .customLong("w_norm_lambda"), parsing: .unconditional, help: "W-norm weight.")
     var wNormLambda = 0.0
@@ -180,6 +182,9 @@ struct TrainEncoder: ParsableCommand {
     @Option(name: .customLong("resume_training_from_ckpt"), help: "e4e: continue an e4e training checkpoint (--save_training_data).")
     var resumeTrainingFromCkpt: String?
 
+    @Option(name: .customLong("n_iters_per_batch"), parsing: .unconditional, help: "ReStyle: refinement passes per batch.")
+    var nItersPerBatch = 5
+
     @Option(parsing: .unconditional, help: "Seed of the weights, data order, flips and noise.")
     var seed = 0
 
@@ -194,11 +199,15 @@ struct TrainEncoder: ParsableCommand {
         var c = EncoderTrainingConfig(method: method, dataset: dataset, styleganWeights: styleganWeights)
         (c.testDataset, c.datasetType) = (testDataset, datasetType)
         if let encoderType { c.encoderType = encoderType }
-        (c.inputNC, c.labelNC, c.outputSize) = (inputNC, labelNC, outputSize)
+        (c.labelNC, c.outputSize, c.nItersPerBatch) = (labelNC, outputSize, nItersPerBatch)
+        if let inputNC { c.inputNC = inputNC }
+        if let lpipsLambda { c.lpipsLambda = lpipsLambda }
+        if let idLambda { c.idLambda = idLambda }
+        if let l2Lambda { c.l2Lambda = l2Lambda }
         (c.batchSize, c.testBatchSize, c.workers, c.testWorkers) = (batchSize, testBatchSize, workers, testWorkers)
         (c.learningRate, c.optimName, c.trainDecoder) = (learningRate, optimName, trainDecoder)
         (c.startFromLatentAvg, c.learnInW) = (startFromLatentAvg, learnInW)
-        (c.lpipsLambda, c.idLambda, c.l2Lambda, c.wNormLambda) = (lpipsLambda, idLambda, l2Lambda, wNormLambda)
+        c.wNormLambda = wNormLambda
         (c.lpipsLambdaCrop, c.l2LambdaCrop, c.mocoLambda, c.lpipsType) = (lpipsLambdaCrop, l2LambdaCrop, mocoLambda, lpipsType)
         (c.checkpointPath, c.encoderInit, c.weights) = (checkpointPath, encoderInit, weights)
         (c.maxSteps, c.imageInterval, c.boardInterval) = (maxSteps, imageInterval, boardInterval)
