@@ -14,6 +14,8 @@ public struct EncoderTrainingConfig: Codable, Equatable, Sendable {
         case encoder4Editing = "Encoder4Editing"
         /// ReStyle's IR-SE50 encoder, every style from the last map.
         case backboneEncoder = "BackboneEncoder"
+        /// ReStyle-e4e's: the same with e4e's w0 + deltas readout.
+        case progressiveBackboneEncoder = "ProgressiveBackboneEncoder"
         case backboneEncoderUsingLastLayerIntoW = "BackboneEncoderUsingLastLayerIntoW"
         case backboneEncoderUsingLastLayerIntoWPlus = "BackboneEncoderUsingLastLayerIntoWPlus"
     }
@@ -109,7 +111,7 @@ public struct EncoderTrainingConfig: Codable, Equatable, Sendable {
         self.dataset = dataset
         self.styleganWeights = styleganWeights
         encoderType = method.defaultEncoderType
-        if method == .restylePSP {
+        if method.isReStyle {
             // ReStyle's options/train_options.py: the image beside the reconstruction, and every weight 0.
             inputNC = 6
             (lpipsLambda, idLambda, l2Lambda) = (0, 0, 0)
@@ -184,7 +186,7 @@ public struct EncoderTrainingConfig: Codable, Equatable, Sendable {
         try check((1...64).contains(workers), "--workers must be in 1...64, got \(workers)")
         try check((1...64).contains(testWorkers), "--test_workers must be in 1...64, got \(testWorkers)")
         try check(learningRate > 0 && learningRate < 1, "--learning_rate must be in (0, 1), got \(learningRate)")
-        let channels = method == .restylePSP ? 6 : 3
+        let channels = method.isReStyle ? 6 : 3
         try check(inputNC == channels, "--input_nc \(inputNC): \(method.rawValue) encoders train on \(channels) channels here "
             + (channels == 6 ? "(the image beside the reconstruction)" : "(images; label maps not yet)"))
         try check((1...100).contains(nItersPerBatch), "--n_iters_per_batch must be in 1...100, got \(nItersPerBatch)")
@@ -198,9 +200,9 @@ public struct EncoderTrainingConfig: Codable, Equatable, Sendable {
         try check(lossWeights.values.contains { $0 > 0 } || wDiscriminatorLambda > 0, "every loss weight is 0; nothing would train")
         try check(method.encoderTypes.contains(encoderType), "--encoder_type \(encoderType.rawValue) is not one of "
             + "\(method.rawValue)'s: \(method.encoderTypes.map(\.rawValue).joined(separator: ", "))")
-        if method == .e4e {
+        if method.hasE4ERegularizers {
             try check(lpipsLambdaCrop == 0 && l2LambdaCrop == 0 && wNormLambda == 0,
-                      "e4e has no --lpips_lambda_crop, --l2_lambda_crop or --w_norm_lambda")
+                      "\(method.rawValue) has no --lpips_lambda_crop, --l2_lambda_crop or --w_norm_lambda")
             try check(wDiscriminatorLambda >= 0 && wDiscriminatorLambda.isFinite, "--w_discriminator_lambda must be at least 0")
             try check(wDiscriminatorLr > 0 && wDiscriminatorLr < 1, "--w_discriminator_lr must be in (0, 1), got \(wDiscriminatorLr)")
             try check(r1 >= 0 && r1.isFinite, "--r1 must be at least 0, got \(r1)")
@@ -213,7 +215,7 @@ public struct EncoderTrainingConfig: Codable, Equatable, Sendable {
             try check(progressiveSteps == nil || progressiveStart == nil, "give --progressive_steps or --progressive_start, not both")
         } else {
             try check(wDiscriminatorLambda == 0 && progressiveSteps == nil && progressiveStart == nil,
-                      "the latent discriminator and progressive training are e4e's (--method e4e)")
+                      "the latent discriminator and progressive training are e4e's (--method e4e or restyle-e4e)")
         }
         try check(!learnInW || encoderType == .backboneEncoderUsingLastLayerIntoW,
                   "--learn_in_w needs --encoder_type BackboneEncoderUsingLastLayerIntoW (one w per image)")
@@ -264,6 +266,13 @@ public struct EncoderTrainingConfig: Codable, Equatable, Sendable {
 public enum EncoderMethod: String, Codable, CaseIterable, Sendable {
     case psp, e4e
     case restylePSP = "restyle-psp"
+    case restyleE4E = "restyle-e4e"
+
+    /// ReStyle's methods: 6-channel inputs, refinement passes.
+    public var isReStyle: Bool { self == .restylePSP || self == .restyleE4E }
+
+    /// The methods trained with e4e's latent discriminator and progressive deltas.
+    public var hasE4ERegularizers: Bool { self == .e4e || self == .restyleE4E }
 
     /// The `--encoder_type`s its official code builds.
     public var encoderTypes: [EncoderTrainingConfig.EncoderType] {
@@ -271,6 +280,7 @@ public enum EncoderMethod: String, Codable, CaseIterable, Sendable {
         case .psp: [.gradualStyleEncoder, .backboneEncoderUsingLastLayerIntoW, .backboneEncoderUsingLastLayerIntoWPlus]
         case .e4e: [.encoder4Editing, .gradualStyleEncoder]
         case .restylePSP: [.backboneEncoder, .gradualStyleEncoder]
+        case .restyleE4E: [.progressiveBackboneEncoder]
         }
     }
 
@@ -289,10 +299,6 @@ extension EncoderMethod {
         guard config.method == self else {
             throw EncoderTrainingError("a \(config.method.rawValue) configuration given to the \(rawValue) trainer")
         }
-        return switch self {
-        case .psp: try PSPTrainer(config, device: device)
-        case .e4e: try E4ETrainer(config, device: device)
-        case .restylePSP: try ReStyleTrainer(config, device: device)
-        }
+        return isReStyle ? try ReStyleTrainer(config, device: device) : try PSPTrainer(config, device: device)
     }
 }

@@ -16,8 +16,8 @@ import Training
 /// `EncoderCheckpoint.load` read them) and, under `stylegankit`, the optimiser, the random stream, the data order
 /// and the best validation loss, so a resumed run continues exactly as the uninterrupted one.
 ///
-/// Methods built on pSp's coach (e4e) subclass it and add their parts through `methodStep`, `methodLoss` and
-/// `methodState`.
+/// e4e's additions (`E4ERegularizers`) join with `--method e4e` (and ReStyle's e4e flavour); ReStyle's passes
+/// subclass it (`ReStyleTrainer`).
 public class PSPTrainer: Trainer {
     public let config: EncoderTrainingConfig
     /// The encoder's widths, its style dimension the generator's.
@@ -37,6 +37,8 @@ public class PSPTrainer: Trainer {
     var bestValidationLoss: Double?
     /// Where `best_model.pt` goes; nil: not written (tests of the step alone).
     public var bestModelFolder: String?
+    /// e4e's latent discriminator and progressive deltas, for the methods that have them.
+    public let e4e: E4ERegularizers?
 
     public var batchSize: Int { config.batchSize }
     public var checkpointExtension: String { "pt" }
@@ -93,6 +95,7 @@ public class PSPTrainer: Trainer {
         self.decoder = decoder
         rng = try Torch.Generator(seed: config.seed)
         self.latentAvg = try Self.averageRow(latentAvg).to(device: device)
+        e4e = config.method.hasE4ERegularizers ? try E4ERegularizers(config, decoder: decoder, device: device) : nil
         try encoder.to(device: device)
         try decoder.to(device: device)
         try decoder.requiresGrad(config.trainDecoder)
@@ -134,6 +137,9 @@ public class PSPTrainer: Trainer {
                                     configuration: widths)
         case .backboneEncoder:
             try ReStyleBackboneEncoder(inputChannels: config.inputNC, styleCount: styleCount, configuration: widths)
+        case .progressiveBackboneEncoder:
+            try ReStyleBackboneEncoder(inputChannels: config.inputNC, styleCount: styleCount, readout: .e4eInference,
+                                       configuration: widths)
         case .backboneEncoderUsingLastLayerIntoW:
             try BackboneEncoderUsingLastLayerIntoW(inputChannels: config.inputNC, styleCount: styleCount, configuration: widths)
         case .backboneEncoderUsingLastLayerIntoWPlus:
@@ -221,7 +227,12 @@ public class PSPTrainer: Trainer {
     /// reconstruction.
     func trainingStep(_ x: Tensor, noise: NoiseMode?, index: Int) throws -> (logged: [(String, Double)], yHat: Tensor) {
         encoder.train()
-        var logged = try methodStep(x, index: index)
+        var logged: [(String, Double)] = []
+        if let e4e {
+            e4e.enterStep(index, encoder: encoder)
+            logged = try e4e.discriminatorStep(encoderInput: discriminatorInput(x), codeOffset: discriminatorCodeOffset,
+                                               encoder: encoder, decoder: decoder, index: index, generator: rng)
+        }
         try optimizer.zeroGrad()
         let (terms, yHat) = try backwardPass(x, noise: noise)
         try optimizer.step()
@@ -248,30 +259,21 @@ public class PSPTrainer: Trainer {
         return logged + terms + [("loss", try total.item())]
     }
 
-    /// The method's `calc_loss`: its own terms (`methodLoss`) then pSp's shared ones.
+    /// The method's `calc_loss`: e4e's terms, then pSp's shared ones.
     func lossTerms(x: Tensor, yHat: Tensor, latent: Tensor, logged: inout [(String, Double)]) throws
         -> (Tensor, [(String, Double)])
     {
-        let method = try methodLoss(latent: latent, logged: &logged)
+        let method = try e4e?.loss(latent: latent, logged: &logged)
         let (shared, terms) = try loss(x: x, y: x, yHat: yHat, latent: latent,
                                        latentAvg: config.startFromLatentAvg ? latentAvg : nil)
         return (try method.map { try $0 + shared } ?? shared, terms)
     }
 
-    /// Work a method does before the encoder's step, e.g. e4e's discriminator step; its logged values.
-    func methodStep(_ x: Tensor, index: Int) throws -> [(String, Double)] { [] }
+    /// What e4e's discriminator step encodes for the fake codes: the images (ReStyle: beside the average image).
+    func discriminatorInput(_ x: Tensor) throws -> Tensor { x }
 
-    /// A method's terms before pSp's (weighted, summed), logging each; nil for none.
-    func methodLoss(latent: Tensor, logged: inout [(String, Double)]) throws -> Tensor? { nil }
-
-    /// A method's state beside the optimiser in `stylegankit`, and what it adds at the checkpoint's top level, after
-    /// `iteration` completed iterations.
-    func methodState(iteration: Int) throws -> (ours: [(String, CheckpointValue)], official: [(String, CheckpointValue)]) {
-        ([], [])
-    }
-
-    /// Restores `methodState`'s part of a checkpoint.
-    func restoreMethodState(_ ours: PickleValue) throws {}
+    /// What e4e adds to those codes: `latent_avg` with `start_from_latent_avg` (ReStyle-e4e: nothing).
+    var discriminatorCodeOffset: Tensor? { config.startFromLatentAvg ? latentAvg : nil }
 
     /// pSp's logged pairs as one batch: input and reconstruction of the first two samples, [4, 3, S, S].
     static func faces(x: Tensor, yHat: Tensor) throws -> Tensor {
@@ -358,7 +360,8 @@ public class PSPTrainer: Trainer {
     public func saveState(to path: String, iteration: Int) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        let method = try methodState(iteration: iteration)
+        let method: (ours: [(String, CheckpointValue)], official: [(String, CheckpointValue)]) =
+            try e4e?.state(iteration: iteration, optimizer: optimizer, bestValidationLoss: bestValidationLoss) ?? ([], [])
         let ours: [(String, CheckpointValue)] = [
             ("iteration", .int(iteration)),
             ("optimizer", CheckpointValue(try optimizer.stateDict())),
@@ -371,30 +374,48 @@ public class PSPTrainer: Trainer {
         try TorchCheckpoint.save(.dict(entries), to: path)
     }
 
+    /// Our checkpoints, or an e4e training checkpoint (`--save_training_data`, read through
+    /// `--resume_training_from_ckpt`) as e4e's `load_from_train_checkpoint` reads it: the weights, the best loss, the
+    /// discriminator and its optimiser, the encoder's optimiser with `keep_optimizer`; the run continues after its
+    /// `global_step`, its random streams from the seed.
     public func loadState(from path: String) throws -> Int? {
         let root = try TorchCheckpoint.load(path)
+        if let e4e, case .dict(let top) = root, top[Self.stateKey] == nil, let step = top["global_step"] {
+            do {
+                try loadWeights(root["state_dict"].stateDict())
+                bestValidationLoss = try? root["best_val_loss"].double()
+                if config.keepOptimizer { try optimizer.loadStateDict(OptimizerState(root["optimizer"])) }
+                try e4e.restore(official: root)
+                return try step.int() + 1
+            } catch {
+                throw EncoderTrainingError("\(path): an e4e training checkpoint that does not fit this run: \(error)")
+            }
+        }
         guard case .dict(let top) = root, let ours = top[Self.stateKey] else {
             throw EncoderTrainingError("\(path): not a checkpoint of this trainer (no '\(Self.stateKey)' state); start "
                 + "from an encoder file with --checkpoint_path instead")
         }
         do {
-            let weights = try root["state_dict"].stateDict()
-            let encoderWeights = StateDict(weights.filter { $0.0.hasPrefix("encoder.") }
-                .map { (String($0.0.dropFirst("encoder.".count)), $0.1) })
-            let decoderWeights = StateDict(weights.filter { $0.0.hasPrefix("decoder.") }
-                .map { (String($0.0.dropFirst("decoder.".count)), $0.1) })
-            _ = try encoder.load(stateDict: encoderWeights)
-            _ = try decoder.load(stateDict: decoderWeights)
+            try loadWeights(root["state_dict"].stateDict())
             try optimizer.loadStateDict(OptimizerState(ours["optimizer"]))
             try rng.setState(ours["rng"].tensor())
             let state = try JSONDecoder().decode(SamplerState.self, from: Foundation.Data(try ours["data"].string().utf8))
             loader = try DataLoader(dataset: dataset, options: Self.loaderOptions(config), state: state)
             bestValidationLoss = try? ours["best_val_loss"].double()
-            try restoreMethodState(ours)
+            try e4e?.restore(ours)
             return try ours["iteration"].int()
         } catch {
             throw EncoderTrainingError("\(path): does not fit this run (\(config.encoderType.rawValue), "
                 + "\(decoder.config.size) px generator): \(error)")
         }
+    }
+
+    /// A checkpoint's `state_dict`: `encoder.*` into the encoder, `decoder.*` into the generator, each strictly.
+    func loadWeights(_ weights: StateDict) throws {
+        func part(_ prefix: String) -> StateDict {
+            StateDict(weights.filter { $0.0.hasPrefix(prefix) }.map { (String($0.0.dropFirst(prefix.count)), $0.1) })
+        }
+        _ = try encoder.load(stateDict: part("encoder."))
+        _ = try decoder.load(stateDict: part("decoder."))
     }
 }

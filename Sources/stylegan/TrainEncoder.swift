@@ -9,7 +9,7 @@ import Training
 struct TrainEncoder: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "encoder",
-        abstract: "Train an inversion encoder (pSp's and e4e's scripts/train.py semantics) for a generator.",
+        abstract: "Train an inversion encoder (pSp's, e4e's and ReStyle's training scripts) for a generator.",
         discussion: """
             DATASET is a folder of PNG/JPEG images (searched recursively; centre-cropped and resized to \
             --encoder_input_size), a StyleGAN2-ADA zip or a rosinality LMDB; --test_dataset the same for validation. \
@@ -31,7 +31,7 @@ struct TrainEncoder: ParsableCommand {
     @Argument(help: "Training images: a folder, StyleGAN2-ADA zip or rosinality LMDB.")
     var dataset: String
 
-    @Option(help: "The method: psp, e4e or restyle-psp.")
+    @Option(help: "The method: psp, e4e, restyle-psp or restyle-e4e.")
     var method: EncoderMethod = .psp
 
     @Option(help: "Run folder (the official --exp_dir).")
@@ -55,7 +55,7 @@ struct TrainEncoder: ParsableCommand {
     @Option(name: .customLong("dataset_type"), help: "Recorded in opts for the official scripts.")
     var datasetType = "ffhq_encode"
 
-    @Option(name: .customLong("encoder_type"), help: "pSp: GradualStyleEncoder (default), BackboneEncoderUsingLastLayerIntoW, BackboneEncoderUsingLastLayerIntoWPlus; e4e: Encoder4Editing (default), GradualStyleEncoder; restyle-psp: BackboneEncoder (default), GradualStyleEncoder.")
+    @Option(name: .customLong("encoder_type"), help: "pSp: GradualStyleEncoder (default), BackboneEncoderUsingLastLayerIntoW, BackboneEncoderUsingLastLayerIntoWPlus; e4e: Encoder4Editing (default), GradualStyleEncoder; restyle-psp: BackboneEncoder (default), GradualStyleEncoder; restyle-e4e: ProgressiveBackboneEncoder.")
     var encoderType: EncoderTrainingConfig.EncoderType?
 
     @Option(name: .customLong("input_nc"), parsing: .unconditional, help: "Input channels (3; ReStyle 6).")

@@ -2,7 +2,7 @@ import Encoders
 import StyleGAN
 import Torch
 
-/// ReStyle's `training/coach_restyle_psp.py`: each step runs `n_iters_per_batch` refinement passes on the batch.
+/// ReStyle's `training/coach_restyle_psp.py` (and `coach_restyle_e4e.py` with e4e's regularizers): each step runs `n_iters_per_batch` refinement passes on the batch.
 /// Pass 0 encodes the image beside the average image G(latent_avg) and adds the encoder's residual to `latent_avg`;
 /// each later pass encodes the image beside the previous reconstruction (detached) and adds its residual to the
 /// previous codes (detached). Every pass's loss is backpropagated and the gradients summed; then one optimiser step.
@@ -25,6 +25,13 @@ public final class ReStyleTrainer: PSPTrainer {
     }
 
     override var savesLatentAverage: Bool { true }
+
+    /// ReStyle-e4e's discriminator sees the residual codes of the image beside the average image.
+    override func discriminatorInput(_ x: Tensor) throws -> Tensor {
+        try Tensor.cat([x, averageImage.expand([x.size(0), 3, x.size(2), x.size(3)])], dim: 1)
+    }
+
+    override var discriminatorCodeOffset: Tensor? { nil }
 
     /// ReStyle's `forward(x_input, latent)`: [N, 3, S, S] beside the previous reconstruction (the average image on
     /// the first pass) -> the new reconstruction and codes [N, L, D].

@@ -5,12 +5,15 @@ import StyleGAN
 import Torch
 import Training
 
-/// e4e's `training/coach.py`: pSp's step with, when `w_discriminator_lambda` > 0, a latent discriminator trained
-/// before each encoder step (codes of the mapping network against the encoder's, softplus losses, lazy R1 every
-/// `d_reg_every` steps, optionally through code pools) whose non-saturating loss joins the encoder's; and with
-/// progressive steps, the encoder's readout limited to w0 plus the deltas of the current stage, whose norms are
-/// penalised (`delta_norm_lambda`).
-public final class E4ETrainer: PSPTrainer {
+/// What e4e adds to pSp's coach (`training/coach.py`, and ReStyle's `coach_restyle_e4e.py`), for the encoder steps
+/// of any pSp-family trainer:
+/// - with `w_discriminator_lambda` > 0, a latent discriminator trained before each encoder step (w = mapping(z) for
+///   fresh z against the encoder's codes, `latent_avg` added as e4e adds it, softplus losses, lazy R1 every `d_reg_every` steps,
+///   optionally through code pools), whose non-saturating loss over the discriminated rows joins the encoder's;
+/// - with progressive steps, the encoder's readout limited to w0 plus the deltas of the current stage, whose norms
+///   are penalised (`delta_norm_lambda`).
+public final class E4ERegularizers {
+    let config: EncoderTrainingConfig
     /// Present when `w_discriminator_lambda` > 0.
     public let discriminator: LatentCodesDiscriminator?
     let discriminatorOptimizer: Adam?
@@ -18,13 +21,20 @@ public final class E4ETrainer: PSPTrainer {
     private var fakePool: LatentCodesPool
     /// The step at which each progressive stage starts; nil when training is not progressive.
     public let progressiveSteps: [Int]?
+    /// The stage of the step in progress (nil: all deltas, e4e's `ProgressiveStage.Inference`).
+    private(set) var stage: Int?
+    /// The z of step `index`'s real codes, [batch, D]; nil draws N(0, 1) from the run's generator (parity tests
+    /// give the reference's).
+    var codeSource: ((_ index: Int) throws -> Tensor)?
+    let styleCount: Int
 
-    override init(_ config: EncoderTrainingConfig, encoder: any StyleCodeNetwork, widths: StyleEncoderConfiguration,
-                  decoder: StyleGAN2Generator, latentAvg: Tensor, networks: EncoderLossNetworks, device: Device) throws
-    {
+    init(_ config: EncoderTrainingConfig, decoder: StyleGAN2Generator, device: Device) throws {
+        self.config = config
+        styleCount = decoder.nLatent
         progressiveSteps = try config.resolvedProgressiveSteps(styleCount: decoder.nLatent)
-        if progressiveSteps != nil, config.encoderType != .encoder4Editing {
-            throw EncoderTrainingError("progressive training needs --encoder_type Encoder4Editing")
+        if progressiveSteps != nil, ![.encoder4Editing, .progressiveBackboneEncoder].contains(config.encoderType) {
+            throw EncoderTrainingError("progressive training needs e4e's encoder (--encoder_type Encoder4Editing or "
+                + "ProgressiveBackboneEncoder)")
         }
         if config.wDiscriminatorLambda > 0 {
             let d = try LatentCodesDiscriminator(styleDim: decoder.config.styleDim)
@@ -36,32 +46,47 @@ public final class E4ETrainer: PSPTrainer {
         }
         realPool = LatentCodesPool(size: config.useWPool ? config.wPoolSize : 0)
         fakePool = LatentCodesPool(size: config.useWPool ? config.wPoolSize : 0)
-        try super.init(config, encoder: encoder, widths: widths, decoder: decoder, latentAvg: latentAvg,
-                       networks: networks, device: device)
     }
 
-    /// The progressive stage at step `index`: the last stage whose step has come; nil when not progressive
-    /// (e4e's `ProgressiveStage.Inference`).
+    /// The progressive stage at step `index`: the last stage whose step has come; nil when not progressive.
     public func stage(at index: Int) -> Int? {
         progressiveSteps.map { steps in steps.lastIndex { $0 <= index } ?? 0 }
     }
 
     /// The rows the discriminator sees: all, or those of the current stage.
-    private func discriminatedRows(_ stage: Int?) -> Range<Int> {
-        0..<(stage.map { $0 + 1 } ?? decoder.nLatent)
+    private var discriminatedRows: Range<Int> { 0..<(stage.map { $0 + 1 } ?? styleCount) }
+
+    /// Sets the stage of step `index` on `encoder`'s readout.
+    func enterStep(_ index: Int, encoder: any StyleCodeNetwork) {
+        stage = stage(at: index)
+        let readout: StyleReadout = stage.map { .progressive(stage: $0) } ?? .e4eInference
+        if let network = encoder as? GradualStyleEncoder, config.encoderType == .encoder4Editing { network.readout = readout }
+        if let network = encoder as? ReStyleBackboneEncoder { network.readout = readout }
     }
 
-    private var currentStage: Int?
-
-    override func methodStep(_ x: Tensor, index: Int) throws -> [(String, Double)] {
-        currentStage = stage(at: index)
-        if let network = encoder as? GradualStyleEncoder, config.encoderType == .encoder4Editing {
-            network.readout = currentStage.map { .progressive(stage: $0) } ?? .e4eInference
-        }
+    /// e4e's `train_discriminator` on the encoder's input (ReStyle: the image beside the average image), the fake
+    /// codes plus `codeOffset` (e4e: `latent_avg` with `start_from_latent_avg`; ReStyle-e4e adds nothing): its logged
+    /// values, empty without a discriminator. `generator` draws z (and the pools' choices).
+    func discriminatorStep(encoderInput: Tensor, codeOffset: Tensor?, encoder: any StyleCodeNetwork,
+                           decoder: StyleGAN2Generator, index: Int, generator: Torch.Generator) throws -> [(String, Double)]
+    {
         guard let discriminator, let discriminatorOptimizer else { return [] }
         try discriminator.requiresGrad(true)
         defer { _ = try? discriminator.requiresGrad(false) }
-        let (real, fake) = try withNoGrad { try sampleRealAndFake(x) }
+        let (real, fake) = try withNoGrad {
+            let z = try (codeSource?(index) ?? Tensor.randn([config.batchSize, decoder.config.styleDim], generator: generator))
+                .to(device: encoderInput.device)
+            var real = try decoder.mapping(z)
+            var fake = try encoder.styleCodes(encoderInput)
+            if let codeOffset { fake = try fake + codeOffset }
+            fake = try fake.slice(1, discriminatedRows)
+            if config.useWPool {
+                real = try realPool.query(real, generator: generator)
+                fake = try fakePool.query(fake, generator: generator)
+            }
+            if fake.rank == 3 { fake = try fake.select(1, 0) }
+            return (real, fake)
+        }
         let realPrediction = try discriminator(real), fakePrediction = try discriminator(fake)
         let realLoss = try F.softplus(-realPrediction).mean(), fakeLoss = try F.softplus(fakePrediction).mean()
         let loss = try realLoss + fakeLoss
@@ -83,41 +108,23 @@ public final class E4ETrainer: PSPTrainer {
         return logged
     }
 
-    /// e4e's `sample_real_and_fake_latents`: w = mapping(z) for fresh z, and the encoder's codes (without
-    /// `latent_avg`) of the discriminated rows, each through its pool, the encoder's reduced to their first row.
-    /// [N, D] each.
-    private func sampleRealAndFake(_ x: Tensor) throws -> (Tensor, Tensor) {
-        let z = try Tensor.randn([config.batchSize, decoder.config.styleDim], generator: rng).to(device: device)
-        var real = try decoder.mapping(z)
-        var fake = try encoder.styleCodes(x).slice(1, discriminatedRows(currentStage))
-        if config.useWPool {
-            real = try realPool.query(real, generator: rng)
-            fake = try fakePool.query(fake, generator: rng)
-        }
-        if fake.rank == 3 { fake = try fake.select(1, 0) }
-        return (real, fake)
-    }
-
-    override func methodLoss(latent: Tensor, logged: inout [(String, Double)]) throws -> Tensor? {
+    /// The adversarial and delta terms of `calc_loss` for codes [N, L, D] (weighted, summed), logging each.
+    func loss(latent: Tensor, logged: inout [(String, Double)]) throws -> Tensor? {
         var total: Tensor?
         func add(_ value: Tensor) throws { total = try total.map { try $0 + value } ?? value }
         if let discriminator {
-            let rows = discriminatedRows(currentStage)
-            var adversarial: Tensor?
-            for i in rows {
-                let term = try F.softplus(-discriminator(latent.select(1, i))).mean()
-                adversarial = try adversarial.map { try $0 + term } ?? term
-            }
-            let mean = try adversarial! / Double(rows.count)
+            let rows = discriminatedRows
+            var adversarial = try Tensor.zeros([], device: latent.device)
+            for i in rows { adversarial = try adversarial + F.softplus(-discriminator(latent.select(1, i))).mean() }
+            let mean = try adversarial / Double(rows.count)
             logged.append(("encoder_discriminator_loss", try mean.item()))
             try add(mean * config.wDiscriminatorLambda)
         }
-        if let stage = currentStage {
+        if let stage {
             let first = try latent.select(1, 0)
             var deltas = try Tensor.zeros([], device: latent.device)
             for i in stride(from: 1, through: stage, by: 1) {
-                let delta = try latent.select(1, i) - first
-                let norm = try delta.norm(Double(config.deltaNorm), dims: [1]).mean()
+                let norm = try (latent.select(1, i) - first).norm(Double(config.deltaNorm), dims: [1]).mean()
                 logged.append(("delta\(i)_loss", try norm.item()))
                 deltas = try deltas + norm
             }
@@ -129,7 +136,8 @@ public final class E4ETrainer: PSPTrainer {
 
     // MARK: checkpoints
 
-    override func methodState(iteration: Int) throws
+    /// Our state (the discriminator, its optimiser, the pools) and, with `save_training_data`, e4e's keys.
+    func state(iteration: Int, optimizer: any Optimizer, bestValidationLoss: Double?) throws
         -> (ours: [(String, CheckpointValue)], official: [(String, CheckpointValue)])
     {
         var ours: [(String, CheckpointValue)] = []
@@ -153,7 +161,8 @@ public final class E4ETrainer: PSPTrainer {
         return (ours, official)
     }
 
-    override func restoreMethodState(_ ours: PickleValue) throws {
+    /// Restores `state`'s part of our checkpoint.
+    func restore(_ ours: PickleValue) throws {
         guard let discriminator, let discriminatorOptimizer else { return }
         _ = try discriminator.load(stateDict: ours["discriminator"].stateDict())
         try discriminatorOptimizer.loadStateDict(OptimizerState(ours["discriminator_optimizer"]))
@@ -163,31 +172,10 @@ public final class E4ETrainer: PSPTrainer {
         }
     }
 
-    /// Our checkpoints as pSp's; an e4e training checkpoint (`--save_training_data`, read through
-    /// `--resume_training_from_ckpt`) as e4e's `load_from_train_checkpoint` reads it: the weights, the best loss,
-    /// the discriminator and its optimiser, the encoder's optimiser with `keep_optimizer`; the run continues after
-    /// its `global_step`, its random streams from the seed.
-    override public func loadState(from path: String) throws -> Int? {
-        let root = try TorchCheckpoint.load(path)
-        guard case .dict(let top) = root, top[Self.stateKey] == nil, let step = top["global_step"] else {
-            return try super.loadState(from: path)
-        }
-        do {
-            let weights = try root["state_dict"].stateDict()
-            func part(_ prefix: String) -> StateDict {
-                StateDict(weights.filter { $0.0.hasPrefix(prefix) }.map { (String($0.0.dropFirst(prefix.count)), $0.1) })
-            }
-            _ = try encoder.load(stateDict: part("encoder."))
-            _ = try decoder.load(stateDict: part("decoder."))
-            bestValidationLoss = try? root["best_val_loss"].double()
-            if config.keepOptimizer { try optimizer.loadStateDict(OptimizerState(root["optimizer"])) }
-            if let discriminator, let discriminatorOptimizer {
-                _ = try discriminator.load(stateDict: root["discriminator_state_dict"].stateDict())
-                try discriminatorOptimizer.loadStateDict(OptimizerState(root["discriminator_optimizer_state_dict"]))
-            }
-            return try step.int() + 1
-        } catch {
-            throw EncoderTrainingError("\(path): an e4e training checkpoint that does not fit this run: \(error)")
-        }
+    /// The discriminator and its optimiser from an e4e training checkpoint.
+    func restore(official root: PickleValue) throws {
+        guard let discriminator, let discriminatorOptimizer else { return }
+        _ = try discriminator.load(stateDict: root["discriminator_state_dict"].stateDict())
+        try discriminatorOptimizer.loadStateDict(OptimizerState(root["discriminator_optimizer_state_dict"]))
     }
 }
