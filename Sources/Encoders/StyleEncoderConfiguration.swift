@@ -48,15 +48,7 @@ public struct StyleEncoderConfiguration: Codable, Equatable, Hashable, Sendable 
     public var finalDepth: Int { stages.last?.depth ?? stem }
 
     /// Index in `body` of each stage's last unit (official: 2, 6, 20, 23).
-    public var stageEnds: [Int] {
-        var ends: [Int] = []
-        var count = 0
-        for stage in stages {
-            count += stage.units
-            ends.append(count - 1)
-        }
-        return ends
-    }
+    public var stageEnds: [Int] { IRSE50.Configuration.Stage.ends(stages) }
 
     /// Side of the map style `i` of a `GradualStyleEncoder` reads: c3 (1/16) for the coarse styles, p2 (1/8) for
     /// the medium ones, p1 (1/4) for the fine ones.

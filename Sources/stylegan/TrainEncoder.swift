@@ -264,12 +264,7 @@ struct TrainEncoder: ParsableCommand {
         let progress: ProgressMode = runtime.quiet ? .quiet : .automatic
         let outcome = try TrainingLoop(run: run, options: options, progress: progress)
             .train(trainer, config: EncoderTrainingRecord(training: config, loop: options))
-        switch outcome {
-        case .finished(let iteration, let checkpoint):
-            print("trained \(iteration) iterations" + (checkpoint.map { "; last checkpoint \($0)" } ?? ""))
-        case .interrupted(let iteration, let checkpoint):
-            print("stopped after \(iteration) iterations" + (checkpoint.map { "; resume from \($0)" } ?? ""))
-        }
+        print(outcome.summary)
     }
 }
 

@@ -191,12 +191,7 @@ struct TrainGenerator: ParsableCommand {
         if !trainer.skippedImages.isEmpty {
             FileHandle.standardError.write(Data("note: skipped \(trainer.skippedImages.count) unreadable images\n".utf8))
         }
-        switch outcome {
-        case .finished(let iteration, let checkpoint):
-            print("trained \(iteration) iterations" + (checkpoint.map { "; last checkpoint \($0)" } ?? ""))
-        case .interrupted(let iteration, let checkpoint):
-            print("stopped after \(iteration) iterations" + (checkpoint.map { "; resume from \($0)" } ?? ""))
-        }
+        print(outcome.summary)
     }
 }
 

@@ -36,17 +36,8 @@ struct TrainEncoderCLITests {
         try #require(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("trained 60 iterations"))
 
-        let process = Process()
-        process.executableURL = CLI.binary
-        process.arguments = Self.arguments(files, run: dir.path("killed"), steps: 60)
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
         let first = dir.path("killed/checkpoint/000004.pt")
-        let deadline = Date().addingTimeInterval(120)
-        while !FileManager.default.fileExists(atPath: first), process.isRunning, Date() < deadline { usleep(20_000) }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        #expect(try CLI.kill(Self.arguments(files, run: dir.path("killed"), steps: 60), once: first))
         #expect(FileManager.default.fileExists(atPath: first))
         #expect(!FileManager.default.fileExists(atPath: dir.path("killed/checkpoint/000060.pt")), "the run ended before the kill")
         r = try CLI.run(Self.arguments(files, run: dir.path("killed"), steps: 60) + ["--resume", "auto"])

@@ -41,18 +41,9 @@ struct TrainGeneratorCLITests {
         #expect(files.contains { $0.hasPrefix("events.out.tfevents.") })
 
         // The same run, killed once its first checkpoint is down, then resumed from it.
-        let process = Process()
-        process.executableURL = CLI.binary
-        process.arguments = Self.arguments(images, run: dir.path("killed"), iterations: 20)
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
         let first = dir.path("killed/checkpoint/000005.pt")
-        let deadline = Date().addingTimeInterval(120)
-        while !FileManager.default.fileExists(atPath: first), process.isRunning, Date() < deadline { usleep(20_000) }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-        #expect(process.terminationReason == .uncaughtSignal || FileManager.default.fileExists(atPath: dir.path("killed/checkpoint/000020.pt")))
+        let killed = try CLI.kill(Self.arguments(images, run: dir.path("killed"), iterations: 20), once: first)
+        #expect(killed || FileManager.default.fileExists(atPath: dir.path("killed/checkpoint/000020.pt")))
         #expect(FileManager.default.fileExists(atPath: first))
         r = try CLI.run(Self.arguments(images, run: dir.path("killed"), iterations: 20) + ["--resume", "auto"])
         try #require(r.status == 0, "\(r.stderr)")

@@ -17,41 +17,20 @@ import Torch
 struct E4ETrainingParityTests {
     init() throws { try Runtime.start() }
 
-    static let folder = Fixtures.packageRoot.appendingPathComponent("Tests/EncoderTrainingTests/Resources/e4e-step").path
-
     @Test func threeStepsMatchTheOfficialCoach() throws {
-        let cases = try Safetensors.read(Self.folder + "/cases.safetensors").tensors.dictionary
-        func ref(_ key: String) throws -> Tensor { try #require(cases[key], "\(key) missing from the fixture") }
-        struct File: Decodable { let modules: [String: [Procedural.Key]] }
-        let keys = try JSONDecoder().decode(File.self, from: Data(contentsOf: URL(fileURLWithPath: Self.folder + "/keys.json")))
-            .modules
-
-        let encoder = try GradualStyleEncoder(styleCount: 10, readout: .e4eInference)
-        try encoder.load(stateDict: Procedural.stateDict(try #require(keys["encoder"])), strict: true)
-        let decoderKeys = try #require(keys["decoder"])
-        let decoder = try StyleGAN2Generator(GeneratorConfig(
-            inferringFrom: Dictionary(uniqueKeysWithValues: decoderKeys.map { ($0.name, $0.shape) })))
-        try decoder.load(stateDict: Procedural.stateDict(decoderKeys), strict: true)
-        let facenet = try IRSE50()
-        try facenet.load(stateDict: Procedural.stateDict(try #require(keys["facenet"])), strict: true)
-        let lpips = try LPIPS(network: .alex, backbone: Fixtures.path("lpips-alex/alexnet_backbone.pt"))
-
-        let dir = try Scratch()
-        let images = dir.path("images")
-        try FileManager.default.createDirectory(atPath: images, withIntermediateDirectories: true)
-        for i in 0..<2 { try Image(tensor: Tensor.zeros([1, 3, 8, 8])).write(to: "\(images)/\(i).png") }
-        var config = EncoderTrainingConfig(method: .e4e, dataset: images, styleganWeights: "unused")
+        let fixture = try TrainingFixture("e4e-step")
+        let ref = fixture.ref
+        let encoder = try fixture.filled(GradualStyleEncoder(styleCount: 10, readout: .e4eInference), "encoder")
+        var config = EncoderTrainingConfig(method: .e4e, dataset: fixture.images, styleganWeights: "unused")
         (config.outputSize, config.batchSize, config.learningRate, config.optimName, config.workers) = (64, 2, 0.01, .ranger, 1)
         config.startFromLatentAvg = true
         (config.lpipsLambda, config.idLambda, config.l2Lambda) = (0.8, 0.1, 1.0)
         (config.wDiscriminatorLambda, config.wDiscriminatorLr, config.r1, config.dRegEvery) = (0.1, 0.001, 10, 2)
         (config.deltaNorm, config.deltaNormLambda, config.progressiveSteps) = (2, 0.05, Array(0..<10))
-        let trainer = try PSPTrainer(config, encoder: encoder, widths: .official, decoder: decoder,
-                                     latentAvg: ref("latent_avg"), networks: EncoderLossNetworks(lpips: lpips, identity: facenet),
-                                     device: .cpu)
+        let trainer = try PSPTrainer(config, encoder: encoder, widths: .official, decoder: fixture.decoder(),
+                                     latentAvg: ref("latent_avg"), networks: fixture.lossNetworks(), device: .cpu)
         let e4e = try #require(trainer.e4e)
-        let discriminator = try #require(e4e.discriminator)
-        try discriminator.load(stateDict: Procedural.stateDict(try #require(keys["discriminator"])), strict: true)
+        let discriminator = try fixture.filled(try #require(e4e.discriminator), "discriminator")
         e4e.codeSource = { try ref("step\($0)_sample_z") }
         let initialEncoder = try encoder.namedParameters().map { ($0.name, try $0.tensor.clone()) }
         let initialDiscriminator = try discriminator.stateDict().map { ($0.name, try $0.tensor.clone()) }
@@ -83,15 +62,12 @@ struct E4ETrainingParityTests {
                 try expectClose(try #require(d[key]).slice(0, 0, 32), ref("step\(s)_after.discriminator.\(key).rows0to32"),
                                 tol: 1e-5, "step \(s) D \(key)")
             }
-            func deltaSum(_ now: [String: Tensor], _ initial: [(String, Tensor)]) throws -> Double {
-                try initial.reduce(0) { sum, entry in sum + (try (now[entry.0]! - entry.1).abs().to(dtype: .float64).sum().item()) }
-            }
             let encoderNow = Dictionary(uniqueKeysWithValues: encoder.namedParameters().map { ($0.name, $0.tensor) })
             // Totals over every parameter: the sampled tensors above agree to 1e-5; over the 200 million parameters of
             // the procedural IR-SE50 trunk, whose deep gradients are tiny and set by float32 summation order (threads,
             // kernels), the encoder's total moves agree to 0.3 %.
-            for (value, name, tol) in [(try deltaSum(encoderNow, initialEncoder), "encoder", 3e-3),
-                                       (try deltaSum(d, initialDiscriminator), "discriminator", 1e-4)]
+            for (value, name, tol) in [(try TrainingFixture.absDeltaSum(encoderNow, initialEncoder), "encoder", 3e-3),
+                                       (try TrainingFixture.absDeltaSum(d, initialDiscriminator), "discriminator", 1e-4)]
             {
                 let expected = try ref("step\(s)_\(name)_abs_delta_sum").item()
                 #expect(abs(value - expected) <= tol * max(1, expected), "step \(s): \(name) sum |delta| \(value) vs \(expected)")

@@ -18,41 +18,19 @@ import Torch
 struct PSPTrainingParityTests {
     init() throws { try Runtime.start() }
 
-    static let folder = Fixtures.packageRoot.appendingPathComponent("Tests/EncoderTrainingTests/Resources/psp-step").path
-
-    static func keys() throws -> [String: [Procedural.Key]] {
-        struct File: Decodable { let modules: [String: [Procedural.Key]] }
-        return try JSONDecoder().decode(File.self, from: Data(contentsOf: URL(fileURLWithPath: folder + "/keys.json"))).modules
-    }
-
     @Test func twoStepsMatchTheOfficialCoach() throws {
-        let cases = try Safetensors.read(Self.folder + "/cases.safetensors").tensors.dictionary
-        func ref(_ key: String) throws -> Tensor { try #require(cases[key], "\(key) missing from the fixture") }
-        let keys = try Self.keys()
-
-        let encoder = try GradualStyleEncoder(styleCount: 10)
-        try encoder.load(stateDict: Procedural.stateDict(try #require(keys["encoder"])), strict: true)
-        let decoderKeys = try #require(keys["decoder"])
-        let decoder = try StyleGAN2Generator(GeneratorConfig(
-            inferringFrom: Dictionary(uniqueKeysWithValues: decoderKeys.map { ($0.name, $0.shape) })))
-        try decoder.load(stateDict: Procedural.stateDict(decoderKeys), strict: true)
-        let facenet = try IRSE50()
-        try facenet.load(stateDict: Procedural.stateDict(try #require(keys["facenet"])), strict: true)
-        let lpips = try LPIPS(network: .alex, backbone: Fixtures.path("lpips-alex/alexnet_backbone.pt"))
-
-        let dir = try Scratch()
-        let images = dir.path("images")
-        try FileManager.default.createDirectory(atPath: images, withIntermediateDirectories: true)
-        for i in 0..<2 { try Image(tensor: Tensor.zeros([1, 3, 8, 8])).write(to: "\(images)/\(i).png") }
-        var config = EncoderTrainingConfig(dataset: images, styleganWeights: "unused")
+        let fixture = try TrainingFixture("psp-step")
+        let ref = fixture.ref
+        let encoder = try fixture.filled(GradualStyleEncoder(styleCount: 10), "encoder")
+        let decoder = try fixture.decoder()
+        var config = EncoderTrainingConfig(dataset: fixture.images, styleganWeights: "unused")
         (config.outputSize, config.batchSize, config.learningRate, config.optimName) = (64, 2, 0.01, .ranger)
         config.startFromLatentAvg = true
         (config.lpipsLambda, config.idLambda, config.l2Lambda, config.wNormLambda) = (0.8, 0.1, 1.0, 0.005)
         (config.lpipsLambdaCrop, config.l2LambdaCrop) = (0.5, 0.5)
         config.workers = 1
         let trainer = try PSPTrainer(config, encoder: encoder, widths: .official, decoder: decoder,
-                                     latentAvg: ref("latent_avg"), networks: EncoderLossNetworks(lpips: lpips, identity: facenet),
-                                     device: .cpu)
+                                     latentAvg: ref("latent_avg"), networks: fixture.lossNetworks(), device: .cpu)
         let initial = try encoder.namedParameters().map { ($0.name, try $0.tensor.clone()) }
 
         let x = try ref("x")
@@ -90,9 +68,8 @@ struct PSPTrainingParityTests {
             {
                 try expectClose(try #require(weights[key]), ref("step\(s)_after.\(key)"), tol: 1e-5, "step \(s) \(key)")
             }
-            var delta = 0.0
             let now = Dictionary(uniqueKeysWithValues: encoder.namedParameters().map { ($0.name, $0.tensor) })
-            for (name, before) in initial { delta += try (now[name]! - before).abs().to(dtype: .float64).sum().item() }
+            let delta = try TrainingFixture.absDeltaSum(now, initial)
             let expected = try ref("step\(s)_encoder_abs_delta_sum").item()
             #expect(abs(delta - expected) <= 1e-4 * expected, "step \(s): sum |delta| \(delta) vs \(expected)")
         }

@@ -17,6 +17,23 @@ public enum CLI {
     {
         try ChildProcess.run(binary, arguments, in: directory, timeout: timeout, environment: environment)
     }
+
+    /// Starts `stylegan arguments...` and kills it with SIGKILL as soon as `file` exists (or it ends, or two minutes
+    /// pass): a run killed mid-way, for the resume tests. Returns whether it was still running when killed.
+    @discardableResult
+    public static func kill(_ arguments: [String], once file: String) throws -> Bool {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(120)
+        while !FileManager.default.fileExists(atPath: file), process.isRunning, Date() < deadline { usleep(20_000) }
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        return process.terminationReason == .uncaughtSignal
+    }
 }
 
 /// A fresh temporary folder, removed when the value is released.

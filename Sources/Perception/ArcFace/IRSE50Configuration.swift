@@ -15,6 +15,17 @@ extension IRSE50 {
                 self.depth = depth
                 self.units = units
             }
+
+            /// Index of each stage's last unit in a body of these stages, in order.
+            public static func ends(_ stages: [Stage]) -> [Int] {
+                var ends: [Int] = []
+                var count = 0
+                for stage in stages {
+                    count += stage.units
+                    ends.append(count - 1)
+                }
+                return ends
+            }
         }
 
         /// Channels of `input_layer` (the first stage's input).
@@ -65,15 +76,7 @@ extension IRSE50 {
         public var finalDepth: Int { stages.last?.depth ?? stem }
 
         /// Index of each stage's last unit in `body` (official: 2, 6, 20, 23).
-        public var stageEnds: [Int] {
-            var ends: [Int] = []
-            var count = 0
-            for stage in stages {
-                count += stage.units
-                ends.append(count - 1)
-            }
-            return ends
-        }
+        public var stageEnds: [Int] { Stage.ends(stages) }
 
         /// Throws for empty stages, widths below the squeeze-excitation ratio or sizes below 1.
         public func validate() throws {

@@ -11,7 +11,7 @@ import Training
 /// e4e's training on the tiny models of `PSPTrainerTests`: the latent discriminator, the code pools, progressive
 /// deltas, exact resumption of all of it, and e4e's own training checkpoints.
 @Suite("e4e training", .serialized)
-struct E4ETrainerTests {
+struct E4ETrainingTests {
     init() throws { try Runtime.start() }
 
     static func config(_ files: (generator: String, images: String)) -> EncoderTrainingConfig {
