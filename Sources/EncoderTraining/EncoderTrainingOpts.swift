@@ -16,6 +16,10 @@ enum EncoderTrainingOpts {
             throw EncoderTrainingError("the configuration does not encode as an object")
         }
         var options = entries.sorted { $0.key < $1.key }.map { (key: CheckpointValue.string($0.key), value: $0.value.checkpointValue) }
+        if config.method == .e4e {
+            // e4e's scripts read the generator's size from `stylegan_size`.
+            options.append((key: .string("stylegan_size"), value: .int(outputSize)))
+        }
         if widths != .official {
             options.append((key: .string(StyleEncoderConfiguration.optionKey), value: .string(try widths.optionValue())))
         }

@@ -82,7 +82,16 @@ struct TrainEncoderCLITests {
         try failing(["--encoder_type", "Encoder4Editing"], "encoder_type", run: "d")
         try failing(["--moco_lambda", "0.5", "--id_lambda", "0.1"], "both --id_lambda and --moco_lambda", run: "e")
         let missing = Self.arguments((dir.path("nothing.pt"), files.images), run: dir.path("f"), steps: 2)
-        let r = try CLI.run(missing)
+        var r = try CLI.run(missing)
         #expect(r.status != 0 && r.stderr.contains("nothing.pt: no such file"), "\(r.stderr)")
+        // A corrupt encoder checkpoint to start from, and a corrupt checkpoint to resume from.
+        let corrupt = dir.path("corrupt.pt")
+        try Data("PK\u{3}\u{4} not a checkpoint".utf8).write(to: URL(fileURLWithPath: corrupt))
+        try failing(["--checkpoint_path", corrupt], "corrupt.pt", run: "g")
+        r = try CLI.run(Self.arguments(files, run: dir.path("h"), steps: 2))
+        try #require(r.status == 0, "\(r.stderr)")
+        try Data("garbage".utf8).write(to: URL(fileURLWithPath: dir.path("h/checkpoint/000002.pt")))
+        r = try CLI.run(Self.arguments(files, run: dir.path("h"), steps: 4) + ["--resume", "auto"])
+        #expect(r.status != 0 && r.stderr.contains("000002.pt") && r.stderr.contains("cannot resume"), "\(r.stderr)")
     }
 }

@@ -111,6 +111,7 @@ struct E4ETrainingTests {
             #expect(top[key] != nil, "\(key) missing")
         }
         #expect(try saved["global_step"].int() == 2)
+        #expect(try saved["opts"]["stylegan_size"].int() == 32 && saved["opts"]["encoder_type"].string() == "Encoder4Editing")
         // e4e's own file has no state of ours.
         let official = dir.path("e4e.pt")
         let entries = try top.filter { if case .string(PSPTrainer.stateKey) = $0.key { false } else { true } }
