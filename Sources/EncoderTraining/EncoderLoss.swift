@@ -4,12 +4,13 @@ import Torch
 
 /// The loss terms of the encoder trainers, in the order pSp's `calc_loss` adds them.
 public enum EncoderLossTerm: String, Codable, CaseIterable, Sendable {
-    case id, l2, lpips, lpipsCrop, l2Crop, wNorm, moco
+    case id, parse, l2, lpips, lpipsCrop, l2Crop, wNorm, moco
 
     /// The command-line flag of the term's weight.
     public var flag: String {
         switch self {
         case .id: "id_lambda"
+        case .parse: "parse_lambda"
         case .l2: "l2_lambda"
         case .lpips: "lpips_lambda"
         case .lpipsCrop: "lpips_lambda_crop"
@@ -23,6 +24,7 @@ public enum EncoderLossTerm: String, Codable, CaseIterable, Sendable {
     public var logName: String {
         switch self {
         case .id: "loss_id"
+        case .parse: "loss_parse"
         case .l2: "loss_l2"
         case .lpips: "loss_lpips"
         case .lpipsCrop: "loss_lpips_crop"
@@ -34,9 +36,12 @@ public enum EncoderLossTerm: String, Codable, CaseIterable, Sendable {
 }
 
 /// pSp's `calc_loss(x, y, y_hat, latent)`: the weighted sum of the terms with a positive weight, and pSp's
-/// `loss_dict` entries (each term, and `id_improve` with an identity term; the trainer adds `loss`).
+/// `loss_dict` entries (each term, and `id_improve` with pSp's identity term; the trainer adds `loss`).
 ///
-///     id        mean over the batch of 1 - <f(y_hat), f(y)>, f the ID network's unit embedding of the face crop
+///     id        mean over the batch of 1 - <f(y_hat), f(y)>, f the ID network's unit embedding of the face crop;
+///               E2Style's multi-layer form: the sum over the four stage outputs and the embedding of the mean
+///               over the batch of 1 - cos (`CosineEmbeddingLoss` with target 1), no `id_improve`
+///     parse     E2Style: the same sum over the U-Net parser's five features of the whole images
 ///     l2        F.mse_loss(y_hat, y)
 ///     lpips     LPIPS(y_hat, y), averaged over the batch
 ///     *_crop    the same on the face crop (rows 35..<223, columns 32..<220 of 256, scaled to the image)
@@ -45,10 +50,13 @@ public enum EncoderLossTerm: String, Codable, CaseIterable, Sendable {
 public struct EncoderLoss {
     public let weights: [EncoderLossTerm: Double]
     public let networks: EncoderLossNetworks
+    /// E2Style's multi-layer identity term instead of pSp's.
+    public let multiLayerIdentity: Bool
 
-    public init(weights: [EncoderLossTerm: Double], networks: EncoderLossNetworks) {
+    public init(weights: [EncoderLossTerm: Double], networks: EncoderLossNetworks, multiLayerIdentity: Bool = false) {
         self.weights = weights
         self.networks = networks
+        self.multiLayerIdentity = multiLayerIdentity
     }
 
     /// The total and the logged values, in `calc_loss`'s order.
@@ -75,10 +83,18 @@ public struct EncoderLoss {
         }
         func weight(_ term: EncoderLossTerm) -> Double { weights[term, default: 0] }
 
-        if weight(.id) > 0 {
+        if weight(.id) > 0, multiLayerIdentity {
+            let network = try networks.requireIdentity()
+            let side = network.configuration == .official ? 112 : network.configuration.inputSize
+            try add(.id, Self.featureCosine(yHat, y) { try network.multiLayerFeatures(IRSE50.idLossInput($0, size: side)).flattened() })
+        } else if weight(.id) > 0 {
             let (loss, improvement) = try identity(x: x, y: y, yHat: yHat, embed: networks.requireIdentity().idLossEmbedding)
             try add(.id, loss)
             logged.append(("id_improve", improvement))
+        }
+        if weight(.parse) > 0 {
+            let parser = try networks.requireParser()
+            try add(.parse, Self.featureCosine(yHat, y) { try parser($0) })
         }
         if weight(.l2) > 0 { try add(.l2, F.mseLoss(yHat, y)) }
         if weight(.lpips) > 0 { try add(.lpips, networks.requireLPIPS()(yHat, y).mean()) }
@@ -104,6 +120,17 @@ public struct EncoderLoss {
         let loss = try (target * -1 + 1).mean()
         let improvement = try (target.detach() - views).mean().item()
         return (loss, improvement)
+    }
+
+    /// E2Style's feature losses: Σ over the features of mean over the batch of 1 - cos(f(y), f(y_hat)), the target's
+    /// features detached.
+    static func featureCosine(_ yHat: Tensor, _ y: Tensor, features: (Tensor) throws -> [Tensor]) throws -> Tensor {
+        let targets = try withNoGrad { try features(y) }
+        var total = try Tensor.zeros([], device: yHat.device)
+        for (a, b) in zip(try features(yHat), targets) {
+            total = try total + (F.cosineSimilarity(a, b, dim: 1, eps: 1e-8) * -1 + 1).mean()
+        }
+        return total
     }
 
     /// pSp's face crop `[:, :, 35:223, 32:220]` of 256-pixel images, scaled to the images' side.

@@ -9,11 +9,14 @@ public struct EncoderLossNetworks {
     /// ArcFace IR-SE50 (`model_ir_se50.pth`) or the testbed's identity network.
     public var identity: IRSE50?
     public var moco: MoCoLoss?
+    /// E2Style's U-Net parser (`parsing.pth`) or the testbed's.
+    public var parser: UNetFaceParser?
 
-    public init(lpips: LPIPS? = nil, identity: IRSE50? = nil, moco: MoCoLoss? = nil) {
+    public init(lpips: LPIPS? = nil, identity: IRSE50? = nil, moco: MoCoLoss? = nil, parser: UNetFaceParser? = nil) {
         self.lpips = lpips
         self.identity = identity
         self.moco = moco
+        self.parser = parser
     }
 
     /// The files each network is looked up under in the weights folder, first match wins.
@@ -27,6 +30,7 @@ public struct EncoderLossNetworks {
 
     static let identityFiles = [NetworkWeights.arcFace.fileName, "identity.safetensors"]
     static let mocoFiles = [NetworkWeights.moco.fileName]
+    static let parserFiles = [NetworkWeights.parser.fileName, "unet.safetensors"]
 
     /// Loads the networks `config`'s positive loss weights need from `config.weights`; every missing file is named
     /// in one error, with the weight that needs it.
@@ -67,6 +71,14 @@ public struct EncoderLossNetworks {
                 missing.append("--moco_lambda needs \(mocoFiles[0]) \(place) (MoCo v2), or --moco_lambda 0")
             }
         }
+        if config.method == .e2style, config.parseLambda > 0 {
+            if let path = find(parserFiles) {
+                networks.parser = try UNetFaceParser.load(from: path, device: device)
+            } else {
+                missing.append("--parse_lambda needs \(parserFiles.joined(separator: " or ")) \(place) (the U-Net parser), "
+                    + "or --parse_lambda 0")
+            }
+        }
         guard missing.isEmpty else { throw EncoderTrainingError(missing.joined(separator: "\n")) }
         return networks
     }
@@ -79,6 +91,11 @@ public struct EncoderLossNetworks {
     func requireIdentity() throws -> IRSE50 {
         guard let identity else { throw EncoderTrainingError("the identity network is not loaded") }
         return identity
+    }
+
+    func requireParser() throws -> UNetFaceParser {
+        guard let parser else { throw EncoderTrainingError("the parsing network is not loaded") }
+        return parser
     }
 
     func requireMoCo() throws -> MoCoLoss {

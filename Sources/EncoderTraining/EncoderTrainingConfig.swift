@@ -16,6 +16,8 @@ public struct EncoderTrainingConfig: Codable, Equatable, Sendable {
         case backboneEncoder = "BackboneEncoder"
         /// ReStyle-e4e's: the same with e4e's w0 + deltas readout.
         case progressiveBackboneEncoder = "ProgressiveBackboneEncoder"
+        /// E2Style's stages (its scripts take no --encoder_type).
+        case backboneEncoderFirstStage = "BackboneEncoderFirstStage"
         case backboneEncoderUsingLastLayerIntoW = "BackboneEncoderUsingLastLayerIntoW"
         case backboneEncoderUsingLastLayerIntoWPlus = "BackboneEncoderUsingLastLayerIntoWPlus"
     }
@@ -100,6 +102,11 @@ public struct EncoderTrainingConfig: Codable, Equatable, Sendable {
     public var progressiveStepEvery = 2000
     /// ReStyle: refinement passes per batch, their gradients summed before one step.
     public var nItersPerBatch = 5
+    /// E2Style: the stage this run trains (1: the first stage; k > 1: refinement stage k - 1 over the stages of
+    /// `checkpoint_path`).
+    public var trainingStage = 1
+    /// E2Style: weight of the parsing loss.
+    public var parseLambda = 1.0
     /// Also write e4e's training keys (`global_step`, `optimizer`, `best_val_loss`, the discriminator and its
     /// optimiser) into each checkpoint, so e4e's own script resumes from it.
     public var saveTrainingData = false
@@ -170,11 +177,13 @@ public struct EncoderTrainingConfig: Codable, Equatable, Sendable {
         case saveTrainingData = "save_training_data"
         case keepOptimizer = "keep_optimizer"
         case nItersPerBatch = "n_iters_per_batch"
+        case trainingStage = "training_stage"
+        case parseLambda = "parse_lambda"
     }
 
     /// The loss weights of pSp's `calc_loss`, by term.
     public var lossWeights: [EncoderLossTerm: Double] {
-        [.id: idLambda, .l2: l2Lambda, .lpips: lpipsLambda, .lpipsCrop: lpipsLambdaCrop, .l2Crop: l2LambdaCrop,
+        [.id: idLambda, .parse: method == .e2style ? parseLambda : 0, .l2: l2Lambda, .lpips: lpipsLambda, .lpipsCrop: lpipsLambdaCrop, .l2Crop: l2LambdaCrop,
          .wNorm: wNormLambda, .moco: mocoLambda]
     }
 
@@ -190,6 +199,12 @@ public struct EncoderTrainingConfig: Codable, Equatable, Sendable {
         try check(inputNC == channels, "--input_nc \(inputNC): \(method.rawValue) encoders train on \(channels) channels here "
             + (channels == 6 ? "(the image beside the reconstruction)" : "(images; label maps not yet)"))
         try check((1...100).contains(nItersPerBatch), "--n_iters_per_batch must be in 1...100, got \(nItersPerBatch)")
+        if method == .e2style {
+            try check((1...20).contains(trainingStage), "--training_stage must be in 1...20, got \(trainingStage)")
+            try check(trainingStage == 1 || checkpointPath != nil, "--training_stage \(trainingStage) refines the stages of "
+                + "an E2Style checkpoint: give --checkpoint_path (stage \(trainingStage - 1)'s)")
+            try check(mocoLambda == 0, "E2Style has no --moco_lambda")
+        }
         try check(labelNC == 0, "--label_nc \(labelNC): label-map inputs are not trained here yet")
         try check(resizeFactors == nil, "--resize_factors: super-resolution is not trained here yet")
         for (term, weight) in lossWeights {
@@ -267,6 +282,7 @@ public enum EncoderMethod: String, Codable, CaseIterable, Sendable {
     case psp, e4e
     case restylePSP = "restyle-psp"
     case restyleE4E = "restyle-e4e"
+    case e2style
 
     /// ReStyle's methods: 6-channel inputs, refinement passes.
     public var isReStyle: Bool { self == .restylePSP || self == .restyleE4E }
@@ -281,6 +297,7 @@ public enum EncoderMethod: String, Codable, CaseIterable, Sendable {
         case .e4e: [.encoder4Editing, .gradualStyleEncoder]
         case .restylePSP: [.backboneEncoder, .gradualStyleEncoder]
         case .restyleE4E: [.progressiveBackboneEncoder]
+        case .e2style: [.backboneEncoderFirstStage]
         }
     }
 
@@ -299,6 +316,7 @@ extension EncoderMethod {
         guard config.method == self else {
             throw EncoderTrainingError("a \(config.method.rawValue) configuration given to the \(rawValue) trainer")
         }
+        if self == .e2style { return try E2StyleTrainer(config, device: device) }
         return isReStyle ? try ReStyleTrainer(config, device: device) : try PSPTrainer(config, device: device)
     }
 }

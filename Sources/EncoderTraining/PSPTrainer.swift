@@ -99,7 +99,7 @@ public class PSPTrainer: Trainer {
         try encoder.to(device: device)
         try decoder.to(device: device)
         try decoder.requiresGrad(config.trainDecoder)
-        loss = EncoderLoss(weights: config.lossWeights, networks: networks)
+        loss = EncoderLoss(weights: config.lossWeights, networks: networks, multiLayerIdentity: config.method == .e2style)
         let parameters = encoder.parameters() + (config.trainDecoder ? decoder.parameters() : [])
         optimizer = switch config.optimName {
         case .ranger: try Ranger(parameters, lr: config.learningRate)
@@ -140,6 +140,8 @@ public class PSPTrainer: Trainer {
         case .progressiveBackboneEncoder:
             try ReStyleBackboneEncoder(inputChannels: config.inputNC, styleCount: styleCount, readout: .e4eInference,
                                        configuration: widths)
+        case .backboneEncoderFirstStage:
+            try E2StyleStageEncoder(inputChannels: config.inputNC, heads: .scaled(styleCount: styleCount), configuration: widths)
         case .backboneEncoderUsingLastLayerIntoW:
             try BackboneEncoderUsingLastLayerIntoW(inputChannels: config.inputNC, styleCount: styleCount, configuration: widths)
         case .backboneEncoderUsingLastLayerIntoWPlus:
@@ -150,9 +152,10 @@ public class PSPTrainer: Trainer {
         return network
     }
 
-    /// pSp's start from `model_ir_se50.pth`: the file's `input_layer.*` and `body.*` into the encoder's trunk (its
-    /// `output_layer.*` is the face-recognition head, unused). Every trunk tensor must be there with the encoder's shape.
-    static func loadTrunk(_ encoder: any StyleCodeNetwork, from path: String) throws {
+    /// pSp's start from `model_ir_se50.pth`: the file's `input_layer.*` (unless `inputLayer` is false, as E2Style's
+    /// refinement stages start) and `body.*` into the encoder's trunk (its `output_layer.*` is the face-recognition
+    /// head, unused). Every trunk tensor must be there with the encoder's shape.
+    static func loadTrunk(_ encoder: any StyleCodeNetwork, from path: String, inputLayer: Bool = true) throws {
         let weights: [String: Tensor]
         do {
             weights = try (path.lowercased().hasSuffix(".safetensors") ? Safetensors.read(path).tensors.dictionary
@@ -163,7 +166,9 @@ public class PSPTrainer: Trainer {
         let own = try encoder.stateDict().dictionary
         var trunk: [String: Tensor] = [:]
         var problems: [String] = []
-        for (key, tensor) in own.sorted(by: { $0.key < $1.key }) where key.hasPrefix("input_layer.") || key.hasPrefix("body.") {
+        for (key, tensor) in own.sorted(by: { $0.key < $1.key })
+            where (inputLayer && key.hasPrefix("input_layer.")) || key.hasPrefix("body.")
+        {
             guard let given = weights[key] ?? weights["module." + key] else { problems.append("missing \(key)"); continue }
             if key == "input_layer.0.weight", given.rank == 4, tensor.rank == 4, given.size(1) == 3, tensor.size(1) > 3,
                Array(given.shape.prefix(1) + given.shape.suffix(2)) == Array(tensor.shape.prefix(1) + tensor.shape.suffix(2))
@@ -226,7 +231,7 @@ public class PSPTrainer: Trainer {
     /// `ffhq_encode`), rendering with `noise` (nil: fresh maps for every pass): the logged values and the last
     /// reconstruction.
     func trainingStep(_ x: Tensor, noise: NoiseMode?, index: Int) throws -> (logged: [(String, Double)], yHat: Tensor) {
-        encoder.train()
+        setTraining(true)
         var logged: [(String, Double)] = []
         if let e4e {
             e4e.enterStep(index, encoder: encoder)
@@ -269,6 +274,9 @@ public class PSPTrainer: Trainer {
         return (try method.map { try $0 + shared } ?? shared, terms)
     }
 
+    /// The networks' mode: pSp's `net.train()` / `net.eval()`.
+    func setTraining(_ on: Bool) { encoder.train(on) }
+
     /// What e4e's discriminator step encodes for the fake codes: the images (ReStyle: beside the average image).
     func discriminatorInput(_ x: Tensor) throws -> Tensor { x }
 
@@ -287,8 +295,8 @@ public class PSPTrainer: Trainer {
     /// averaged over its batches (drop_last); a new lowest `loss` writes `best_model.pt`. Empty without a test set.
     public func evaluate(at iteration: Int, group _: any ProcessGroup) throws -> [Scalar] {
         guard let testDataset else { return [] }
-        encoder.eval()
-        defer { encoder.train() }
+        setTraining(false)
+        defer { setTraining(true) }
         let options = DataLoaderOptions(batchSize: config.testBatchSize, shuffle: false, flip: .none, threads: config.testWorkers)
         let testLoader = try DataLoader(dataset: testDataset, options: options, seed: config.seed)
         var sums: [(String, Double)] = []
@@ -343,8 +351,7 @@ public class PSPTrainer: Trainer {
     /// pSp's `__get_save_dict`: `state_dict` (`encoder.*`, `decoder.*`), `opts`, and `latent_avg` (as [L, D], the
     /// released files' shape) when the codes start from it.
     func officialEntries() throws -> [(key: CheckpointValue, value: CheckpointValue)] {
-        var weights: [(String, Tensor)] = []
-        for (name, tensor) in try encoder.stateDict() { weights.append(("encoder." + name, tensor)) }
+        var weights = try networkWeights()
         for (name, tensor) in try decoder.stateDict() { weights.append(("decoder." + name, tensor)) }
         var entries: [(key: CheckpointValue, value: CheckpointValue)] = [
             (.string("state_dict"), CheckpointValue(StateDict(weights))),
@@ -410,12 +417,20 @@ public class PSPTrainer: Trainer {
         }
     }
 
-    /// A checkpoint's `state_dict`: `encoder.*` into the encoder, `decoder.*` into the generator, each strictly.
+    /// The encoder's tensors under their keys in the official `state_dict`: `encoder.*`.
+    func networkWeights() throws -> [(String, Tensor)] {
+        try encoder.stateDict().map { ("encoder." + $0.name, $0.tensor) }
+    }
+
+    /// A checkpoint's `state_dict` into the networks, each strictly: `decoder.*` into the generator, the rest as
+    /// `networkWeights` names them.
     func loadWeights(_ weights: StateDict) throws {
-        func part(_ prefix: String) -> StateDict {
-            StateDict(weights.filter { $0.0.hasPrefix(prefix) }.map { (String($0.0.dropFirst(prefix.count)), $0.1) })
-        }
-        _ = try encoder.load(stateDict: part("encoder."))
-        _ = try decoder.load(stateDict: part("decoder."))
+        _ = try decoder.load(stateDict: Self.part(weights, "decoder."))
+        _ = try encoder.load(stateDict: Self.part(weights, "encoder."))
+    }
+
+    /// The tensors under `prefix`, without it.
+    static func part(_ weights: StateDict, _ prefix: String) -> StateDict {
+        StateDict(weights.filter { $0.0.hasPrefix(prefix) }.map { (String($0.0.dropFirst(prefix.count)), $0.1) })
     }
 }

@@ -19,7 +19,8 @@ enum E2StyleCheckpoint {
     }
 
     static func load(_ file: EncoderCheckpointFile, method: String, device: Device) throws -> LoadedEncoder {
-        let first = try stage(file, prefix: firstPrefix, name: "E2Style first stage", device: device)
+        let widths = try file.encoderWidths()
+        let first = try stage(file, prefix: firstPrefix, name: "E2Style first stage", widths: widths, device: device)
         let indices = Set(file.weights.names.compactMap { name -> Int? in
             guard name.hasPrefix(refinePrefix) else { return nil }
             return Int(name.dropFirst(refinePrefix.count).prefix { $0 != "." })
@@ -28,7 +29,7 @@ enum E2StyleCheckpoint {
             throw CheckpointError.invalid(file: file.path, message: "refinement stages \(indices.sorted()) are not 0, 1, ...")
         }
         let refine = try (0..<indices.count).map {
-            try stage(file, prefix: "\(refinePrefix)\($0).", name: "E2Style refinement stage \($0)", device: device)
+            try stage(file, prefix: "\(refinePrefix)\($0).", name: "E2Style refinement stage \($0)", widths: widths, device: device)
         }
         let generator = try file.generator(device: device)
         var average: (Tensor, String)?
@@ -43,25 +44,28 @@ enum E2StyleCheckpoint {
         let h = first.heads
         let headsText = "\(h.coarse.codes)/\(h.medium.codes)/\(h.fine.codes) codes pooled to "
             + "\(h.coarse.pool)/\(h.medium.pool)/\(h.fine.pool)" + (h == .official ? " (official)" : h == .paper ? " (paper)" : "")
-        let lines = [("styles", "\(first.styleCount)"), ("input", "images 3x256x256"),
+        let lines = [("styles", "\(first.styleCount)"), ("input", "images 3x\(encoder.inputSize)x\(encoder.inputSize)"),
                      ("stages", "\(encoder.stages): first + \(refine.count) refinement, all run"), ("heads", headsText),
                      ("latent_avg", average.map { "added to the first stage, \($0.1)" } ?? "not added (start_from_latent_avg off)")]
         let parameters = ([first] + refine).reduce(0) { $0 + $1.parameterCount }
         return LoadedEncoder(encoder: encoder, generator: generator, summary: file.summary(
-            method: method, network: "BackboneEncoderFirstStage + RefineStage (IR-SE50 to body.20, three heads)",
+            method: method, network: "BackboneEncoderFirstStage + RefineStage ("
+                + (widths == .official ? "IR-SE50 to body.20" : "narrow IR-SE, stem \(widths.stem), \(widths.inputSize) px")
+                + ", three heads)",
             parameters: parameters, lines: lines, optionKeys: ["training_stage", "input_nc", "start_from_latent_avg", "dataset_type"],
             generator: generator))
     }
 
     /// One stage network under `prefix`, its heads and input channels read off the weights.
-    static func stage(_ file: EncoderCheckpointFile, prefix: String, name: String, device: Device) throws
-        -> E2StyleStageEncoder
+    static func stage(_ file: EncoderCheckpointFile, prefix: String, name: String, widths: StyleEncoderConfiguration,
+                      device: Device) throws -> E2StyleStageEncoder
     {
         let shapes = file.weights(under: prefix).mapValues(\.shape)
         guard let input = shapes["input_layer.0.weight"], input.count == 4 else {
             throw CheckpointError.invalid(file: file.path, message: "\(name): no 4-d \(prefix)input_layer.0.weight")
         }
-        let network = try E2StyleStageEncoder(inputChannels: input[1], heads: E2StyleStageEncoder.Heads(inferringFrom: shapes))
+        let network = try E2StyleStageEncoder(inputChannels: input[1], heads: E2StyleStageEncoder.Heads(
+            inferringFrom: shapes, configuration: widths), configuration: widths)
         try file.load(network, prefix: prefix, as: name)
         return try network.to(device: device)
     }

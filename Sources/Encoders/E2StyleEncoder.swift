@@ -13,7 +13,7 @@ public final class E2StyleEncoder: InversionEncoder {
     /// Stages in the checkpoint, first stage included: a run goes through all unless it asks for fewer (the
     /// official `--stage`).
     public let stages: Int
-    public var inputSize: Int { 256 }
+    public var inputSize: Int { firstStage.inputSize }
 
     /// `latentAvg` may be [D], [1, D] or [L, D].
     public init(firstStage: E2StyleStageEncoder, refineStages: [E2StyleStageEncoder], latentAvg: Tensor?) throws {
@@ -32,21 +32,21 @@ public final class E2StyleEncoder: InversionEncoder {
         stages = 1 + refineStages.count
     }
 
-    /// The codes after each stage run, [N, L, 512] each, latent average included; `stages` nil runs them all.
+    /// The codes after each stage run, [N, L, D] each, latent average included; `stages` nil runs them all.
     public func codesPerStage(_ images: Tensor, generator: StyleGAN2Generator, stages: Int? = nil) throws -> [Tensor] {
         let stages = stages ?? self.stages
         guard (1...self.stages).contains(stages) else {
             throw TorchError("e2style: stages must be in 1...\(1 + refineStages.count) for this checkpoint, got \(stages)")
         }
-        try expectImages(images, channels: 3, height: 256, width: 256, for: method)
-        try expectCompatible(generator, styleCount: firstStage.styleCount, method: method)
+        try expectImages(images, channels: 3, height: inputSize, width: inputSize, for: method)
+        try expectCompatible(generator, styleCount: firstStage.styleCount, styleDim: firstStage.styleDim, method: method)
         return try withNoGrad {
             let x = try images.to(device: deviceOf(firstStage))
             var codes = try firstStage.styleCodes(x)
             if let latentAvg { codes = try codes + latentAvg.to(device: x.device) }
             var all = [codes]
             for stage in refineStages.prefix(stages - 1) {
-                let previous = try renderFacePooled(codes, generator: generator)
+                let previous = try renderFacePooled(codes, generator: generator, side: inputSize)
                 codes = try codes + stage.styleCodes(Tensor.cat([x, previous], dim: 1))
                 all.append(codes)
             }

@@ -9,7 +9,8 @@ import Torch
 /// - `output_layer_4`: body.6 ([N, 128, 64, 64], 1/4), the next 5 (medium);
 /// - `output_layer_5`: body.2 ([N, 64, 128, 128], 1/2), the last 4 (fine).
 ///
-/// 111,241,792 parameters (first stage, official heads), 111,243,520 (refinement stage).
+/// 111,241,792 parameters (first stage, official heads), 111,243,520 (refinement stage). A narrower
+/// `StyleEncoderConfiguration` keeps the keys: the heads read the ends of its first three stages.
 public final class E2StyleStageEncoder: Module, StyleCodeNetwork {
     /// Rows a head predicts and the size it pools its map to.
     public struct Head: Equatable, Sendable {
@@ -41,22 +42,35 @@ public final class E2StyleStageEncoder: Module, StyleCodeNetwork {
         public static let paper = Heads(coarse: Head(codes: 9, pool: 7), medium: Head(codes: 5, pool: 5),
                                         fine: Head(codes: 4, pool: 3))
 
-        /// Each head with the channels and body unit of the map it reads and its key, in output-row order.
-        var layout: [(head: Head, channels: Int, unit: Int, key: String)] {
-            [(coarse, 256, 20, "output_layer_3"), (medium, 128, 6, "output_layer_4"), (fine, 64, 2, "output_layer_5")]
+        /// The official heads' split of 18 rows (9, 5, 4) scaled to `styleCount` rows, for generators other than
+        /// 1024 px (the official code always predicts 18): the fine head gets round(4n / 18), the coarse round(n / 2),
+        /// the medium the rest; official pools.
+        public static func scaled(styleCount n: Int) -> Heads {
+            guard n != 18 else { return .official }
+            let fine = max(1, Int((Double(4 * n) / 18).rounded())), coarse = max(1, Int((Double(n) / 2).rounded()))
+            return Heads(coarse: Head(codes: coarse, pool: 7), medium: Head(codes: max(1, n - coarse - fine), pool: 7),
+                         fine: Head(codes: fine, pool: 7))
         }
 
-        /// The heads a state dict's `output_layer_k.3.weight` shapes ([codes * 512, channels * pool^2]) describe.
-        public init(inferringFrom shapes: [String: [Int]]) throws {
+        /// Each head with the channels and body unit of the map it reads and its key, in output-row order.
+        func layout(_ configuration: StyleEncoderConfiguration) -> [(head: Head, channels: Int, unit: Int, key: String)] {
+            let depths = configuration.stages.map(\.depth), ends = configuration.stageEnds
+            return [(coarse, depths[2], ends[2], "output_layer_3"), (medium, depths[1], ends[1], "output_layer_4"),
+                    (fine, depths[0], ends[0], "output_layer_5")]
+        }
+
+        /// The heads a state dict's `output_layer_k.3.weight` shapes ([codes * D, channels * pool^2]) describe.
+        public init(inferringFrom shapes: [String: [Int]], configuration: StyleEncoderConfiguration = .official) throws {
             var heads: [Head] = []
-            for (_, channels, _, name) in Heads.official.layout {
+            let dim = configuration.styleDim
+            for (_, channels, _, name) in Heads.official.layout(configuration) {
                 let key = name + ".3.weight"
                 guard let s = shapes[key], s.count == 2 else { throw TorchError("E2Style stage: no 2-d \"\(key)\" tensor") }
                 let pool = Int(Double(s[1] / channels).squareRoot().rounded())
-                guard s[0] > 0, s[0] % 512 == 0, pool > 0, pool * pool * channels == s[1] else {
-                    throw TorchError("E2Style stage: \(key) is \(s), expected [codes * 512, \(channels) * pool * pool]")
+                guard s[0] > 0, s[0] % dim == 0, pool > 0, pool * pool * channels == s[1] else {
+                    throw TorchError("E2Style stage: \(key) is \(s), expected [codes * \(dim), \(channels) * pool * pool]")
                 }
-                heads.append(Head(codes: s[0] / 512, pool: pool))
+                heads.append(Head(codes: s[0] / dim, pool: pool))
             }
             self.init(coarse: heads[0], medium: heads[1], fine: heads[2])
         }
@@ -64,6 +78,7 @@ public final class E2StyleStageEncoder: Module, StyleCodeNetwork {
 
     public let inputChannels: Int
     public let heads: Heads
+    public let configuration: StyleEncoderConfiguration
     public let input_layer: Sequential
     public let output_layer_3: Sequential
     public let output_layer_4: Sequential
@@ -71,18 +86,22 @@ public final class E2StyleStageEncoder: Module, StyleCodeNetwork {
     public let body: ModuleList<IRSE50.Unit>
 
     public var styleCount: Int { heads.coarse.codes + heads.medium.codes + heads.fine.codes }
+    public var styleDim: Int { configuration.styleDim }
+    public var inputSize: Int { configuration.inputSize }
 
     /// Built in eval mode, with random weights until loaded.
-    public init(inputChannels: Int, heads: Heads = .official) throws {
+    public init(inputChannels: Int, heads: Heads = .official, configuration: StyleEncoderConfiguration = .official) throws {
+        try configuration.validate()
         self.inputChannels = inputChannels
         self.heads = heads
-        input_layer = try IRSE50Trunk.inputLayer(channels: inputChannels)
-        let outputLayers = try heads.layout.map { h in
+        self.configuration = configuration
+        input_layer = try IRSE50Trunk.inputLayer(channels: inputChannels, configuration)
+        let outputLayers = try heads.layout(configuration).map { h in
             try Sequential(BatchNorm2d(h.channels), AdaptiveAvgPoolLayer(h.head.pool), Flatten(),
-                           Linear(h.channels * h.head.pool * h.head.pool, 512 * h.head.codes))
+                           Linear(h.channels * h.head.pool * h.head.pool, configuration.styleDim * h.head.codes))
         }
         (output_layer_3, output_layer_4, output_layer_5) = (outputLayers[0], outputLayers[1], outputLayers[2])
-        body = try IRSE50Trunk.body()
+        body = try IRSE50Trunk.body(configuration)
         super.init()
         try register(module: "input_layer", input_layer)
         try register(module: "output_layer_3", output_layer_3)
@@ -93,13 +112,14 @@ public final class E2StyleStageEncoder: Module, StyleCodeNetwork {
     }
 
     /// The reference's `forward` (a refinement stage's input already concatenated):
-    /// [N, inputChannels, 256, 256] -> [N, styleCount, 512], coarse rows first.
+    /// [N, inputChannels, S, S] -> [N, styleCount, styleDim], coarse rows first (S = 256 official).
     public func styleCodes(_ x: Tensor) throws -> Tensor {
         try expectInput(x, ["N", .size(inputChannels), "H", "W"])
-        let taps = try IRSE50Trunk.run(x, inputLayer: input_layer, body: body, through: 20, taps: [2, 6, 20])
+        let ends = configuration.stageEnds
+        let taps = try IRSE50Trunk.run(x, inputLayer: input_layer, body: body, through: ends[2], taps: Set(ends.prefix(3)))
         let outputLayers = [output_layer_3, output_layer_4, output_layer_5]
-        let parts = try zip(heads.layout, outputLayers).map { h, layer in
-            try layer(taps[h.unit]!).view([-1, h.head.codes, 512])
+        let parts = try zip(heads.layout(configuration), outputLayers).map { h, layer in
+            try layer(taps[h.unit]!).view([-1, h.head.codes, configuration.styleDim])
         }
         return try Tensor.cat(parts, dim: 1)
     }

@@ -9,7 +9,7 @@ import Training
 struct TrainEncoder: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "encoder",
-        abstract: "Train an inversion encoder (pSp's, e4e's and ReStyle's training scripts) for a generator.",
+        abstract: "Train an inversion encoder (pSp's, e4e's, ReStyle's and E2Style's training scripts) for a generator.",
         discussion: """
             DATASET is a folder of PNG/JPEG images (searched recursively; centre-cropped and resized to \
             --encoder_input_size), a StyleGAN2-ADA zip or a rosinality LMDB; --test_dataset the same for validation. \
@@ -17,7 +17,8 @@ struct TrainEncoder: ParsableCommand {
             --optim_name ranger, --lpips_lambda 0.8, --id_lambda 0.1, --l2_lambda 1; e4e adds the latent \
             discriminator, --w_discriminator_lambda 0.1 in its paper, and progressive deltas, --progressive_start; \
             ReStyle refines --n_iters_per_batch 5 times per batch from the average image, its weights default to 0 \
-            as in its script). \
+            as in its script; E2Style trains --training_stage k over the stages of --checkpoint_path, with its \
+            multi-layer ID and parsing losses, --parse_lambda 1). \
             The loss networks come from \
             --weights, a folder with alexnet-owt-7be5be79.pth (or vgg16-397923af.pth) and model_ir_se50.pth, or the \
             testbed's (Models/testbed with --lpips_type testbed). The run folder holds checkpoint/NNNNNN.pt in \
@@ -31,7 +32,7 @@ struct TrainEncoder: ParsableCommand {
     @Argument(help: "Training images: a folder, StyleGAN2-ADA zip or rosinality LMDB.")
     var dataset: String
 
-    @Option(help: "The method: psp, e4e, restyle-psp or restyle-e4e.")
+    @Option(help: "The method: psp, e4e, restyle-psp, restyle-e4e or e2style.")
     var method: EncoderMethod = .psp
 
     @Option(help: "Run folder (the official --exp_dir).")
@@ -185,6 +186,12 @@ struct TrainEncoder: ParsableCommand {
     @Option(name: .customLong("n_iters_per_batch"), parsing: .unconditional, help: "ReStyle: refinement passes per batch.")
     var nItersPerBatch = 5
 
+    @Option(name: .customLong("training_stage"), parsing: .unconditional, help: "E2Style: the stage to train (k > 1 refines the stages of --checkpoint_path).")
+    var trainingStage = 1
+
+    @Option(name: .customLong("parse_lambda"), parsing: .unconditional, help: "E2Style: weight of the parsing loss.")
+    var parseLambda = 1.0
+
     @Option(parsing: .unconditional, help: "Seed of the weights, data order, flips and noise.")
     var seed = 0
 
@@ -200,6 +207,7 @@ struct TrainEncoder: ParsableCommand {
         (c.testDataset, c.datasetType) = (testDataset, datasetType)
         if let encoderType { c.encoderType = encoderType }
         (c.labelNC, c.outputSize, c.nItersPerBatch) = (labelNC, outputSize, nItersPerBatch)
+        (c.trainingStage, c.parseLambda) = (trainingStage, parseLambda)
         if let inputNC { c.inputNC = inputNC }
         if let lpipsLambda { c.lpipsLambda = lpipsLambda }
         if let idLambda { c.idLambda = idLambda }
