@@ -37,17 +37,16 @@ struct E2StyleTrainerTests {
         #expect(late < 0.7 * early, "stage 1 l2: \(l2)")
         #expect((first as? E2StyleTrainer)?.frozenStages.isEmpty == true)
 
-        // Stage 2 refines over stage 1's checkpoint; the first stage's weights stay, its batch-norm statistics move
-        // (E2Style trains with the whole net in train mode).
+        // Stage 2 refines over stage 1's checkpoint; the first stage stays as it was, batch-norm statistics included
+        // (E2Style's coach keeps it in eval mode).
         var second = config
         (second.trainingStage, second.checkpointPath) = (2, dir.path("stage1/checkpoint/000040.pt"))
         let (refined, _) = try PSPTrainerTests.train(second, run: dir.path("stage2"), iterations: 4, every: 4, make: Self.make)
         let e2 = try #require(refined as? E2StyleTrainer)
         let before = try first.encoder.stateDict().dictionary, after = try e2.frozenStages[0].stateDict().dictionary
-        for (key, tensor) in before where !key.contains("running_") && !key.hasSuffix("num_batches_tracked") {
+        for (key, tensor) in before where !key.hasSuffix("num_batches_tracked") {
             #expect(try maxAbsDifference(tensor, #require(after[key])) == 0, "first stage \(key) changed in stage 2")
         }
-        #expect(try maxAbsDifference(#require(before["input_layer.1.running_mean"]), #require(after["input_layer.1.running_mean"])) > 0)
 
         let loaded = try EncoderCheckpoint.load(dir.path("stage2/checkpoint/000004.pt"))
         let encoder = try #require(loaded.encoder as? E2StyleEncoder)

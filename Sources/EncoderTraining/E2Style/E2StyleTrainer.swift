@@ -86,9 +86,10 @@ public final class E2StyleTrainer: PSPTrainer {
     /// All stages, the trained one last.
     var stages: [any StyleCodeNetwork] { frozenStages + [encoder] }
 
-    /// E2Style's `net.train()`: every stage's batch norms, the frozen ones' included.
+    /// E2Style's `net.eval()` then the trained stage's `train()`: the frozen stages' batch norms keep their statistics.
     override func setTraining(_ on: Bool) {
-        for stage in stages { stage.train(on) }
+        for stage in frozenStages { stage.eval() }
+        encoder.train(on)
     }
 
     /// `E2Style.forward`: the last stage's image (pooled to the input size) and codes [N, rows, D].
