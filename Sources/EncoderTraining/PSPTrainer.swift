@@ -51,25 +51,8 @@ public class PSPTrainer: Trainer {
     public convenience init(_ config: EncoderTrainingConfig, networks: EncoderLossNetworks? = nil, device: Device = .cpu)
         throws
     {
-        try config.validate()
-        Torch.manualSeed(config.seed)
-        let generator: LoadedGenerator
-        var file: EncoderCheckpointFile?
-        if let path = config.checkpointPath {
-            file = try EncoderCheckpointFile(path: path)
-            guard let held = try file?.generator(device: device) else {
-                throw EncoderTrainingError("\(path): holds no decoder.* generator to continue from")
-            }
-            generator = held
-        } else {
-            generator = try GeneratorCheckpoint.load(config.styleganWeights, device: device)
-        }
+        let (generator, file) = try Self.start(config, device: device)
         let decoder = generator.generator
-        let source = config.checkpointPath ?? config.styleganWeights
-        if let outputSize = config.outputSize, outputSize != decoder.config.size {
-            throw EncoderTrainingError("--output_size \(outputSize) does not match the generator in \(source) "
-                + "(\(decoder.config.size) px)")
-        }
         let widths = config.encoderConfiguration(styleDim: decoder.config.styleDim)
         let encoder = try Self.makeEncoder(config, widths: widths, styleCount: decoder.nLatent)
         if let file {
@@ -118,6 +101,30 @@ public class PSPTrainer: Trainer {
             throw EncoderTrainingError("\(config.testDataset ?? ""): \(testDataset.count) images, fewer than one test "
                 + "batch of \(config.testBatchSize)")
         }
+    }
+
+    /// What a run starts from, seeded: the generator (`stylegan_weights`, or the decoder of `checkpoint_path`,
+    /// whose file comes back too), checked against `output_size`.
+    static func start(_ config: EncoderTrainingConfig, device: Device) throws -> (LoadedGenerator, EncoderCheckpointFile?) {
+        try config.validate()
+        Torch.manualSeed(config.seed)
+        let generator: LoadedGenerator
+        var file: EncoderCheckpointFile?
+        if let path = config.checkpointPath {
+            file = try EncoderCheckpointFile(path: path)
+            guard let held = try file?.generator(device: device) else {
+                throw EncoderTrainingError("\(path): holds no decoder.* generator to continue from")
+            }
+            generator = held
+        } else {
+            generator = try GeneratorCheckpoint.load(config.styleganWeights, device: device)
+        }
+        let size = generator.generator.config.size
+        if let outputSize = config.outputSize, outputSize != size {
+            throw EncoderTrainingError("--output_size \(outputSize) does not match the generator in "
+                + "\(config.checkpointPath ?? config.styleganWeights) (\(size) px)")
+        }
+        return (generator, file)
     }
 
     /// pSp's train loader: shuffled, drop_last, each target flipped with probability 0.5 (`RandomHorizontalFlip`).

@@ -41,24 +41,8 @@ public final class E2StyleTrainer: PSPTrainer {
     public convenience init(_ config: EncoderTrainingConfig, networks: EncoderLossNetworks? = nil, device: Device = .cpu)
         throws
     {
-        try config.validate()
-        Torch.manualSeed(config.seed)
-        var file: EncoderCheckpointFile?
-        let generator: LoadedGenerator
-        if let path = config.checkpointPath {
-            file = try EncoderCheckpointFile(path: path)
-            guard let held = try file?.generator(device: device) else {
-                throw EncoderTrainingError("\(path): holds no decoder.* generator to continue from")
-            }
-            generator = held
-        } else {
-            generator = try GeneratorCheckpoint.load(config.styleganWeights, device: device)
-        }
+        let (generator, file) = try Self.start(config, device: device)
         let decoder = generator.generator
-        if let outputSize = config.outputSize, outputSize != decoder.config.size {
-            throw EncoderTrainingError("--output_size \(outputSize) does not match the generator in "
-                + "\(config.checkpointPath ?? config.styleganWeights) (\(decoder.config.size) px)")
-        }
         let widths = config.encoderConfiguration(styleDim: decoder.config.styleDim)
         let heads = E2StyleStageEncoder.Heads.scaled(styleCount: decoder.nLatent)
         func stage(_ index: Int) throws -> E2StyleStageEncoder {
@@ -67,7 +51,7 @@ public final class E2StyleTrainer: PSPTrainer {
         var frozen: [E2StyleStageEncoder] = []
         for index in 0..<(config.trainingStage - 1) {
             let network = try stage(index)
-            let prefix = index == 0 ? "encoder_firststage." : "encoder_refinestage_list.\(index - 1)."
+            let prefix = Self.prefix(index)
             guard let file, file.contains(prefix: prefix) else {
                 throw EncoderTrainingError("\(config.checkpointPath ?? ""): no \(prefix)* weights for stage \(index + 1); "
                     + "--training_stage \(config.trainingStage) needs a checkpoint of stage \(config.trainingStage - 1)")
@@ -116,20 +100,21 @@ public final class E2StyleTrainer: PSPTrainer {
 
     override var savesLatentAverage: Bool { true }
 
+    /// The official `state_dict` prefix of stage `index` (0: the first stage).
+    static func prefix(_ index: Int) -> String {
+        index == 0 ? "encoder_firststage." : "encoder_refinestage_list.\(index - 1)."
+    }
+
     override func networkWeights() throws -> [(String, Tensor)] {
         var weights: [(String, Tensor)] = []
         for (index, stage) in stages.enumerated() {
-            let prefix = index == 0 ? "encoder_firststage." : "encoder_refinestage_list.\(index - 1)."
-            weights += try stage.stateDict().map { (prefix + $0.name, $0.tensor) }
+            weights += try stage.stateDict().map { (Self.prefix(index) + $0.name, $0.tensor) }
         }
         return weights
     }
 
     override func loadWeights(_ weights: StateDict) throws {
         _ = try decoder.load(stateDict: Self.part(weights, "decoder."))
-        for (index, stage) in stages.enumerated() {
-            let prefix = index == 0 ? "encoder_firststage." : "encoder_refinestage_list.\(index - 1)."
-            _ = try stage.load(stateDict: Self.part(weights, prefix))
-        }
+        for (index, stage) in stages.enumerated() { _ = try stage.load(stateDict: Self.part(weights, Self.prefix(index))) }
     }
 }
