@@ -206,7 +206,14 @@ public struct EncoderTrainingConfig: Codable, Equatable, Sendable {
             try check(mocoLambda == 0, "E2Style has no --moco_lambda")
         }
         try check(labelNC == 0, "--label_nc \(labelNC): label-map inputs are not trained here yet")
-        try check(resizeFactors == nil, "--resize_factors: super-resolution is not trained here yet")
+        if let resizeFactors {
+            try check(method == .psp, "--resize_factors: the super-resolution task trains with --method psp")
+            let factors = try SuperResolution(factors: resizeFactors).factors
+            // The bicubic kernel spans 4 · factor pixels, reflect-padded by up to 1.5 · factor on a side.
+            try check(factors.allSatisfy { encoderInputSize % $0 == 0 && (3 * $0 + 1) / 2 < encoderInputSize },
+                      "--resize_factors \(resizeFactors): each factor must divide --encoder_input_size \(encoderInputSize) "
+                          + "and be below a third of it")
+        }
         for (term, weight) in lossWeights {
             try check(weight >= 0 && weight.isFinite, "--\(term.flag) must be at least 0, got \(weight)")
         }

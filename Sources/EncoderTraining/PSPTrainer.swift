@@ -39,6 +39,8 @@ public class PSPTrainer: Trainer {
     public var bestModelFolder: String?
     /// e4e's latent discriminator and progressive deltas, for the methods that have them.
     public let e4e: E4ERegularizers?
+    /// The super-resolution task's source transform (`--resize_factors`); nil for inversion.
+    public let superResolution: SuperResolution?
 
     public var batchSize: Int { config.batchSize }
     public var checkpointExtension: String { "pt" }
@@ -79,6 +81,7 @@ public class PSPTrainer: Trainer {
         rng = try Torch.Generator(seed: config.seed)
         self.latentAvg = try Self.averageRow(latentAvg).to(device: device)
         e4e = config.method.hasE4ERegularizers ? try E4ERegularizers(config, decoder: decoder, device: device) : nil
+        superResolution = try config.resizeFactors.map(SuperResolution.init(factors:))
         try encoder.to(device: device)
         try decoder.to(device: device)
         try decoder.requiresGrad(config.trainDecoder)
@@ -226,18 +229,21 @@ public class PSPTrainer: Trainer {
     }
 
     public func step(_ iteration: Iteration) throws -> StepReport {
-        let x = try loader.next().images.to(device: device)
-        let (logged, yHat) = try trainingStep(x, noise: nil, index: iteration.index)
+        let y = try loader.next().images.to(device: device)
+        let x = try superResolution?.sources(y, generator: rng) ?? y
+        let (logged, yHat) = try trainingStep(x, target: y, noise: nil, index: iteration.index)
         let i = iteration.index
         let showImages = i % config.imageInterval == 0 || (i < 1000 && i % 25 == 0)
         let images = showImages ? [(tag: "images/train/faces", images: try Self.faces(x: x, yHat: yHat))] : []
         return StepReport(scalars: logged.map { Scalar($0.0, $0.1) }, images: images)
     }
 
-    /// One optimiser step (step `index` of the run) on images `x` [N, 3, S, S] (the targets too: pSp's
-    /// `ffhq_encode`), rendering with `noise` (nil: fresh maps for every pass): the logged values and the last
+    /// One optimiser step (step `index` of the run) on sources `x` [N, 3, S, S] and their targets `y` (nil: `x`,
+    /// pSp's `ffhq_encode`), rendering with `noise` (nil: fresh maps for every pass): the logged values and the last
     /// reconstruction.
-    func trainingStep(_ x: Tensor, noise: NoiseMode?, index: Int) throws -> (logged: [(String, Double)], yHat: Tensor) {
+    func trainingStep(_ x: Tensor, target y: Tensor? = nil, noise: NoiseMode?, index: Int) throws
+        -> (logged: [(String, Double)], yHat: Tensor)
+    {
         setTraining(true)
         var logged: [(String, Double)] = []
         if let e4e {
@@ -246,7 +252,7 @@ public class PSPTrainer: Trainer {
                                                encoder: encoder, decoder: decoder, index: index, generator: rng)
         }
         try optimizer.zeroGrad()
-        let (terms, yHat) = try backwardPass(x, noise: noise)
+        let (terms, yHat) = try backwardPass(x, target: y ?? x, noise: noise)
         try optimizer.step()
         logged += terms
         return (logged, yHat)
@@ -254,29 +260,31 @@ public class PSPTrainer: Trainer {
 
     /// The forward passes and losses of one step with their gradients accumulated (`backward`), and the logged
     /// values with `loss`: one pass for pSp and e4e.
-    func backwardPass(_ x: Tensor, noise: NoiseMode?) throws -> (logged: [(String, Double)], yHat: Tensor) {
+    func backwardPass(_ x: Tensor, target y: Tensor, noise: NoiseMode?) throws -> (logged: [(String, Double)], yHat: Tensor) {
         let (yHat, latent) = try forward(x, noise: noise ?? freshNoise())
         var logged: [(String, Double)] = []
-        let (total, terms) = try lossTerms(x: x, yHat: yHat, latent: latent, logged: &logged)
+        let (total, terms) = try lossTerms(x: x, y: y, yHat: yHat, latent: latent, logged: &logged)
         logged += terms + [("loss", try total.item())]
         try total.backward()
         return (logged, yHat)
     }
 
-    /// The logged values of a validation batch (eval mode, no gradients, the generator's fixed noise).
-    func validationLosses(_ x: Tensor) throws -> [(String, Double)] {
+    /// The logged values of a validation batch of sources and targets (eval mode, no gradients, the generator's
+    /// fixed noise).
+    func validationLosses(_ x: Tensor, target y: Tensor) throws -> [(String, Double)] {
         let (yHat, latent) = try forward(x, noise: .const)
         var logged: [(String, Double)] = []
-        let (total, terms) = try lossTerms(x: x, yHat: yHat, latent: latent, logged: &logged)
+        let (total, terms) = try lossTerms(x: x, y: y, yHat: yHat, latent: latent, logged: &logged)
         return logged + terms + [("loss", try total.item())]
     }
 
-    /// The method's `calc_loss`: e4e's terms, then pSp's shared ones.
-    func lossTerms(x: Tensor, yHat: Tensor, latent: Tensor, logged: inout [(String, Double)]) throws
+    /// The method's `calc_loss` for source `x`, target `y` (nil: `x`) and reconstruction `yHat`: e4e's terms, then
+    /// pSp's shared ones.
+    func lossTerms(x: Tensor, y: Tensor? = nil, yHat: Tensor, latent: Tensor, logged: inout [(String, Double)]) throws
         -> (Tensor, [(String, Double)])
     {
         let method = try e4e?.loss(latent: latent, logged: &logged)
-        let (shared, terms) = try loss(x: x, y: x, yHat: yHat, latent: latent,
+        let (shared, terms) = try loss(x: x, y: y ?? x, yHat: yHat, latent: latent,
                                        latentAvg: config.startFromLatentAvg ? latentAvg : nil)
         return (try method.map { try $0 + shared } ?? shared, terms)
     }
@@ -308,9 +316,12 @@ public class PSPTrainer: Trainer {
         let testLoader = try DataLoader(dataset: testDataset, options: options, seed: config.seed)
         var sums: [(String, Double)] = []
         let batches = testLoader.batchesPerEpoch
+        // The same degraded sources at every validation.
+        let draws = try Torch.Generator(seed: config.seed &+ 1)
         try withNoGrad {
             for _ in 0..<batches {
-                let logged = try validationLosses(testLoader.next().images.to(device: device))
+                let y = try testLoader.next().images.to(device: device)
+                let logged = try validationLosses(superResolution?.sources(y, generator: draws) ?? y, target: y)
                 if sums.isEmpty { sums = logged.map { ($0.0, 0) } }
                 for (k, value) in logged.enumerated() { sums[k].1 += value.1 }
             }

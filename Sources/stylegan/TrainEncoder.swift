@@ -183,6 +183,9 @@ struct TrainEncoder: ParsableCommand {
     @Option(name: .customLong("resume_training_from_ckpt"), help: "e4e: continue an e4e training checkpoint (--save_training_data).")
     var resumeTrainingFromCkpt: String?
 
+    @Option(name: .customLong("resize_factors"), help: "pSp's super-resolution task: the factors sources are shrunk by (e.g. 1,2,4,8,16,32).")
+    var resizeFactors: String?
+
     @Option(name: .customLong("n_iters_per_batch"), parsing: .unconditional, help: "ReStyle: refinement passes per batch.")
     var nItersPerBatch = 5
 
@@ -207,7 +210,7 @@ struct TrainEncoder: ParsableCommand {
         (c.testDataset, c.datasetType) = (testDataset, datasetType)
         if let encoderType { c.encoderType = encoderType }
         (c.labelNC, c.outputSize, c.nItersPerBatch) = (labelNC, outputSize, nItersPerBatch)
-        (c.trainingStage, c.parseLambda) = (trainingStage, parseLambda)
+        (c.trainingStage, c.parseLambda, c.resizeFactors) = (trainingStage, parseLambda, resizeFactors)
         if let inputNC { c.inputNC = inputNC }
         if let lpipsLambda { c.lpipsLambda = lpipsLambda }
         if let idLambda { c.idLambda = idLambda }

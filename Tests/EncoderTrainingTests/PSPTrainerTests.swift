@@ -190,3 +190,51 @@ struct PSPTrainerTests {
         }
     }
 }
+
+/// pSp's super-resolution task: the bicubic down-sampling against the official `BicubicDownSample`
+/// (`Resources/psp-superres`), the whole source transform, and a run that learns to restore.
+@Suite("pSp super-resolution", .serialized)
+struct SuperResolutionTests {
+    init() throws { try Runtime.start() }
+
+    @Test func bicubicDownSamplingMatchesTheOfficialCode() throws {
+        let folder = Fixtures.packageRoot.appendingPathComponent("Tests/EncoderTrainingTests/Resources/psp-superres").path
+        let cases = try Safetensors.read(folder + "/cases.safetensors").tensors.dictionary
+        let x = try #require(cases["x"])
+        for factor in [1, 2, 4, 8, 16] {
+            try expectClose(try SuperResolution.bicubicDownSample(x, factor: factor), try #require(cases["down_\(factor)"]),
+                            tol: 1e-5, "factor \(factor)")
+        }
+    }
+
+    @Test func sourcesAreShrunkAndEnlargedTargets() throws {
+        let sr = try SuperResolution(factors: "4")
+        let y = try Tensor.rand([2, 3, 32, 32], generator: Torch.Generator(seed: 3)) * 2 - 1
+        let x = try sr.sources(y, generator: Torch.Generator(seed: 1))
+        #expect(x.shape == y.shape)
+        // 8-bit steps, and no detail finer than the factor: a 4x4 block's pixels vary smoothly.
+        let levels = try (x + 1) * 127.5
+        #expect(try (levels - levels.round()).abs().max().item() < 1e-3)
+        #expect(try maxAbsDifference(x, y) > 0.05)
+        let same = try SuperResolution(factors: "1").sources(y, generator: Torch.Generator(seed: 1))
+        let nearly = try (same - y).abs().mean().item(), shrunk = try (x - y).abs().mean().item()
+        #expect(nearly < shrunk)
+        for bad in ["", "3", "1,x", "128", "0"] {
+            #expect(throws: EncoderTrainingError.self) { _ = try SuperResolution(factors: bad) }
+        }
+    }
+
+    /// A run on the generator's images learns to invert their shrunk copies; losses compare with the full images.
+    @Test func aSuperResolutionRunLearns() throws {
+        let dir = try Scratch()
+        var config = PSPTrainerTests.config(try PSPTrainerTests.setUp(dir))
+        (config.resizeFactors, config.batchSize, config.datasetType) = ("1,2,4", 4, "celebs_super_resolution")
+        let (trainer, log) = try PSPTrainerTests.train(config, run: dir.path("run"), iterations: 40, every: 40)
+        #expect(trainer.superResolution?.factors == [1, 2, 4])
+        let l2: [Double] = log.map { $0["loss_l2"]! }
+        let early: Double = l2.prefix(8).reduce(0, +), late: Double = l2.suffix(8).reduce(0, +)
+        #expect(late < 0.7 * early, "l2: \(l2)")
+        config.resizeFactors = "1,32"
+        #expect(throws: EncoderTrainingError.self) { try config.validate() }
+    }
+}

@@ -53,7 +53,7 @@ struct ReStyleTrainerTests {
             previous = (try pass.image.detach(), try pass.latent.detach())
         }
         for p in trainer.encoder.parameters() { try p.setGrad(nil) }
-        _ = try trainer.backwardPass(x, noise: .const)
+        _ = try trainer.backwardPass(x, target: x, noise: .const)
         for (name, p) in trainer.encoder.namedParameters() {
             try expectClose(try #require(try p.grad), try #require(expected[name]), tol: 1e-5, "grad \(name)")
         }

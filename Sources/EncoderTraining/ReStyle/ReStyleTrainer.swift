@@ -46,15 +46,17 @@ public final class ReStyleTrainer: PSPTrainer {
         return (image, codes)
     }
 
-    /// The passes' values and loss, `backward` after each (or not, for validation).
-    private func passes(_ x: Tensor, noise: NoiseMode?, backward: Bool) throws -> (logged: [(String, Double)], yHat: Tensor) {
+    /// The passes' values and loss against target `y`, `backward` after each (or not, for validation).
+    private func passes(_ x: Tensor, target y: Tensor, noise: NoiseMode?, backward: Bool) throws
+        -> (logged: [(String, Double)], yHat: Tensor)
+    {
         var current: (image: Tensor, latent: Tensor)?
         var logged: [(String, Double)] = []
         for _ in 0..<config.nItersPerBatch {
             let previous = try current.map { (image: try $0.image.detach(), latent: try $0.latent.detach()) }
             let pass = try refine(x, previous: previous, noise: noise ?? freshNoise())
             var values: [(String, Double)] = []
-            let (total, terms) = try lossTerms(x: x, yHat: pass.image, latent: pass.latent, logged: &values)
+            let (total, terms) = try lossTerms(x: x, y: y, yHat: pass.image, latent: pass.latent, logged: &values)
             logged = values + terms + [("loss", try total.item())]
             if backward { try total.backward() }
             current = pass
@@ -62,11 +64,13 @@ public final class ReStyleTrainer: PSPTrainer {
         return (logged, current!.image)
     }
 
-    override func backwardPass(_ x: Tensor, noise: NoiseMode?) throws -> (logged: [(String, Double)], yHat: Tensor) {
-        try passes(x, noise: noise, backward: true)
+    override func backwardPass(_ x: Tensor, target y: Tensor, noise: NoiseMode?) throws
+        -> (logged: [(String, Double)], yHat: Tensor)
+    {
+        try passes(x, target: y, noise: noise, backward: true)
     }
 
-    override func validationLosses(_ x: Tensor) throws -> [(String, Double)] {
-        try passes(x, noise: .const, backward: false).logged
+    override func validationLosses(_ x: Tensor, target y: Tensor) throws -> [(String, Double)] {
+        try passes(x, target: y, noise: .const, backward: false).logged
     }
 }
