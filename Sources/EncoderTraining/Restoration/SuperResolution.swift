@@ -15,14 +15,14 @@ public struct SuperResolution: Codable, Equatable, Sendable {
 
     public let factors: [Int]
 
-    /// Factors from pSp's comma-separated `--resize_factors` ("1,2,4"); each a power of two up to 64.
+    /// Factors from pSp's comma-separated `--resize_factors` ("1,2,4"), each in 1...64.
     public init(factors text: String) throws {
         let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
         let factors = parts.compactMap { Int($0) }
         guard factors.count == parts.count, !factors.isEmpty,
-              factors.allSatisfy({ $0 >= 1 && $0 <= 64 && $0.nonzeroBitCount == 1 })
+              factors.allSatisfy({ (1...64).contains($0) })
         else {
-            throw EncoderTrainingError("--resize_factors must list powers of two in 1...64, like 1,2,4,8,16,32; got \"\(text)\"")
+            throw EncoderTrainingError("--resize_factors must list whole factors in 1...64, like 1,2,4,8,16,32; got \"\(text)\"")
         }
         self.factors = factors
     }
