@@ -33,6 +33,11 @@ public struct EncoderTrainingConfig: Codable, Equatable, Sendable {
     public var dataset: String
     /// Validation images (pSp's `test_target_root`); nil: no validation, and so no `best_model.pt`.
     public var testDataset: String?
+    /// The encoder's inputs paired with `dataset`'s targets in sorted order (pSp's `train_source_root`: E2Style's
+    /// restoration tasks read degraded images from it); nil: the targets themselves.
+    public var sourceDataset: String?
+    /// The same for `testDataset` (pSp's `test_source_root`).
+    public var testSourceDataset: String?
     /// pSp's `--dataset_type`, recorded for the official scripts; the data come from `dataset`.
     public var datasetType = "ffhq_encode"
     /// The method's own by default: GradualStyleEncoder (pSp), Encoder4Editing (e4e).
@@ -128,6 +133,8 @@ public struct EncoderTrainingConfig: Codable, Equatable, Sendable {
     enum CodingKeys: String, CodingKey {
         case method, dataset
         case testDataset = "test_dataset"
+        case sourceDataset = "source_dataset"
+        case testSourceDataset = "test_source_dataset"
         case datasetType = "dataset_type"
         case encoderType = "encoder_type"
         case inputNC = "input_nc"
@@ -206,6 +213,11 @@ public struct EncoderTrainingConfig: Codable, Equatable, Sendable {
             try check(mocoLambda == 0, "E2Style has no --moco_lambda")
         }
         try check(labelNC == 0, "--label_nc \(labelNC): label-map inputs are not trained here yet")
+        try check(sourceDataset == nil || resizeFactors == nil, "give --source_dataset or --resize_factors, not both")
+        try check(testSourceDataset == nil || (sourceDataset != nil && testDataset != nil),
+                  "--test_source_dataset pairs with --test_dataset, and needs --source_dataset for training")
+        try check(sourceDataset == nil || testDataset == nil || testSourceDataset != nil,
+                  "with --source_dataset, validation needs its sources too: give --test_source_dataset")
         if let resizeFactors {
             try check(method == .psp, "--resize_factors: the super-resolution task trains with --method psp")
             let factors = try SuperResolution(factors: resizeFactors).factors

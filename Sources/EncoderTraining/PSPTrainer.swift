@@ -32,6 +32,11 @@ public class PSPTrainer: Trainer {
     let dataset: ImageDataset
     private(set) var loader: DataLoader
     let testDataset: ImageDataset?
+    /// Paired sources (`source_dataset`), read in the targets' order; nil: the sources are the targets (or their
+    /// degraded copies).
+    let sourceDataset: ImageDataset?
+    private(set) var sourceLoader: DataLoader?
+    let testSourceDataset: ImageDataset?
     let rng: Torch.Generator
     /// The lowest validation loss so far (pSp's `best_val_loss`).
     var bestValidationLoss: Double?
@@ -104,6 +109,19 @@ public class PSPTrainer: Trainer {
             throw EncoderTrainingError("\(config.testDataset ?? ""): \(testDataset.count) images, fewer than one test "
                 + "batch of \(config.testBatchSize)")
         }
+        func sources(_ path: String?, pairedWith targets: ImageDataset?, _ targetPath: String?) throws -> ImageDataset? {
+            guard let path, let targets else { return nil }
+            let sources = try ImageDataset.open(path, options: DatasetOptions(size: size, allowUpscale: true))
+            guard sources.count == targets.count else {
+                throw EncoderTrainingError("\(path): \(sources.count) sources for the \(targets.count) targets of "
+                    + "\(targetPath ?? ""); sources and targets pair in sorted order, one each")
+            }
+            return sources
+        }
+        sourceDataset = try sources(config.sourceDataset, pairedWith: dataset, config.dataset)
+        testSourceDataset = try sources(config.testSourceDataset, pairedWith: testDataset, config.testDataset)
+        // The same options and seed give the same order: each source meets its target.
+        sourceLoader = try sourceDataset.map { try DataLoader(dataset: $0, options: Self.loaderOptions(config), seed: config.seed) }
     }
 
     /// What a run starts from, seeded: the generator (`stylegan_weights`, or the decoder of `checkpoint_path`,
@@ -130,9 +148,11 @@ public class PSPTrainer: Trainer {
         return (generator, file)
     }
 
-    /// pSp's train loader: shuffled, drop_last, each target flipped with probability 0.5 (`RandomHorizontalFlip`).
+    /// pSp's train loader: shuffled, drop_last, each target flipped with probability 0.5 (`RandomHorizontalFlip`);
+    /// paired sources and targets are not flipped (the restoration tasks' transforms have no flip).
     static func loaderOptions(_ config: EncoderTrainingConfig) -> DataLoaderOptions {
-        DataLoaderOptions(batchSize: config.batchSize, shuffle: true, flip: .random, threads: config.workers)
+        DataLoaderOptions(batchSize: config.batchSize, shuffle: true, flip: config.sourceDataset == nil ? .random : .none,
+                          threads: config.workers)
     }
 
     /// The encoder `encoder_type` names, for `styleCount` rows of `widths` (training mode).
@@ -230,7 +250,7 @@ public class PSPTrainer: Trainer {
 
     public func step(_ iteration: Iteration) throws -> StepReport {
         let y = try loader.next().images.to(device: device)
-        let x = try superResolution?.sources(y, generator: rng) ?? y
+        let x = try sourceLoader?.next().images.to(device: device) ?? superResolution?.sources(y, generator: rng) ?? y
         let (logged, yHat) = try trainingStep(x, target: y, noise: nil, index: iteration.index)
         let i = iteration.index
         let showImages = i % config.imageInterval == 0 || (i < 1000 && i % 25 == 0)
@@ -314,6 +334,7 @@ public class PSPTrainer: Trainer {
         defer { setTraining(true) }
         let options = DataLoaderOptions(batchSize: config.testBatchSize, shuffle: false, flip: .none, threads: config.testWorkers)
         let testLoader = try DataLoader(dataset: testDataset, options: options, seed: config.seed)
+        let testSources = try testSourceDataset.map { try DataLoader(dataset: $0, options: options, seed: config.seed) }
         var sums: [(String, Double)] = []
         let batches = testLoader.batchesPerEpoch
         // The same degraded sources at every validation.
@@ -321,7 +342,8 @@ public class PSPTrainer: Trainer {
         try withNoGrad {
             for _ in 0..<batches {
                 let y = try testLoader.next().images.to(device: device)
-                let logged = try validationLosses(superResolution?.sources(y, generator: draws) ?? y, target: y)
+                let x = try testSources?.next().images.to(device: device) ?? superResolution?.sources(y, generator: draws) ?? y
+                let logged = try validationLosses(x, target: y)
                 if sums.isEmpty { sums = logged.map { ($0.0, 0) } }
                 for (k, value) in logged.enumerated() { sums[k].1 += value.1 }
             }
@@ -392,6 +414,7 @@ public class PSPTrainer: Trainer {
             ("optimizer", CheckpointValue(try optimizer.stateDict())),
             ("rng", .tensor(try rng.state())),
             ("data", .string(String(decoding: try encoder.encode(loader.state), as: UTF8.self))),
+            ("source_data", try sourceLoader.map { .string(String(decoding: try encoder.encode($0.state), as: UTF8.self)) } ?? .none),
             ("best_val_loss", bestValidationLoss.map { .float($0) } ?? .none),
         ] + method.ours
         let entries = try officialEntries() + method.official.map { (key: CheckpointValue.string($0.0), value: $0.1) }
@@ -426,6 +449,10 @@ public class PSPTrainer: Trainer {
             try rng.setState(ours["rng"].tensor())
             let state = try JSONDecoder().decode(SamplerState.self, from: Foundation.Data(try ours["data"].string().utf8))
             loader = try DataLoader(dataset: dataset, options: Self.loaderOptions(config), state: state)
+            if let sourceDataset {
+                let sourceState = try JSONDecoder().decode(SamplerState.self, from: Foundation.Data(try ours["source_data"].string().utf8))
+                sourceLoader = try DataLoader(dataset: sourceDataset, options: Self.loaderOptions(config), state: sourceState)
+            }
             bestValidationLoss = try? ours["best_val_loss"].double()
             try e4e?.restore(ours)
             return try ours["iteration"].int()

@@ -41,6 +41,12 @@ struct TrainEncoder: ParsableCommand {
     @Option(name: .customLong("test_dataset"), help: "Validation images (none: no validation, no best_model.pt).")
     var testDataset: String?
 
+    @Option(name: .customLong("source_dataset"), help: "The encoder's inputs, paired with DATASET's targets in sorted order (restoration tasks: degraded images).")
+    var sourceDataset: String?
+
+    @Option(name: .customLong("test_source_dataset"), help: "The inputs paired with --test_dataset.")
+    var testSourceDataset: String?
+
     @Option(name: .customLong("stylegan_weights"), help: "The generator (.pt, .pkl or .safetensors).")
     var styleganWeights: String
 
@@ -207,7 +213,7 @@ struct TrainEncoder: ParsableCommand {
 
     var config: EncoderTrainingConfig {
         var c = EncoderTrainingConfig(method: method, dataset: dataset, styleganWeights: styleganWeights)
-        (c.testDataset, c.datasetType) = (testDataset, datasetType)
+        (c.testDataset, c.datasetType, c.sourceDataset, c.testSourceDataset) = (testDataset, datasetType, sourceDataset, testSourceDataset)
         if let encoderType { c.encoderType = encoderType }
         (c.labelNC, c.outputSize, c.nItersPerBatch) = (labelNC, outputSize, nItersPerBatch)
         (c.trainingStage, c.parseLambda, c.resizeFactors) = (trainingStage, parseLambda, resizeFactors)
@@ -248,7 +254,8 @@ struct TrainEncoder: ParsableCommand {
         if resumeTrainingFromCkpt != nil, method != .e4e { throw ValidationError("--resume_training_from_ckpt is e4e's (--method e4e)") }
         for (flag, path) in [("--stylegan_weights", styleganWeights), ("--checkpoint_path", checkpointPath),
                              ("--encoder_init", encoderInit), ("", dataset), ("--test_dataset", testDataset),
-                             ("--resume_training_from_ckpt", resumeTrainingFromCkpt)]
+                             ("--resume_training_from_ckpt", resumeTrainingFromCkpt), ("--source_dataset", sourceDataset),
+                             ("--test_source_dataset", testSourceDataset)]
         {
             if let path, !FileManager.default.fileExists(atPath: path) {
                 throw ValidationError("\(path): no such file or folder" + (flag.isEmpty ? "" : " (\(flag))"))

@@ -240,3 +240,59 @@ struct SuperResolutionTests {
         }
     }
 }
+
+/// The restoration tasks' paired data (`source_dataset`): each source meets its own target, in every epoch and
+/// after a resume; a colourisation run (gray sources) learns.
+@Suite("Paired sources", .serialized)
+struct PairedSourceTests {
+    init() throws { try Runtime.start() }
+
+    /// The generator's images and their gray copies (ITU-R 601 luma, as PIL's convert("L")) under the same names.
+    static func setUp(_ dir: Scratch) throws -> (files: (generator: String, images: String), gray: String) {
+        let files = try PSPTrainerTests.setUp(dir)
+        let gray = dir.path("gray")
+        try FileManager.default.createDirectory(atPath: gray, withIntermediateDirectories: true)
+        let weights = try Tensor([Float(0.299), 0.587, 0.114]).view([1, 3, 1, 1])
+        for name in try FileManager.default.contentsOfDirectory(atPath: files.images).sorted() {
+            let image = try Image.read(path: files.images + "/" + name).tensor()
+            let luma = try (image * weights).sum([1], keepdim: true).expand(image.shape).contiguous()
+            try Image(tensor: luma).write(to: gray + "/" + name)
+        }
+        return (files, gray)
+    }
+
+    @Test func sourcesMeetTheirTargetsAndTheRunLearns() throws {
+        let dir = try Scratch()
+        let (files, gray) = try Self.setUp(dir)
+        var config = PSPTrainerTests.config(files)
+        (config.sourceDataset, config.batchSize) = (gray, 4)
+        let trainer = try PSPTrainer(config)
+        for _ in 0..<6 {  // past an epoch of 16 images
+            let y = try trainer.loader.next().images, x = try #require(trainer.sourceLoader).next().images
+            let weights = try Tensor([Float(0.299), 0.587, 0.114]).view([1, 3, 1, 1])
+            let luma = try (y * weights).sum([1], keepdim: true).expand(y.shape)
+            #expect(try (x - luma).abs().max().item() < 0.02, "a source met another image's target")
+        }
+        let (_, log) = try PSPTrainerTests.train(config, run: dir.path("run"), iterations: 40, every: 40)
+        let l2: [Double] = log.map { $0["loss_l2"]! }
+        let early: Double = l2.prefix(8).reduce(0, +), late: Double = l2.suffix(8).reduce(0, +)
+        #expect(late < 0.7 * early, "l2: \(l2)")
+    }
+
+    @Test func aResumedPairedRunEqualsTheUninterruptedOne() throws {
+        let dir = try Scratch()
+        let (files, gray) = try Self.setUp(dir)
+        var config = PSPTrainerTests.config(files)
+        config.sourceDataset = gray
+        let (_, wholeLog) = try PSPTrainerTests.train(config, run: dir.path("whole"), iterations: 12, every: 6)
+        _ = try PSPTrainerTests.train(config, run: dir.path("split"), iterations: 6, every: 6)
+        let (_, splitLog) = try PSPTrainerTests.train(config, run: dir.path("split"), iterations: 12, resume: .auto, every: 6)
+        #expect(wholeLog == splitLog)
+        var bad = config
+        bad.resizeFactors = "2"
+        #expect(throws: EncoderTrainingError.self) { try bad.validate() }
+        bad = config
+        bad.sourceDataset = dir.path("images/000.png")
+        #expect(throws: (any Error).self) { _ = try PSPTrainer(bad) }
+    }
+}
