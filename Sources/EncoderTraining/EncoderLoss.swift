@@ -62,7 +62,7 @@ public struct EncoderLoss {
     /// The total and the logged values, in `calc_loss`'s order.
     ///
     /// - Parameters:
-    ///   - x: the encoder's input [N, 3, S, S] (for `id_improve`)
+    ///   - x: the encoder's input [N, C, S, S] (for `id_improve`, which needs images)
     ///   - y: the target [N, 3, S, S]
     ///   - yHat: the reconstruction [N, 3, S, S]
     ///   - latent: the codes the generator read [N, L, D]
@@ -70,9 +70,9 @@ public struct EncoderLoss {
     public func callAsFunction(x: Tensor, y: Tensor, yHat: Tensor, latent: Tensor, latentAvg: Tensor?) throws
         -> (total: Tensor, logged: [(String, Double)])
     {
-        guard x.shape == y.shape, y.shape == yHat.shape, y.rank == 4, y.size(2) == y.size(3) else {
-            throw EncoderTrainingError("the loss needs x, y and y_hat of one square shape [N, 3, S, S]; got \(x.shape), "
-                + "\(y.shape) and \(yHat.shape)")
+        guard y.shape == yHat.shape, y.rank == 4, y.size(2) == y.size(3), x.rank == 4, x.size(0) == y.size(0) else {
+            throw EncoderTrainingError("the loss needs y and y_hat of one square shape [N, 3, S, S] and x [N, C, S, S]; got "
+                + "\(x.shape), \(y.shape) and \(yHat.shape)")
         }
         var total: Tensor?
         var logged: [(String, Double)] = []

@@ -202,9 +202,19 @@ public struct EncoderTrainingConfig: Codable, Equatable, Sendable {
         try check((1...64).contains(workers), "--workers must be in 1...64, got \(workers)")
         try check((1...64).contains(testWorkers), "--test_workers must be in 1...64, got \(testWorkers)")
         try check(learningRate > 0 && learningRate < 1, "--learning_rate must be in (0, 1), got \(learningRate)")
-        let channels = method.isReStyle ? 6 : 3
-        try check(inputNC == channels, "--input_nc \(inputNC): \(method.rawValue) encoders train on \(channels) channels here "
-            + (channels == 6 ? "(the image beside the reconstruction)" : "(images; label maps not yet)"))
+        if labelNC > 0 {
+            // pSp's segmentation-to-image task: one-hot label maps in, its scripts set input_nc = label_nc.
+            try check(method == .psp, "--label_nc: label-map inputs train with --method psp")
+            try check(labelNC <= 256, "--label_nc must be at most 256, got \(labelNC)")
+            try check(inputNC == labelNC, "--label_nc \(labelNC) needs --input_nc \(labelNC) (one channel per class)")
+            try check(sourceDataset != nil, "--label_nc needs the label maps: give them with --source_dataset")
+            try check(idLambda == 0 && mocoLambda == 0,
+                      "--label_nc: the identity losses compare with the input, which is a label map here; set --id_lambda 0")
+        } else {
+            let channels = method.isReStyle ? 6 : 3
+            try check(inputNC == channels, "--input_nc \(inputNC): \(method.rawValue) encoders take \(channels) channels "
+                + (channels == 6 ? "(the image beside the reconstruction)" : "(images; label maps with --label_nc)"))
+        }
         try check((1...100).contains(nItersPerBatch), "--n_iters_per_batch must be in 1...100, got \(nItersPerBatch)")
         if method == .e2style {
             try check((1...20).contains(trainingStage), "--training_stage must be in 1...20, got \(trainingStage)")
@@ -212,7 +222,6 @@ public struct EncoderTrainingConfig: Codable, Equatable, Sendable {
                 + "an E2Style checkpoint: give --checkpoint_path (stage \(trainingStage - 1)'s)")
             try check(mocoLambda == 0, "E2Style has no --moco_lambda")
         }
-        try check(labelNC == 0, "--label_nc \(labelNC): label-map inputs are not trained here yet")
         try check(sourceDataset == nil || resizeFactors == nil, "give --source_dataset or --resize_factors, not both")
         try check(testSourceDataset == nil || (sourceDataset != nil && testDataset != nil),
                   "--test_source_dataset pairs with --test_dataset, and needs --source_dataset for training")

@@ -65,7 +65,8 @@ public class PSPTrainer: Trainer {
         if let file {
             try file.load(encoder, prefix: "encoder.", as: "the \(config.encoderType.rawValue) of --checkpoint_path")
         } else if let path = config.encoderInit {
-            try Self.loadTrunk(encoder, from: path)
+            // pSp skips the RGB input layer for label-map inputs.
+            try Self.loadTrunk(encoder, from: path, inputLayer: config.labelNC == 0)
         }
         try self.init(config, encoder: encoder, widths: widths, decoder: decoder,
                       latentAvg: file?.latentAvg ?? generator.latentAvg,
@@ -250,11 +251,13 @@ public class PSPTrainer: Trainer {
 
     public func step(_ iteration: Iteration) throws -> StepReport {
         let y = try loader.next().images.to(device: device)
-        let x = try sourceLoader?.next().images.to(device: device) ?? superResolution?.sources(y, generator: rng) ?? y
+        let x = try source(sourceLoader?.next().images, target: y, generator: rng)
         let (logged, yHat) = try trainingStep(x, target: y, noise: nil, index: iteration.index)
         let i = iteration.index
         let showImages = i % config.imageInterval == 0 || (i < 1000 && i % 25 == 0)
-        let images = showImages ? [(tag: "images/train/faces", images: try Self.faces(x: x, yHat: yHat))] : []
+        // Label maps are not images: the target stands beside the output then.
+        let shown = showImages ? try Self.faces(x: x.size(1) == 3 ? x : y, yHat: yHat) : nil
+        let images = shown.map { [(tag: "images/train/faces", images: $0)] } ?? []
         return StepReport(scalars: logged.map { Scalar($0.0, $0.1) }, images: images)
     }
 
@@ -287,6 +290,16 @@ public class PSPTrainer: Trainer {
         logged += terms + [("loss", try total.item())]
         try total.backward()
         return (logged, yHat)
+    }
+
+    /// The encoder's input for targets `y`: the paired `sources` (one-hot label maps with `label_nc`), the targets
+    /// degraded for super-resolution (drawing from `generator`), or the targets themselves.
+    func source(_ sources: Tensor?, target y: Tensor, generator: Torch.Generator) throws -> Tensor {
+        if let sources {
+            let x = try sources.to(device: device)
+            return config.labelNC > 0 ? try LabelMaps.oneHot(x, classes: config.labelNC) : x
+        }
+        return try superResolution?.sources(y, generator: generator) ?? y
     }
 
     /// The logged values of a validation batch of sources and targets (eval mode, no gradients, the generator's
@@ -342,8 +355,7 @@ public class PSPTrainer: Trainer {
         try withNoGrad {
             for _ in 0..<batches {
                 let y = try testLoader.next().images.to(device: device)
-                let x = try testSources?.next().images.to(device: device) ?? superResolution?.sources(y, generator: draws) ?? y
-                let logged = try validationLosses(x, target: y)
+                let logged = try validationLosses(source(testSources?.next().images, target: y, generator: draws), target: y)
                 if sums.isEmpty { sums = logged.map { ($0.0, 0) } }
                 for (k, value) in logged.enumerated() { sums[k].1 += value.1 }
             }

@@ -65,6 +65,24 @@ struct TrainEncoderCLITests {
         }
     }
 
+    /// pSp's segmentation-to-image task on the testbed's masks: one-hot label maps in (`--label_nc 19`), the renders out.
+    @Test func labelMapsTrainToFaces() throws {
+        let dir = try Scratch()
+        let files = try Self.setUp(dir)
+        var arguments = Self.arguments(files, run: dir.path("run"), steps: 3)
+        arguments += ["--source_dataset", dir.path("data/masks"), "--label_nc", "19", "--input_nc", "19",
+                      "--encoder_input_size", "64", "--dataset_type", "celebs_seg_to_face"]
+        var r = try CLI.run(arguments)
+        try #require(r.status == 0, "\(r.stderr)")
+        let opts = try TorchCheckpoint.load(dir.path("run/checkpoint/000003.pt"))["opts"]
+        #expect(try opts["label_nc"].int() == 19 && opts["input_nc"].int() == 19)
+        // Interpolated label maps (a 32-pixel encoder would shrink the 64-pixel masks) are refused.
+        arguments = Self.arguments(files, run: dir.path("bad"), steps: 3)
+        arguments += ["--source_dataset", dir.path("data/masks"), "--label_nc", "19", "--input_nc", "19"]
+        r = try CLI.run(arguments)
+        #expect(r.status != 0 && r.stderr.contains("resized with interpolation"), "\(r.stderr)")
+    }
+
     @Test func badInputFailsClearlyAndWritesNoCheckpoint() throws {
         let dir = try Scratch()
         let files = try Self.setUp(dir)

@@ -296,3 +296,17 @@ struct PairedSourceTests {
         #expect(throws: (any Error).self) { _ = try PSPTrainer(bad) }
     }
 }
+
+@Suite("Label maps")
+struct LabelMapTests {
+    @Test func grayIdsBecomeOneHotMaps() throws {
+        let ids = try Tensor([Float(0), 1, 2, 18]).view([1, 1, 2, 2])
+        let images = try (ids / 255 * 2 - 1).expand([1, 3, 2, 2])
+        let oneHot = try LabelMaps.oneHot(images, classes: 19)
+        #expect(oneHot.shape == [1, 19, 2, 2])
+        #expect(try oneHot.sum([1]).min().item() == 1)
+        #expect(try oneHot.select(1, 18).select(0, 0).select(0, 1).select(0, 1).item() == 1)
+        #expect(throws: EncoderTrainingError.self) { _ = try LabelMaps.oneHot(images, classes: 18) }
+        #expect(throws: EncoderTrainingError.self) { _ = try LabelMaps.oneHot(images + 0.002, classes: 19) }
+    }
+}

@@ -1,0 +1,25 @@
+import Torch
+
+/// pSp's segmentation-to-image inputs (`--label_nc`): label maps stored as 8-bit gray images whose values are class
+/// ids (CelebAMask-HQ's, the testbed's masks), turned into one-hot maps as pSp's `ToOneHot` then `ToTensor` do.
+public enum LabelMaps {
+    /// Gray label images as the data loader gives them, [N, 3, H, W] in [-1, 1] (v / 255 · 2 - 1), -> one-hot
+    /// [N, classes, H, W] of 0 and 1. Throws for a pixel whose id is not below `classes`, or for values between ids
+    /// (a map resized with interpolation).
+    public static func oneHot(_ images: Tensor, classes: Int) throws -> Tensor {
+        guard images.rank == 4, images.size(1) >= 1 else {
+            throw EncoderTrainingError("label maps must be images [N, C, H, W], got \(images.shape)")
+        }
+        let values = try (images.select(1, 0) + 1) * 127.5  // [N, H, W]
+        let ids = try values.round()
+        guard try (values - ids).abs().max().item() < 0.01 else {
+            throw EncoderTrainingError("label maps hold values between class ids: they were resized with interpolation; "
+                + "store them at the encoder's input size (or resize them with nearest-neighbour sampling)")
+        }
+        let highest = try ids.max().item()
+        guard highest < Double(classes) else {
+            throw EncoderTrainingError("a label map holds class \(Int(highest)), --label_nc is \(classes)")
+        }
+        return try Tensor.stack((0..<classes).map { try ids.eq(Double($0)).to(dtype: .float32) }, dim: 1)
+    }
+}
