@@ -203,7 +203,7 @@ public struct EncoderTrainingConfig: Codable, Equatable, Sendable {
         try check((1...64).contains(testWorkers), "--test_workers must be in 1...64, got \(testWorkers)")
         try check(learningRate > 0 && learningRate < 1, "--learning_rate must be in (0, 1), got \(learningRate)")
         if labelNC > 0 {
-            // pSp's segmentation-to-image task: one-hot label maps in, its scripts set input_nc = label_nc.
+            // pSp's sketch (label_nc 1) and segmentation (label_nc 19) tasks: its scripts set input_nc = label_nc.
             try check(method == .psp, "--label_nc: label-map inputs train with --method psp")
             try check(labelNC <= 256, "--label_nc must be at most 256, got \(labelNC)")
             try check(inputNC == labelNC, "--label_nc \(labelNC) needs --input_nc \(labelNC) (one channel per class)")

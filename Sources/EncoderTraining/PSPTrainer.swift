@@ -292,12 +292,17 @@ public class PSPTrainer: Trainer {
         return (logged, yHat)
     }
 
-    /// The encoder's input for targets `y`: the paired `sources` (one-hot label maps with `label_nc`), the targets
+    /// The encoder's input for targets `y`: the paired `sources` (sketches with `label_nc` 1, one-hot label maps with
+    /// more), the targets
     /// degraded for super-resolution (drawing from `generator`), or the targets themselves.
     func source(_ sources: Tensor?, target y: Tensor, generator: Torch.Generator) throws -> Tensor {
         if let sources {
             let x = try sources.to(device: device)
-            return config.labelNC > 0 ? try LabelMaps.oneHot(x, classes: config.labelNC) : x
+            switch config.labelNC {
+            case 0: return x
+            case 1: return try LabelMaps.sketch(x)
+            default: return try LabelMaps.oneHot(x, classes: config.labelNC)
+            }
         }
         return try superResolution?.sources(y, generator: generator) ?? y
     }

@@ -309,4 +309,12 @@ struct LabelMapTests {
         #expect(throws: EncoderTrainingError.self) { _ = try LabelMaps.oneHot(images, classes: 18) }
         #expect(throws: EncoderTrainingError.self) { _ = try LabelMaps.oneHot(images + 0.002, classes: 19) }
     }
+
+    /// Sketches are gray and in [0, 1], as pSp's `convert('L')` and `ToTensor` leave them.
+    @Test func sketchesAreOneGrayChannel() throws {
+        let white = try Tensor.ones([1, 3, 2, 2]), black = try Tensor.ones([1, 3, 2, 2]) * -1
+        #expect(try LabelMaps.sketch(white).shape == [1, 1, 2, 2])
+        #expect(abs(try LabelMaps.sketch(white).min().item() - 1) < 1e-6)
+        #expect(abs(try LabelMaps.sketch(black).max().item()) < 1e-6)
+    }
 }

@@ -1,8 +1,19 @@
 import Torch
 
-/// pSp's segmentation-to-image inputs (`--label_nc`): label maps stored as 8-bit gray images whose values are class
-/// ids (CelebAMask-HQ's, the testbed's masks), turned into one-hot maps as pSp's `ToOneHot` then `ToTensor` do.
+/// pSp's non-image inputs (`--label_nc`, which its scripts set with `--input_nc` to the same count): sketches
+/// (`label_nc` 1, `SketchToImageTransforms`) and segmentation maps stored as 8-bit gray images whose values are
+/// class ids (CelebAMask-HQ's, the testbed's masks), turned into one-hot maps as pSp's `ToOneHot` then `ToTensor` do.
 public enum LabelMaps {
+    /// Sketches as the loader gives them ([N, 3, H, W] in [-1, 1]) -> [N, 1, H, W] in [0, 1]: pSp reads them as
+    /// gray (`convert('L')`) and does not normalise them (`ToTensor` only).
+    public static func sketch(_ images: Tensor) throws -> Tensor {
+        guard images.rank == 4, images.size(1) == 3 else {
+            throw EncoderTrainingError("sketches must be images [N, 3, H, W], got \(images.shape)")
+        }
+        let weights = try Tensor([Float(0.299), 0.587, 0.114]).view([1, 3, 1, 1]).to(device: images.device)
+        return try ((images + 1) / 2 * weights).sum([1], keepdim: true)
+    }
+
     /// Gray label images as the data loader gives them, [N, 3, H, W] in [-1, 1] (v / 255 · 2 - 1), -> one-hot
     /// [N, classes, H, W] of 0 and 1. Throws for a pixel whose id is not below `classes`, or for values between ids
     /// (a map resized with interpolation).
