@@ -29,14 +29,20 @@ enum PSPCheckpoint {
         return nil
     }
 
-    static func load(_ file: EncoderCheckpointFile, method: String, device: Device) throws -> LoadedEncoder {
+    /// A pSp container's network (any input channels), latent average and generator.
+    struct Parts {
+        let network: any StyleCodeNetwork
+        let description: String
+        let styles: Int
+        let widths: StyleEncoderConfiguration
+        let average: (Tensor, String)?
+        let generator: LoadedGenerator?
+    }
+
+    static func parts(_ file: EncoderCheckpointFile, method: String, device: Device) throws -> Parts {
         let options = file.options
         let type = try encoderType(file) ?? (method == "e4e" ? "Encoder4Editing" : "GradualStyleEncoder")
         let channels = try options.int("input_nc") ?? file.shape("encoder.input_layer.0.weight")?[1] ?? 3
-        guard channels == 3 else {
-            throw CheckpointError.unsupported(file: file.path, message: "this \(method) encoder takes \(channels)-channel "
-                + "inputs (label or sketch maps); only image encoders (input_nc 3) invert photos")
-        }
         let generator = try file.generator(device: device)
         let size = try options.int("output_size") ?? options.int("stylegan_size") ?? generator?.generator.config.size ?? 1024
         let styles = try EncoderCheckpoint.styleCount(outputSize: size)
@@ -46,16 +52,18 @@ enum PSPCheckpoint {
         let description: String
         switch type {
         case "GradualStyleEncoder":
-            network = try GradualStyleEncoder(styleCount: styles, configuration: widths)
+            network = try GradualStyleEncoder(inputChannels: channels, styleCount: styles, configuration: widths)
             description = "GradualStyleEncoder (\(trunk) feature pyramid)"
         case "Encoder4Editing":
-            network = try GradualStyleEncoder(styleCount: styles, readout: .e4eInference, configuration: widths)
+            network = try GradualStyleEncoder(inputChannels: channels, styleCount: styles, readout: .e4eInference,
+                                              configuration: widths)
             description = "Encoder4Editing (\(trunk) feature pyramid, w0 + offsets)"
         case "BackboneEncoderUsingLastLayerIntoW", "SingleStyleCodeEncoder":
-            network = try BackboneEncoderUsingLastLayerIntoW(styleCount: styles, configuration: widths)
+            network = try BackboneEncoderUsingLastLayerIntoW(inputChannels: channels, styleCount: styles, configuration: widths)
             description = "\(type) (\(trunk), one w)"
         case "BackboneEncoderUsingLastLayerIntoWPlus":
-            network = try BackboneEncoderUsingLastLayerIntoWPlus(styleCount: styles, configuration: widths)
+            network = try BackboneEncoderUsingLastLayerIntoWPlus(inputChannels: channels, styleCount: styles,
+                                                                 configuration: widths)
             description = "\(type) (\(trunk), w+ from the last map)"
         default:
             throw CheckpointError.unsupported(file: file.path, message: "encoder_type '\(type)' is not one of "
@@ -71,14 +79,27 @@ enum PSPCheckpoint {
                     + "neither latent_avg nor a generator to compute it from")
             }
         }
-        let encoder = try PSPEncoder(method: method, network: network, latentAvg: average?.0.to(device: device))
-        let lines = [("styles", "\(styles)"), ("input", "images 3x\(widths.inputSize)x\(widths.inputSize)"),
-                     ("latent_avg", average.map { "added, \($0.1)" } ?? "not added (start_from_latent_avg off)")]
-        return LoadedEncoder(encoder: encoder, generator: generator, summary: file.summary(
-            method: method, network: description, parameters: network.parameterCount, lines: lines,
+        return Parts(network: network, description: description, styles: styles, widths: widths,
+                     average: try average.map { (try $0.0.to(device: device), $0.1) }, generator: generator)
+    }
+
+    static func load(_ file: EncoderCheckpointFile, method: String, device: Device) throws -> LoadedEncoder {
+        let channels = try file.options.int("input_nc") ?? file.shape("encoder.input_layer.0.weight")?[1] ?? 3
+        guard channels == 3 else {
+            throw CheckpointError.unsupported(file: file.path, message: "this \(method) encoder takes \(channels)-channel "
+                + "inputs (label or sketch maps); only image encoders (input_nc 3) invert photos: `stylegan restore` "
+                + "translates its inputs")
+        }
+        let parts = try parts(file, method: method, device: device)
+        let widths = parts.widths
+        let encoder = try PSPEncoder(method: method, network: parts.network, latentAvg: parts.average?.0)
+        let lines = [("styles", "\(parts.styles)"), ("input", "images 3x\(widths.inputSize)x\(widths.inputSize)"),
+                     ("latent_avg", parts.average.map { "added, \($0.1)" } ?? "not added (start_from_latent_avg off)")]
+        return LoadedEncoder(encoder: encoder, generator: parts.generator, summary: file.summary(
+            method: method, network: parts.description, parameters: parts.network.parameterCount, lines: lines,
             optionKeys: ["encoder_type", "output_size", "stylegan_size", "input_nc", "start_from_latent_avg", "learn_in_w",
                          "dataset_type"],
-            generator: generator))
+            generator: parts.generator))
     }
 }
 

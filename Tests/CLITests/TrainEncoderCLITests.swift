@@ -74,8 +74,15 @@ struct TrainEncoderCLITests {
                       "--encoder_input_size", "64", "--dataset_type", "celebs_seg_to_face"]
         var r = try CLI.run(arguments)
         try #require(r.status == 0, "\(r.stderr)")
-        let opts = try TorchCheckpoint.load(dir.path("run/checkpoint/000003.pt"))["opts"]
+        let model = dir.path("run/checkpoint/000003.pt")
+        let opts = try TorchCheckpoint.load(model)["opts"]
         #expect(try opts["label_nc"].int() == 19 && opts["input_nc"].int() == 19)
+        // `restore` renders faces from maps, and refuses a photo given as a map, naming it.
+        r = try CLI.run(["restore", dir.path("data/masks/000000.png"), "--encoder", model, "--outdir", dir.path("faces")])
+        try #require(r.status == 0, "\(r.stderr)")
+        #expect(FileManager.default.fileExists(atPath: dir.path("faces/000000.png")))
+        r = try CLI.run(["restore", dir.path("data/images/000000.png"), "--encoder", model, "--outdir", dir.path("faces2")])
+        #expect(r.status != 0 && r.stderr.contains("000000.png: a label map holds class"), "\(r.stderr)")
         // Interpolated label maps (a 32-pixel encoder would shrink the 64-pixel masks) are refused.
         arguments = Self.arguments(files, run: dir.path("bad"), steps: 3)
         arguments += ["--source_dataset", dir.path("data/masks"), "--label_nc", "19", "--input_nc", "19"]

@@ -69,7 +69,8 @@ struct EncoderCheckpointOptionsTests {
     @Test func unusableConfigurationsAreNamed() throws {
         let sketch = try Self.file(["encoder_type": .string("GradualStyleEncoder"), "input_nc": .int(19)])
         #expect(Support.thrownMessage { _ = try EncoderCheckpoint.load(sketch) } == "model.pt: this psp encoder takes "
-            + "19-channel inputs (label or sketch maps); only image encoders (input_nc 3) invert photos")
+            + "19-channel inputs (label or sketch maps); only image encoders (input_nc 3) invert photos: `stylegan restore` "
+            + "translates its inputs")
         let fpn = try Self.file(["encoder_type": .string("ResNetGradualStyleEncoder"), "input_nc": .int(6)])
         #expect(Support.thrownMessage { _ = try EncoderCheckpoint.load(fpn) }?
             .hasPrefix("model.pt: ReStyle encoder_type 'ResNetGradualStyleEncoder' is not read") == true)

@@ -8,7 +8,7 @@ public enum LabelMaps {
     /// gray (`convert('L')`) and does not normalise them (`ToTensor` only).
     public static func sketch(_ images: Tensor) throws -> Tensor {
         guard images.rank == 4, images.size(1) == 3 else {
-            throw EncoderTrainingError("sketches must be images [N, 3, H, W], got \(images.shape)")
+            throw TorchError("sketches must be images [N, 3, H, W], got \(images.shape)")
         }
         let weights = try Tensor([Float(0.299), 0.587, 0.114]).view([1, 3, 1, 1]).to(device: images.device)
         return try ((images + 1) / 2 * weights).sum([1], keepdim: true)
@@ -19,17 +19,17 @@ public enum LabelMaps {
     /// (a map resized with interpolation).
     public static func oneHot(_ images: Tensor, classes: Int) throws -> Tensor {
         guard images.rank == 4, images.size(1) >= 1 else {
-            throw EncoderTrainingError("label maps must be images [N, C, H, W], got \(images.shape)")
+            throw TorchError("label maps must be images [N, C, H, W], got \(images.shape)")
         }
         let values = try (images.select(1, 0) + 1) * 127.5  // [N, H, W]
         let ids = try values.round()
         guard try (values - ids).abs().max().item() < 0.01 else {
-            throw EncoderTrainingError("label maps hold values between class ids: they were resized with interpolation; "
+            throw TorchError("label maps hold values between class ids: they were resized with interpolation; "
                 + "store them at the encoder's input size (or resize them with nearest-neighbour sampling)")
         }
         let highest = try ids.max().item()
         guard highest < Double(classes) else {
-            throw EncoderTrainingError("a label map holds class \(Int(highest)), --label_nc is \(classes)")
+            throw TorchError("a label map holds class \(Int(highest)), not below the \(classes) classes (label_nc)")
         }
         return try Tensor.stack((0..<classes).map { try ids.eq(Double($0)).to(dtype: .float32) }, dim: 1)
     }
