@@ -62,11 +62,13 @@ public class PSPTrainer: Trainer {
         let decoder = generator.generator
         let widths = config.encoderConfiguration(styleDim: decoder.config.styleDim)
         let encoder = try Self.makeEncoder(config, widths: widths, styleCount: decoder.nLatent)
+        let initial = try SeededInitialization.generator(seed: config.seed)
+        try SeededInitialization.apply(encoder, generator: initial)
         if let file {
             try file.load(encoder, prefix: "encoder.", as: "the \(config.encoderType.rawValue) of --checkpoint_path")
         } else if let path = config.encoderInit {
             // pSp skips the RGB input layer for label-map inputs.
-            try Self.loadTrunk(encoder, from: path, inputLayer: config.labelNC == 0)
+            try Self.loadTrunk(encoder, from: path, inputLayer: config.labelNC == 0, generator: initial)
         }
         try self.init(config, encoder: encoder, widths: widths, decoder: decoder,
                       latentAvg: file?.latentAvg ?? generator.latentAvg,
@@ -86,7 +88,10 @@ public class PSPTrainer: Trainer {
         self.decoder = decoder
         rng = try Torch.Generator(seed: config.seed)
         self.latentAvg = try Self.averageRow(latentAvg).to(device: device)
-        e4e = config.method.hasE4ERegularizers ? try E4ERegularizers(config, decoder: decoder, device: device) : nil
+        e4e = config.method.hasE4ERegularizers
+            ? try E4ERegularizers(config, decoder: decoder, generator: SeededInitialization.generator(seed: config.seed &+ 1),
+                                  device: device)
+            : nil
         superResolution = try config.resizeFactors.map(SuperResolution.init(factors:))
         try encoder.to(device: device)
         try decoder.to(device: device)
@@ -125,11 +130,10 @@ public class PSPTrainer: Trainer {
         sourceLoader = try sourceDataset.map { try DataLoader(dataset: $0, options: Self.loaderOptions(config), seed: config.seed) }
     }
 
-    /// What a run starts from, seeded: the generator (`stylegan_weights`, or the decoder of `checkpoint_path`,
+    /// What a run starts from: the generator (`stylegan_weights`, or the decoder of `checkpoint_path`,
     /// whose file comes back too), checked against `output_size`.
     static func start(_ config: EncoderTrainingConfig, device: Device) throws -> (LoadedGenerator, EncoderCheckpointFile?) {
         try config.validate()
-        Torch.manualSeed(config.seed)
         let generator: LoadedGenerator
         var file: EncoderCheckpointFile?
         if let path = config.checkpointPath {
@@ -186,7 +190,9 @@ public class PSPTrainer: Trainer {
     /// pSp's start from `model_ir_se50.pth`: the file's `input_layer.*` (unless `inputLayer` is false, as E2Style's
     /// refinement stages start) and `body.*` into the encoder's trunk (its `output_layer.*` is the face-recognition
     /// head, unused). Every trunk tensor must be there with the encoder's shape.
-    static func loadTrunk(_ encoder: any StyleCodeNetwork, from path: String, inputLayer: Bool = true) throws {
+    static func loadTrunk(_ encoder: any StyleCodeNetwork, from path: String, inputLayer: Bool = true,
+                          generator: Torch.Generator) throws
+    {
         let weights: [String: Tensor]
         do {
             weights = try (path.lowercased().hasSuffix(".safetensors") ? Safetensors.read(path).tensors.dictionary
@@ -205,8 +211,8 @@ public class PSPTrainer: Trainer {
                Array(given.shape.prefix(1) + given.shape.suffix(2)) == Array(tensor.shape.prefix(1) + tensor.shape.suffix(2))
             {
                 // ReStyle: the RGB filters for the image, N(0, 1) ones for the reconstruction channels.
-                trunk[key] = try Tensor.cat([given, Tensor.randn([tensor.size(0), tensor.size(1) - 3] + Array(tensor.shape.suffix(2)))],
-                                            dim: 1)
+                let extra = [tensor.size(0), tensor.size(1) - 3] + Array(tensor.shape.suffix(2))
+                trunk[key] = try Tensor.cat([given, Tensor.randn(extra, generator: generator)], dim: 1)
                 continue
             }
             guard given.shape == tensor.shape else {

@@ -60,8 +60,12 @@ public final class E2StyleTrainer: PSPTrainer {
             frozen.append(network)
         }
         let trained = try stage(config.trainingStage - 1)
+        let initial = try SeededInitialization.generator(seed: config.seed)
+        try SeededInitialization.apply(trained, generator: initial)
         trained.train()
-        if let path = config.encoderInit { try Self.loadTrunk(trained, from: path, inputLayer: config.trainingStage == 1) }
+        if let path = config.encoderInit {
+            try Self.loadTrunk(trained, from: path, inputLayer: config.trainingStage == 1, generator: initial)
+        }
         try self.init(config, frozenStages: frozen, trained: trained, widths: widths, decoder: decoder,
                       latentAvg: file?.latentAvg ?? generator.latentAvg,
                       networks: networks ?? EncoderLossNetworks.load(for: config, device: device), device: device)

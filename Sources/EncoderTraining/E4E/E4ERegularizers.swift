@@ -28,7 +28,8 @@ public final class E4ERegularizers {
     var codeSource: ((_ index: Int) throws -> Tensor)?
     let styleCount: Int
 
-    init(_ config: EncoderTrainingConfig, decoder: StyleGAN2Generator, device: Device) throws {
+    /// `generator` draws the discriminator's initial weights.
+    init(_ config: EncoderTrainingConfig, decoder: StyleGAN2Generator, generator: Torch.Generator, device: Device) throws {
         self.config = config
         styleCount = decoder.nLatent
         progressiveSteps = try config.resolvedProgressiveSteps(styleCount: decoder.nLatent)
@@ -38,6 +39,7 @@ public final class E4ERegularizers {
         }
         if config.wDiscriminatorLambda > 0 {
             let d = try LatentCodesDiscriminator(styleDim: decoder.config.styleDim)
+            try SeededInitialization.apply(d, generator: generator)
             try d.to(device: device)
             discriminator = d
             discriminatorOptimizer = try Adam(d.parameters(), lr: config.wDiscriminatorLr)
