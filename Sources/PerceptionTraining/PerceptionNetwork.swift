@@ -34,7 +34,8 @@ public enum PerceptionNetwork: String, CaseIterable, Codable, Sendable {
         switch self {
         case .identity, .lpips: 64
         case .attributes: 128
-        case .bisenet, .unet: 256
+        case .unet: 256
+        case .bisenet: 512
         }
     }
 

@@ -38,7 +38,7 @@ struct TestbedTrainPerception: ParsableCommand {
     @Option(parsing: .unconditional, help: "Renders per iteration (default: the network's).")
     var batch: Int?
 
-    @Option(parsing: .unconditional, help: "Render size: 64, 128, 256 or 512 (default: the network's: identity and lpips 64, attributes 128, the parsers 256).")
+    @Option(parsing: .unconditional, help: "Render size: 64, 128, 256 or 512 (default: the network's: identity and lpips 64, attributes 128, unet 256, bisenet 512).")
     var size: Int?
 
     @Option(parsing: .unconditional, help: "Base width of the attribute classifier.")
@@ -158,7 +158,7 @@ struct TestbedEvaluatePerception: ParsableCommand {
     @Option(help: "Weights file (NETWORK.safetensors of a run, or Models/testbed/NETWORK.safetensors).")
     var weights: String
 
-    @Option(parsing: .unconditional, help: "Render size: 64, 128, 256 or 512 (default: the network's: identity and lpips 64, attributes 128, the parsers 256).")
+    @Option(parsing: .unconditional, help: "Render size: 64, 128, 256 or 512 (default: the network's: identity and lpips 64, attributes 128, unet 256, bisenet 512).")
     var size: Int?
 
     var renderSize: Int { size ?? network.renderSize }

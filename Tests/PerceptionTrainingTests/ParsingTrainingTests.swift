@@ -72,7 +72,8 @@ struct ParsingTrainingTests {
         #expect(message { $0.unet = UNetFaceParser.Config(widths: [8, 8, 8, 8, 8]) }.contains("twice"))
         #expect(message { $0.augmentation.scales = [0.5] }.contains("scales"))
         #expect(ParserTrainingConfig.testbed(.unet).classWeightPower == 0.5)
-        #expect(ParserTrainingConfig.testbed(.bisenet).size == 256)
+        #expect(ParserTrainingConfig.testbed(.bisenet).size == 512)
+        #expect(ParserTrainingConfig.testbed(.unet).size == 256)
     }
 
     @Test("a resumed run continues exactly as the uninterrupted one")

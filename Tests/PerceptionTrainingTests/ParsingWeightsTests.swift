@@ -104,7 +104,7 @@ struct ShippedParserTests {
     @Test("the shipped BiSeNet and U-Net load and parse test renders", arguments: ParserTrainingConfig.Network.allCases)
     func shippedParsers(_ network: ParserTrainingConfig.Network) throws {
         let model = try FaceParserModel(network: network, weights: Self.folder + "/\(network.rawValue).safetensors")
-        // At the render size they were trained at (256).
+        // At the render size they were trained at (U-Net 256, BiSeNet 512).
         let size = try #require(PerceptionNetwork(rawValue: network.rawValue)).renderSize
         let scores = try ParserEvaluation.evaluate(model, split: .test, count: 16, size: size, batch: 16)
         #expect(scores.meanIoU > 0.5, "\(scores.table())")

@@ -53,18 +53,22 @@ public struct ParserTrainingConfig: Codable, Equatable, Sendable {
         self.evaluationImages = evaluationImages
     }
 
-    /// The settings the shipped testbed parsers were last trained with (each from its 128-pixel weights): 256-pixel
-    /// renders, batch 8, Adam 1e-3, class weights of power 0.5 (with plain cross-entropy the U-Net's small parts
-    /// stayed at IoU 0 after 1,300 iterations). 256 is the size E2Style and GANI feed the U-Net; at 128 px an eye or
-    /// a lip is a few dozen pixels and its IoU hangs on its outline (the U-Net's mIoU went from 0.72 to 0.86).
+    /// The settings the shipped testbed parsers were last trained with (each from its weights at half the size):
+    /// batch 8, Adam 1e-3, class weights of power 0.5 (with plain cross-entropy the U-Net's small parts stayed at IoU 0
+    /// after 1,300 iterations), at the size each is fed: 256-pixel renders for the U-Net (E2Style's and GANI's size),
+    /// 512 for BiSeNet (face-parsing.PyTorch's and the Feature-Style encoder's; its heads predict at 1/8, so at 256 px an
+    /// eye spans two or three of its cells). At 128 px an eye or a lip is a few dozen pixels and its IoU hangs on its
+    /// outline.
     public static func testbed(_ network: Network) -> ParserTrainingConfig {
-        ParserTrainingConfig(network: network, size: 256, batch: 8, learningRate: 1e-3, classWeightPower: 0.5)
+        ParserTrainingConfig(network: network, size: network == .bisenet ? 512 : 256, batch: 8, learningRate: 1e-3,
+                             classWeightPower: 0.5)
     }
 
-    /// Iterations of the shipped parsers' runs at 256 px (Models/testbed/MODEL_CARD.md has the earlier ones).
+    /// Iterations of the shipped parsers' last runs: BiSeNet at 512 px, the U-Net at 256 px (Models/testbed/MODEL_CARD.md
+    /// has the earlier ones).
     public static func testbedIterations(_ network: Network) -> Int {
         switch network {
-        case .bisenet: 6000
+        case .bisenet: 3000
         case .unet: 10000
         }
     }
