@@ -103,21 +103,23 @@ public class PSPTrainer: Trainer {
         case .adam: try Adam(parameters, lr: config.learningRate)
         }
 
-        let size = widths.inputSize
-        dataset = try ImageDataset.open(config.dataset, options: DatasetOptions(size: size, allowUpscale: true))
+        func open(_ path: String) throws -> ImageDataset {
+            try ImageDataset.open(path, options: DatasetOptions(size: widths.inputSize, allowUpscale: true))
+        }
+        dataset = try open(config.dataset)
         guard dataset.count >= config.batchSize else {
             throw EncoderTrainingError("\(config.dataset): \(dataset.count) images, fewer than one batch of "
                 + "\(config.batchSize)")
         }
         loader = try DataLoader(dataset: dataset, options: Self.loaderOptions(config), seed: config.seed)
-        testDataset = try config.testDataset.map { try ImageDataset.open($0, options: DatasetOptions(size: size, allowUpscale: true)) }
+        testDataset = try config.testDataset.map(open)
         if let testDataset, testDataset.count < config.testBatchSize {
             throw EncoderTrainingError("\(config.testDataset ?? ""): \(testDataset.count) images, fewer than one test "
                 + "batch of \(config.testBatchSize)")
         }
         func sources(_ path: String?, pairedWith targets: ImageDataset?, _ targetPath: String?) throws -> ImageDataset? {
             guard let path, let targets else { return nil }
-            let sources = try ImageDataset.open(path, options: DatasetOptions(size: size, allowUpscale: true))
+            let sources = try open(path)
             guard sources.count == targets.count else {
                 throw EncoderTrainingError("\(path): \(sources.count) sources for the \(targets.count) targets of "
                     + "\(targetPath ?? ""); sources and targets pair in sorted order, one each")
@@ -244,10 +246,17 @@ public class PSPTrainer: Trainer {
     func forward(_ x: Tensor, noise: NoiseMode) throws -> (image: Tensor, latent: Tensor) {
         var codes = try encoder.styleCodes(x)
         if config.startFromLatentAvg { codes = try codes + latentAvg }
-        var image = try decoder.synthesis(codes, noise: noise)
+        return (try render(codes, noise: noise), codes)
+    }
+
+    /// The generator's image of codes [N, rows, D] (their first rows when there are more than it reads, as
+    /// rosinality's generator reads them), pooled to the encoder's input size (pSp's `face_pool`): [N, 3, S, S].
+    func render(_ codes: Tensor, noise: NoiseMode) throws -> Tensor {
+        let rows = decoder.nLatent
+        var image = try decoder.synthesis(codes.size(1) > rows ? codes.slice(1, 0, rows) : codes, noise: noise)
         let side = widths.inputSize
         if image.size(2) != side { image = try F.adaptiveAvgPool2d(image, (side, side)) }
-        return (image, codes)
+        return image
     }
 
     /// Fresh noise maps (pSp's `randomize_noise=True`), seeded from the run's generator.
@@ -291,16 +300,13 @@ public class PSPTrainer: Trainer {
     /// values with `loss`: one pass for pSp and e4e.
     func backwardPass(_ x: Tensor, target y: Tensor, noise: NoiseMode?) throws -> (logged: [(String, Double)], yHat: Tensor) {
         let (yHat, latent) = try forward(x, noise: noise ?? freshNoise())
-        var logged: [(String, Double)] = []
-        let (total, terms) = try lossTerms(x: x, y: y, yHat: yHat, latent: latent, logged: &logged)
-        logged += terms + [("loss", try total.item())]
+        let (total, logged) = try calcLoss(x: x, y: y, yHat: yHat, latent: latent)
         try total.backward()
         return (logged, yHat)
     }
 
     /// The encoder's input for targets `y`: the paired `sources` (sketches with `label_nc` 1, one-hot label maps with
-    /// more), the targets
-    /// degraded for super-resolution (drawing from `generator`), or the targets themselves.
+    /// more), the targets degraded for super-resolution (drawing from `generator`), or the targets themselves.
     func source(_ sources: Tensor?, target y: Tensor, generator: Torch.Generator) throws -> Tensor {
         if let sources {
             let x = try sources.to(device: device)
@@ -317,20 +323,20 @@ public class PSPTrainer: Trainer {
     /// fixed noise).
     func validationLosses(_ x: Tensor, target y: Tensor) throws -> [(String, Double)] {
         let (yHat, latent) = try forward(x, noise: .const)
-        var logged: [(String, Double)] = []
-        let (total, terms) = try lossTerms(x: x, y: y, yHat: yHat, latent: latent, logged: &logged)
-        return logged + terms + [("loss", try total.item())]
+        return try calcLoss(x: x, y: y, yHat: yHat, latent: latent).logged
     }
 
     /// The method's `calc_loss` for source `x`, target `y` (nil: `x`) and reconstruction `yHat`: e4e's terms, then
-    /// pSp's shared ones.
-    func lossTerms(x: Tensor, y: Tensor? = nil, yHat: Tensor, latent: Tensor, logged: inout [(String, Double)]) throws
-        -> (Tensor, [(String, Double)])
+    /// pSp's shared ones; its `loss_dict` ends with `loss`.
+    func calcLoss(x: Tensor, y: Tensor? = nil, yHat: Tensor, latent: Tensor) throws
+        -> (total: Tensor, logged: [(String, Double)])
     {
+        var logged: [(String, Double)] = []
         let method = try e4e?.loss(latent: latent, logged: &logged)
         let (shared, terms) = try loss(x: x, y: y ?? x, yHat: yHat, latent: latent,
                                        latentAvg: config.startFromLatentAvg ? latentAvg : nil)
-        return (try method.map { try $0 + shared } ?? shared, terms)
+        let total = try method.map { try $0 + shared } ?? shared
+        return (total, logged + terms + [("loss", try total.item())])
     }
 
     /// The networks' mode: pSp's `net.train()` / `net.eval()`.

@@ -44,8 +44,7 @@ struct ReStyleTrainerTests {
         for _ in 0..<3 {
             for p in trainer.encoder.parameters() { try p.setGrad(nil) }
             let pass = try trainer.refine(x, previous: previous, noise: .const)
-            var logged: [(String, Double)] = []
-            try trainer.lossTerms(x: x, yHat: pass.image, latent: pass.latent, logged: &logged).0.backward()
+            try trainer.calcLoss(x: x, yHat: pass.image, latent: pass.latent).total.backward()
             for (name, p) in trainer.encoder.namedParameters() {
                 let g = try #require(try p.grad)
                 expected[name] = try expected[name].map { try $0 + g } ?? g.clone()

@@ -92,16 +92,6 @@ public final class E2StyleTrainer: PSPTrainer {
         return (image, codes)
     }
 
-    /// The generator's image of `codes` (its first rows when there are more), face-pooled to the input size.
-    private func render(_ codes: Tensor, noise: NoiseMode) throws -> Tensor {
-        let rows = decoder.nLatent
-        let read = codes.size(1) > rows ? try codes.slice(1, 0, rows) : codes
-        var image = try decoder.synthesis(read, noise: noise)
-        let side = widths.inputSize
-        if image.size(2) != side { image = try F.adaptiveAvgPool2d(image, (side, side)) }
-        return image
-    }
-
     override var savesLatentAverage: Bool { true }
 
     /// The official `state_dict` prefix of stage `index` (0: the first stage).

@@ -40,10 +40,7 @@ public final class ReStyleTrainer: PSPTrainer {
     {
         let reconstruction = try previous?.image ?? averageImage.expand([x.size(0), 3, x.size(2), x.size(3)])
         let codes = try encoder.styleCodes(Tensor.cat([x, reconstruction], dim: 1)) + (previous?.latent ?? latentAvg)
-        var image = try decoder.synthesis(codes, noise: noise)
-        let side = widths.inputSize
-        if image.size(2) != side { image = try F.adaptiveAvgPool2d(image, (side, side)) }
-        return (image, codes)
+        return (try render(codes, noise: noise), codes)
     }
 
     /// The passes' values and loss against target `y`, `backward` after each (or not, for validation).
@@ -55,9 +52,8 @@ public final class ReStyleTrainer: PSPTrainer {
         for _ in 0..<config.nItersPerBatch {
             let previous = try current.map { (image: try $0.image.detach(), latent: try $0.latent.detach()) }
             let pass = try refine(x, previous: previous, noise: noise ?? freshNoise())
-            var values: [(String, Double)] = []
-            let (total, terms) = try lossTerms(x: x, y: y, yHat: pass.image, latent: pass.latent, logged: &values)
-            logged = values + terms + [("loss", try total.item())]
+            let total: Tensor
+            (total, logged) = try calcLoss(x: x, y: y, yHat: pass.image, latent: pass.latent)
             if backward { try total.backward() }
             current = pass
         }
