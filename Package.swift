@@ -44,6 +44,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         // SHA-256 of checkpoint files: a vetted, hardware-accelerated implementation (BoringSSL on Linux).
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        // The Feature-Style encoder's training configurations are YAML files (its configs/001.yaml).
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // C++20 shim over libtorch with a plain C header; no C++ exception crosses it.
@@ -104,7 +106,8 @@ let package = Package(
         .target(name: "PerceptionTraining", dependencies: ["Torch", "Checkpoints", "Training", "Perception", "Testbed"]),
         .target(
             name: "EncoderTraining",
-            dependencies: ["Torch", "Checkpoints", "Data", "Training", "StyleGAN", "Perception", "Encoders", "Inversion"]
+            dependencies: ["Torch", "Checkpoints", "Data", "Training", "StyleGAN", "Perception", "Encoders", "Inversion",
+                           .product(name: "Yams", package: "Yams")]
         ),
         .executableTarget(
             name: "stylegan",

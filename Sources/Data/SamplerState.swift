@@ -18,14 +18,21 @@ public struct SamplerState: Codable, Sendable, Equatable, Hashable {
 }
 
 /// The data order: for each epoch a permutation of the items (or the identity without shuffling), and each
-/// item's flip. Items are images, or with `FlipMode.mirror` images then their mirror images.
-struct Sampler: Sendable {
-    let seed: UInt64
-    let items: Int
-    let shuffle: Bool
+/// item's flip. Items are images, or with `FlipMode.mirror` images then their mirror images; or any indexed items
+/// (the seeds a Feature-Style run draws its synthetic images from).
+public struct Sampler: Sendable {
+    public let seed: UInt64
+    public let items: Int
+    public let shuffle: Bool
+
+    public init(seed: UInt64, items: Int, shuffle: Bool) {
+        self.seed = seed
+        self.items = items
+        self.shuffle = shuffle
+    }
 
     /// The order of `epoch`'s items: Fisher-Yates with a SplitMix64 stream seeded by (seed, epoch).
-    func order(epoch: Int) -> [Int] {
+    public func order(epoch: Int) -> [Int] {
         var order = Array(0..<items)
         guard shuffle else { return order }
         var random = SplitMix64(state: mix(seed, UInt64(epoch), Self.orderStream))
@@ -33,6 +40,16 @@ struct Sampler: Sendable {
             order.swapAt(i, random.next(below: i + 1))
         }
         return order
+    }
+
+    /// The next `count` items from `state`, which moves past them: the rest of the current epoch's order, or the next
+    /// epoch's start when fewer than `count` are left (`drop_last`). `count` must be at most `items`.
+    public func next(_ count: Int, from state: inout SamplerState) -> [Int] {
+        precondition(count >= 1 && count <= items, "a batch of \(count) from \(items) items")
+        if state.position + count > items { (state.epoch, state.position) = (state.epoch + 1, 0) }
+        let picked = Array(order(epoch: state.epoch)[state.position..<(state.position + count)])
+        state.position += count
+        return picked
     }
 
     /// rosinality's RandomHorizontalFlip (p = 0.5), drawn afresh per (epoch, item) so that it does not

@@ -197,6 +197,8 @@ public struct EncoderTrainingConfig: Codable, Equatable, Sendable {
     /// Checks every number and combination, naming the flag as the command line spells it.
     public func validate() throws {
         func check(_ ok: Bool, _ message: String) throws { if !ok { throw EncoderTrainingError(message) } }
+        try check(method != .featureStyle, "the Feature-Style encoder trains from its yaml configuration "
+            + "(FeatureStyleTrainingConfig, FeatureStyleTrainer), not pSp's options")
         try check((1...1024).contains(batchSize), "--batch_size must be in 1...1024, got \(batchSize)")
         try check((1...1024).contains(testBatchSize), "--test_batch_size must be in 1...1024, got \(testBatchSize)")
         try check((1...64).contains(workers), "--workers must be in 1...64, got \(workers)")
@@ -311,6 +313,8 @@ public enum EncoderMethod: String, Codable, CaseIterable, Sendable {
     case restylePSP = "restyle-psp"
     case restyleE4E = "restyle-e4e"
     case e2style
+    /// The Feature-Style encoder: trained from its own yaml configuration (`FeatureStyleTrainer`), not these options.
+    case featureStyle = "fs"
 
     /// ReStyle's methods: 6-channel inputs, refinement passes.
     public var isReStyle: Bool { self == .restylePSP || self == .restyleE4E }
@@ -326,10 +330,12 @@ public enum EncoderMethod: String, Codable, CaseIterable, Sendable {
         case .restylePSP: [.backboneEncoder, .gradualStyleEncoder]
         case .restyleE4E: [.progressiveBackboneEncoder]
         case .e2style: [.backboneEncoderFirstStage]
+        case .featureStyle: []
         }
     }
 
-    public var defaultEncoderType: EncoderTrainingConfig.EncoderType { encoderTypes[0] }
+    /// The first of `encoderTypes` (the Feature-Style encoder has none of these: pSp's, which validation refuses).
+    public var defaultEncoderType: EncoderTrainingConfig.EncoderType { encoderTypes.first ?? .gradualStyleEncoder }
 }
 
 /// A setting an encoder run cannot use, a file it cannot read, or a checkpoint that does not fit it.

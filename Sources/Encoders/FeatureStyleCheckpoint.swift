@@ -47,11 +47,13 @@ enum FeatureStyleCheckpoint {
         prefix(of: file) == nil ? nil : FeatureStyleEncoder.methodName
     }
 
-    /// The prefix under which the file holds `styles.0` (8640 -> 512) and `content_layer`.
+    /// The prefix under which the file holds `styles.0` (official 8640 -> 512: the stages' widths x 9 in) and
+    /// `content_layer`.
     static func prefix(of file: EncoderCheckpointFile) -> String? {
-        prefixes.first {
-            file.shape($0 + "styles.0.weight") == [512, FeatureStyleEncoder.pooledChannels * 9]
-                && file.shape($0 + "content_layer.1.weight") != nil
+        prefixes.first { prefix in
+            let widths = (1...4).compactMap { file.shape(prefix + "block_\($0).0.conv1.weight")?.first }
+            guard let styles = file.shape(prefix + "styles.0.weight"), styles.count == 2, widths.count == 4 else { return false }
+            return styles[1] == widths.reduce(0, +) * 9 && file.shape(prefix + "content_layer.1.weight") != nil
         }
     }
 
@@ -62,16 +64,25 @@ enum FeatureStyleCheckpoint {
     {
         guard let prefix = prefix(of: file) else {
             throw CheckpointError.invalid(file: file.path, message: "not a Feature-Style encoder: no styles.0.weight "
-                + "[512, 8640] beside content_layer")
+                + "[512, 8640] (the stages' widths x 9) beside content_layer")
         }
         var styleCount = 0
         while file.shape(prefix + "styles.\(styleCount).weight") != nil { styleCount += 1 }
+        // The widths are the file's; the feature's side is that of the layer it replaces (official: 16, so the
+        // encoder reads 256-pixel images with fs_stride 2).
+        let layer = FeatureStyleEncoder.featureLayer
+        let featureSize = generator.map { $0.0.generator.numLayers > layer ? $0.0.generator.resolution(ofLayer: layer) : 16 } ?? 16
+        let shapes = Dictionary(uniqueKeysWithValues: file.weights(under: prefix).map { ($0.key, $0.value.shape) })
+        let configuration = try CheckpointError.naming(file.path) {
+            try FeatureStyleEncoder.Configuration(inferringFrom: shapes, featureSize: featureSize)
+        }
         let average: Tensor
         let source: String
         if case let (loaded, path)? = generator {
             do {
                 try FeatureStyleEncoder.checkFeatureSpace(of: loaded.generator, styleCount: styleCount,
-                                                          method: "Feature-Style")
+                                                          method: "Feature-Style", styleDim: configuration.styleDim,
+                                                          channels: configuration.featureChannels, size: featureSize)
             } catch let error as TorchError {
                 throw CheckpointError.invalid(file: path, message: error.message)
             }
@@ -88,15 +99,21 @@ enum FeatureStyleCheckpoint {
                 + "load it with the generator it was trained with")
         }
         let encoder = try CheckpointError.naming(file.path) {
-            let encoder = try FeatureStyleEncoder(styleCount: styleCount, latentAvg: average.to(device: .cpu))
+            let encoder = try FeatureStyleEncoder(styleCount: styleCount, configuration: configuration,
+                                                  latentAvg: average.to(device: .cpu))
             try file.load(encoder, prefix: prefix, as: "Feature-Style encoder")
             return try encoder.to(device: device)
         }
-        let lines = [("styles", "\(styleCount)"), ("input", "images 3x256x256 (larger powers of two are halved first)"),
-                     ("feature", "512x16x16 replacing layer \(FeatureStyleEncoder.featureLayer), blend 1"),
+        let c = configuration
+        let lines = [("styles", "\(styleCount)"),
+                     ("input", "images 3x\(c.inputSize)x\(c.inputSize) (larger powers of two are halved first)"),
+                     ("feature", "\(c.featureChannels)x\(featureSize)x\(featureSize) replacing layer \(layer), blend 1"),
                      ("latent_avg", "added, \(source)")]
         return LoadedEncoder(encoder: encoder, generator: generator?.0, summary: file.summary(
-            method: FeatureStyleEncoder.methodName, network: "fs_encoder_v2 (iResNet-50, stride 2)",
+            method: FeatureStyleEncoder.methodName,
+            network: c == .official ? "fs_encoder_v2 (iResNet-50, stride 2)"
+                : "fs_encoder_v2 (iResNet widths \(c.stages.map(String.init).joined(separator: "/")), blocks "
+                    + "\(c.blocks.map(String.init).joined(separator: "/")), stride 2)",
             parameters: encoder.parameterCount, lines: lines, optionKeys: [], generator: generator?.0))
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import EncoderTraining
 import Foundation
 import Perception
+import Torch
 import Training
 
 /// `stylegan train encoder DATASET --method psp --outdir RUN --stylegan_weights G`: the official training scripts,
@@ -9,7 +10,7 @@ import Training
 struct TrainEncoder: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "encoder",
-        abstract: "Train an inversion encoder (pSp's, e4e's, ReStyle's and E2Style's training scripts) for a generator.",
+        abstract: "Train an inversion encoder (pSp's, e4e's, ReStyle's, E2Style's and the Feature-Style encoder's training scripts) for a generator.",
         discussion: """
             DATASET is a folder of PNG/JPEG images (searched recursively; centre-cropped and resized to \
             --encoder_input_size), a StyleGAN2-ADA zip or a rosinality LMDB; --test_dataset the same for validation. \
@@ -18,7 +19,10 @@ struct TrainEncoder: ParsableCommand {
             discriminator, --w_discriminator_lambda 0.1 in its paper, and progressive deltas, --progressive_start; \
             ReStyle refines --n_iters_per_batch 5 times per batch from the average image, its weights default to 0 \
             as in its script; E2Style trains --training_stage k over the stages of --checkpoint_path, with its \
-            multi-layer ID and parsing losses, --parse_lambda 1). \
+            multi-layer ID and parsing losses, --parse_lambda 1). --method fs trains the Feature-Style encoder from its \
+            yaml configuration (--config, the official configs/001.yaml keys; DATASET the real images, --label_path \
+            the seeds of its synthetic ones; the loss networks backbone.pth and 79999_iter.pth, or the testbed's, in \
+            --weights), writing checkpoint.pth every epoch and enc.pth.tar at the end. \
             The loss networks come from \
             --weights, a folder with alexnet-owt-7be5be79.pth (or vgg16-397923af.pth) and model_ir_se50.pth, or the \
             testbed's (Models/testbed with --lpips_type testbed). The run folder holds checkpoint/NNNNNN.pt in \
@@ -32,7 +36,7 @@ struct TrainEncoder: ParsableCommand {
     @Argument(help: "Training images: a folder, StyleGAN2-ADA zip or rosinality LMDB.")
     var dataset: String
 
-    @Option(help: "The method: psp, e4e, restyle-psp, restyle-e4e or e2style.")
+    @Option(help: "The method: psp, e4e, restyle-psp, restyle-e4e, e2style or fs.")
     var method: EncoderMethod = .psp
 
     @Option(help: "Run folder (the official --exp_dir).")
@@ -47,7 +51,8 @@ struct TrainEncoder: ParsableCommand {
     @Option(name: .customLong("test_source_dataset"), help: "The inputs paired with --test_dataset.")
     var testSourceDataset: String?
 
-    @Option(name: .customLong("stylegan_weights"), help: "The generator (.pt, .pkl or .safetensors).")
+    @Option(name: [.customLong("stylegan_weights"), .customLong("stylegan_model_path")],
+            help: "The generator (.pt, .pkl or .safetensors).")
     var styleganWeights: String
 
     @Option(name: .customLong("checkpoint_path"), help: "An encoder checkpoint to start from (encoder, decoder, latent_avg).")
@@ -201,6 +206,18 @@ struct TrainEncoder: ParsableCommand {
     @Option(name: .customLong("parse_lambda"), parsing: .unconditional, help: "E2Style: weight of the parsing loss.")
     var parseLambda = 1.0
 
+    @Option(help: "fs: the official trainer's yaml configuration (configs/001.yaml; default: its values).")
+    var config: String?
+
+    @Option(name: .customLong("label_path"), help: "fs: a NumPy array of seeds; each synthetic sample's z and noise come from its seed, as the official dataset draws them (default: from the run's seed).")
+    var labelPath: String?
+
+    @Option(name: .customLong("arcface_model_path"), help: "fs: the identity network (arcface_torch's backbone.pth, model_ir_se50.pth or the testbed's identity.safetensors; default: found in --weights).")
+    var arcfaceModelPath: String?
+
+    @Option(name: .customLong("parsing_model_path"), help: "fs: BiSeNet (79999_iter.pth or the testbed's bisenet.safetensors; default: found in --weights).")
+    var parsingModelPath: String?
+
     @Option(parsing: .unconditional, help: "Seed of the weights, data order, flips and noise.")
     var seed = 0
 
@@ -211,7 +228,7 @@ struct TrainEncoder: ParsableCommand {
 
     @OptionGroup var runtime: RuntimeOptions
 
-    var config: EncoderTrainingConfig {
+    var options: EncoderTrainingConfig {
         var c = EncoderTrainingConfig(method: method, dataset: dataset, styleganWeights: styleganWeights)
         (c.testDataset, c.datasetType, c.sourceDataset, c.testSourceDataset) = (testDataset, datasetType, sourceDataset, testSourceDataset)
         if let encoderType { c.encoderType = encoderType }
@@ -249,13 +266,18 @@ struct TrainEncoder: ParsableCommand {
 
     func validate() throws {
         try Seed.check("--seed", seed)
-        do { try config.validate() } catch let error as EncoderTrainingError { throw ValidationError(error.description) }
+        if method == .featureStyle {
+            _ = try featureStyleConfig()
+        } else {
+            do { try options.validate() } catch let error as EncoderTrainingError { throw ValidationError(error.description) }
+        }
         if resume != nil, resumeTrainingFromCkpt != nil { throw ValidationError("give --resume or --resume_training_from_ckpt, not both") }
         if resumeTrainingFromCkpt != nil, method != .e4e { throw ValidationError("--resume_training_from_ckpt is e4e's (--method e4e)") }
         for (flag, path) in [("--stylegan_weights", styleganWeights), ("--checkpoint_path", checkpointPath),
                              ("--encoder_init", encoderInit), ("", dataset), ("--test_dataset", testDataset),
                              ("--resume_training_from_ckpt", resumeTrainingFromCkpt), ("--source_dataset", sourceDataset),
-                             ("--test_source_dataset", testSourceDataset)]
+                             ("--test_source_dataset", testSourceDataset), ("--config", config), ("--label_path", labelPath),
+                             ("--arcface_model_path", arcfaceModelPath), ("--parsing_model_path", parsingModelPath)]
         {
             if let path, !FileManager.default.fileExists(atPath: path) {
                 throw ValidationError("\(path): no such file or folder" + (flag.isEmpty ? "" : " (\(flag))"))
@@ -267,7 +289,8 @@ struct TrainEncoder: ParsableCommand {
         try outdir.check()
         try runtime.start()
         let device = try self.device.resolve()
-        let config = self.config
+        if method == .featureStyle { return try trainFeatureStyle(device: device) }
+        let config = options
         let trainer: PSPTrainer
         do {
             trainer = try config.method.trainer(config, device: device)
@@ -284,6 +307,50 @@ struct TrainEncoder: ParsableCommand {
             .train(trainer, config: EncoderTrainingRecord(training: config, loop: options))
         print(outcome.summary)
     }
+}
+
+extension TrainEncoder {
+    /// The Feature-Style configuration: `--config`'s file, or the official values.
+    func featureStyleConfig() throws -> FeatureStyleTrainingConfig {
+        guard let config else { return .official }
+        do { return try FeatureStyleTrainingConfig.load(yaml: config) } catch let error as EncoderTrainingError {
+            throw ValidationError(error.description)
+        }
+    }
+
+    /// The Feature-Style encoder's `train.py`: epochs x iter_per_epoch iterations, a checkpoint every epoch (or
+    /// --save_interval), `checkpoint.pth` and `enc.pth.tar` in the run folder.
+    func trainFeatureStyle(device: Device) throws {
+        let config = try featureStyleConfig()
+        let trainer: FeatureStyleTrainer
+        do {
+            let networks = try FeatureStyleLossNetworks.load(for: config, folder: weights, arcface: arcfaceModelPath,
+                                                             parsing: parsingModelPath, lpipsType: lpipsType, device: device)
+            trainer = try FeatureStyleTrainer(config, styleganWeights: styleganWeights, realImages: dataset,
+                                              labelPath: labelPath, networks: networks, seed: UInt64(clamping: seed),
+                                              workers: workers, device: device)
+        } catch let error as EncoderTrainingError {
+            throw CLIError(error.description)
+        }
+        let run = RunDirectory(path: outdir.path)
+        trainer.runFolder = run.path
+        let options = TrainingOptions(iterations: config.iterations, checkpointEvery: saveInterval ?? config.iterPerEpoch,
+                                      sampleEvery: nil, evaluateEvery: nil, logEvery: config.logIter, resume: resumption)
+        let outcome = try TrainingLoop(run: run, options: options, progress: runtime.quiet ? .quiet : .automatic)
+            .train(trainer, config: FeatureStyleTrainingRecord(training: config, realImages: dataset, labelPath: labelPath,
+                                                               styleganWeights: styleganWeights, seed: seed, loop: options))
+        print(outcome.summary)
+    }
+}
+
+/// What a Feature-Style run's `config.json` holds.
+struct FeatureStyleTrainingRecord: Encodable {
+    let training: FeatureStyleTrainingConfig
+    let realImages: String
+    let labelPath: String?
+    let styleganWeights: String
+    let seed: Int
+    let loop: TrainingOptions
 }
 
 /// What `config.json` holds: the method's settings and the loop's.

@@ -119,4 +119,105 @@ struct TrainEncoderCLITests {
         r = try CLI.run(Self.arguments(files, run: dir.path("h"), steps: 4) + ["--resume", "auto"])
         #expect(r.status != 0 && r.stderr.contains("000002.pt") && r.stderr.contains("cannot resume"), "\(r.stderr)")
     }
+
+    // MARK: Feature-Style
+
+    /// A tiny Feature-Style configuration in the official yaml form: the 32-pixel generator, the encoder at 1/16 width
+    /// on 256-pixel inputs (so its 16x16 feature replaces layer 5), two epochs of three iterations, the testbed's
+    /// identity network, LPIPS and BiSeNet (at 64 pixels).
+    static func featureStyleConfig(_ dir: Scratch, resolution: Int = 32, extra: String = "") throws -> String {
+        let path = dir.path("fs-\(resolution)-\(extra.filter(\.isLetter))\(extra.filter(\.isNumber)).yaml")
+        let text = """
+            # Input data
+            resolution: \(resolution)
+            batch_size: 2
+            epochs: 2
+            iter_per_epoch: 3
+            use_realimg: True
+            optimizer: 'ranger'
+            lr: 0.0001
+            step_size: 1
+            gamma: 0.5
+            image_save_iter: 2
+            log_iter: 1
+            multiscale_lpips: False
+            enc_width_divisor: 16
+            parsing_size: 64
+            w:
+              l1: 0
+              l2: 1
+              lpips: 0.2
+              id: 0.1
+              landmark: 0.1
+              f_recon: 0.01
+            \(extra)
+            """
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    static func featureStyleArguments(_ files: (generator: String, images: String), config: String, run: String) -> [String] {
+        ["train", "encoder", files.images, "--method", "fs", "--outdir", run, "--stylegan_model_path", files.generator,
+         "--config", config, "--weights", Fixtures.packageRoot.appendingPathComponent("Models/testbed").path,
+         "--lpips_type", "testbed", "--workers", "1", "--threads", "1"]
+    }
+
+    /// Two epochs end to end: every term logged, the official checkpoint.pth (n_epoch, enc_state_dict, optimiser and
+    /// StepLR states) and enc.pth.tar, which `invert --method fs` reads beside the generator; a run killed after its
+    /// first epoch resumes to the uninterrupted run's weights.
+    @Test func featureStyleTrainsResumesAndInverts() throws {
+        let dir = try Scratch()
+        let files = try Self.setUp(dir)
+        let config = try Self.featureStyleConfig(dir)
+        var r = try CLI.run(Self.featureStyleArguments(files, config: config, run: dir.path("whole")))
+        try #require(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("trained 6 iterations"), "\(r.stdout)")
+        let log = try String(contentsOfFile: dir.path("whole/log.jsonl"), encoding: .utf8)
+        for name in ["l2_loss", "lpips_loss", "id_loss", "feature_recon_loss", "landmark_loss", "loss"] {
+            #expect(log.contains("\"\(name)\""), "\(name) not logged")
+        }
+        let official = try TorchCheckpoint.load(dir.path("whole/checkpoint.pth"))
+        #expect(try official["n_epoch"].int() == 1)
+        #expect(try official["enc_scheduler_state_dict"]["last_epoch"].int() == 2)
+        #expect(try official["enc_opt_state_dict"]["param_groups"][0]["lr"].double() == 0.000025)
+        let encoder = try TorchCheckpoint.load(dir.path("whole/enc.pth.tar")).stateDict().dictionary
+        #expect(encoder["styles.0.weight"]?.shape == [16, 9 * (4 + 8 + 16 + 32)])
+
+        let first = dir.path("killed/checkpoint/000003.pt")
+        #expect(try CLI.kill(Self.featureStyleArguments(files, config: config, run: dir.path("killed")), once: first))
+        r = try CLI.run(Self.featureStyleArguments(files, config: config, run: dir.path("killed")) + ["--resume", "auto"])
+        try #require(r.status == 0, "\(r.stderr)")
+        let a = try TorchCheckpoint.load(dir.path("whole/checkpoint/000006.pt"))["enc_state_dict"].stateDict().dictionary
+        let b = try TorchCheckpoint.load(dir.path("killed/checkpoint/000006.pt"))["enc_state_dict"].stateDict().dictionary
+        #expect(Set(a.keys) == Set(b.keys) && !a.isEmpty)
+        for (key, tensor) in a { #expect(try maxAbsDifference(tensor, #require(b[key])) == 0, "\(key) differs after resuming") }
+
+        r = try CLI.run(["invert", dir.path("data/images/000000.png"), "--method", "fs", "--encoder", dir.path("whole/enc.pth.tar"),
+                         "--checkpoint", files.generator, "--no-align", "--outdir", dir.path("inv")])
+        try #require(r.status == 0, "\(r.stderr)")
+        #expect(FileManager.default.fileExists(atPath: dir.path("inv/000000.png")))
+    }
+
+    @Test func featureStyleBadInputFailsClearly() throws {
+        let dir = try Scratch()
+        let files = try Self.setUp(dir)
+        func failing(_ arguments: [String], _ message: String) throws {
+            let r = try CLI.run(arguments)
+            #expect(r.status != 0, "\(arguments) succeeded")
+            #expect(r.stderr.contains(message), "\(r.stderr)")
+        }
+        let config = try Self.featureStyleConfig(dir)
+        var arguments = Self.featureStyleArguments(files, config: config, run: dir.path("a"))
+        arguments.removeAll { $0 == "--weights" || $0.hasSuffix("Models/testbed") }
+        try failing(arguments, "w.id needs --arcface_model_path or backbone.pth")
+        try failing(Self.featureStyleArguments(files, config: try Self.featureStyleConfig(dir, extra: "idx_k: 3"), run: dir.path("b")),
+                    "does not fit layer 3")
+        let wrongSize = try Self.featureStyleConfig(dir, resolution: 64)
+        try failing(Self.featureStyleArguments(files, config: wrongSize, run: dir.path("c")), "the configuration's resolution is 64")
+        let broken = dir.path("broken.yaml")
+        try "batch_size: two\n".write(toFile: broken, atomically: true, encoding: .utf8)
+        try failing(Self.featureStyleArguments(files, config: broken, run: dir.path("d")), "broken.yaml: 'batch_size'")
+        #expect(!FileManager.default.fileExists(atPath: dir.path("a/checkpoint")) && !FileManager.default.fileExists(atPath: dir.path("c/checkpoint")))
+    }
 }
+

@@ -84,9 +84,13 @@ struct FeatureStyleEncoderTests {
         #expect(back.shape == [1, 3, 256, 256] && change > 1e-2)
     }
 
-    /// A stub with the keys that identify the encoder (and shapes that would never load).
+    /// A stub with the keys that identify the encoder and give its widths (and shapes that would never load).
     func stub() throws -> [String: Tensor] {
-        var tensors = ["styles.0.weight": try Tensor.zeros([512, 8640]), "content_layer.1.weight": try Tensor.zeros([1])]
+        var tensors = ["styles.0.weight": try Tensor.zeros([512, 8640]), "content_layer.1.weight": try Tensor.zeros([512, 1]),
+                       "conv.0.weight": try Tensor.zeros([64, 1])]
+        for (stage, width) in [64, 128, 256, 512].enumerated() {
+            tensors["block_\(stage + 1).0.conv1.weight"] = try Tensor.zeros([width, 1])
+        }
         for i in 1..<18 { tensors["styles.\(i).weight"] = try Tensor.zeros([1]) }
         return tensors
     }

@@ -1,0 +1,103 @@
+import Encoders
+import Foundation
+import Inversion
+import Perception
+import Torch
+
+/// The identity network of the Feature-Style losses: arcface_torch's iResNet-50 (`backbone.pth`, the official
+/// trainer's) or an IR-SE network (pSp's `model_ir_se50.pth`, the testbed's `identity.safetensors`).
+public enum FeatureStyleIdentity {
+    case iresnet(IResNet50)
+    case irse(IRSE50)
+
+    /// Reads either kind, told apart by its keys (`input_layer.*` is IR-SE's).
+    public static func load(from path: String, device: Device = .cpu) throws -> FeatureStyleIdentity {
+        let file = try EncoderCheckpointFile(path: path)
+        let irse = file.shape("input_layer.0.weight") != nil || file.shape("module.input_layer.0.weight") != nil
+        return irse ? .irse(try IRSE50.load(from: path, device: device)) : .iresnet(try IResNet50.load(from: path, device: device))
+    }
+
+    /// What the loss compares for images [N, 3, H, W] in [-1, 1]: with `multiLayer` every stage's output and the
+    /// embedding, else the embedding alone, each flattened to [N, -1]. iResNet-50 reads the whole image at 112 pixels
+    /// (the trainer's nearest `F.interpolate`); an IR-SE network its own face crop (`IRSE50.idLossInput`).
+    func features(_ images: Tensor, multiLayer: Bool) throws -> [Tensor] {
+        switch self {
+        case .iresnet(let network):
+            let all = try network.multiLayerFeatures(IResNet50.idLossInput(images))
+            return multiLayer ? try all.flattened() : [all.embedding]
+        case .irse(let network):
+            let side = network.configuration == .official ? 112 : network.configuration.inputSize
+            let all = try network.multiLayerFeatures(IRSE50.idLossInput(images, size: side))
+            return multiLayer ? try all.flattened() : [try all.embedding.flatten(from: 1)]
+        }
+    }
+}
+
+/// The frozen networks of a Feature-Style run, loaded before the first step so a missing file fails at once.
+public struct FeatureStyleLossNetworks {
+    public var lpips: LPIPS?
+    public var identity: FeatureStyleIdentity?
+    /// BiSeNet (`79999_iter.pth`, or the testbed's): the parsing (`landmark`) term.
+    public var parser: BiSeNet?
+
+    public init(lpips: LPIPS? = nil, identity: FeatureStyleIdentity? = nil, parser: BiSeNet? = nil) {
+        self.lpips = lpips
+        self.identity = identity
+        self.parser = parser
+    }
+
+    /// The files looked up in the weights folder, first match wins: the official trainer's names, then the testbed's.
+    static let identityFiles = ["backbone.pth", NetworkWeights.arcFace.fileName, "identity.safetensors"]
+    static let parserFiles = ["79999_iter.pth", "bisenet.safetensors"]
+
+    /// Loads what the positive weights of `config` need: LPIPS (`lpips`, from `folder` under torchvision's AlexNet
+    /// name, or the testbed's), the identity network (`arcface`, else found in `folder`), BiSeNet (`parsing`, else
+    /// found in `folder`). Every missing file is named in one error, with the weight that needs it.
+    public static func load(for config: FeatureStyleTrainingConfig, folder: String?, arcface: String? = nil,
+                            parsing: String? = nil, lpipsType: LPIPS.Network = .alex, device: Device = .cpu) throws
+        -> FeatureStyleLossNetworks
+    {
+        func find(_ names: [String]) -> String? {
+            guard let folder else { return nil }
+            return names.map { (folder as NSString).appendingPathComponent($0) }.first { FileManager.default.fileExists(atPath: $0) }
+        }
+        func given(_ path: String?, _ flag: String) throws -> String? {
+            guard let path else { return nil }
+            guard FileManager.default.fileExists(atPath: path) else { throw EncoderTrainingError("\(path): no such file (\(flag))") }
+            return path
+        }
+        let place = folder.map { "in \($0)" } ?? "(give the folder with --weights)"
+        var missing: [String] = []
+        var networks = FeatureStyleLossNetworks()
+        if config.w.lpips > 0 {
+            let names = EncoderLossNetworks.fileNames(lpips: lpipsType)
+            if let path = find(names) {
+                networks.lpips = try lpipsType == .testbed
+                    ? LPIPS(testbed: ResNet18Classifier.load(from: path), linearLayers: ((path as NSString)
+                        .deletingLastPathComponent as NSString).appendingPathComponent("lpips.safetensors"))
+                    : LPIPS(network: lpipsType, backbone: path)
+                try networks.lpips?.to(device: device)
+            } else {
+                missing.append("w.lpips needs \(names[0]) \(place) (LPIPS-\(lpipsType.rawValue)), or lpips: 0")
+            }
+        }
+        if config.w.id > 0 {
+            if let path = try given(arcface, "--arcface_model_path") ?? find(identityFiles) {
+                networks.identity = try FeatureStyleIdentity.load(from: path, device: device)
+            } else {
+                missing.append("w.id needs --arcface_model_path or \(identityFiles.joined(separator: " or ")) \(place) "
+                    + "(the identity network), or id: 0")
+            }
+        }
+        if config.w.landmark > 0 {
+            if let path = try given(parsing, "--parsing_model_path") ?? find(parserFiles) {
+                networks.parser = try BiSeNet.load(from: path, device: device)
+            } else {
+                missing.append("w.landmark needs --parsing_model_path or \(parserFiles.joined(separator: " or ")) \(place) "
+                    + "(BiSeNet), or landmark: 0")
+            }
+        }
+        guard missing.isEmpty else { throw EncoderTrainingError(missing.joined(separator: "\n")) }
+        return networks
+    }
+}
