@@ -88,7 +88,7 @@ public struct EncoderLoss {
             let side = network.configuration == .official ? 112 : network.configuration.inputSize
             try add(.id, Self.featureCosine(yHat, y) { try network.multiLayerFeatures(IRSE50.idLossInput($0, size: side)).flattened() })
         } else if weight(.id) > 0 {
-            let (loss, improvement) = try identity(x: x, y: y, yHat: yHat, embed: networks.requireIdentity().idLossEmbedding)
+            let (loss, improvement) = try Self.identity(x: x, y: y, yHat: yHat, embed: networks.requireIdentity().idLossEmbedding)
             try add(.id, loss)
             logged.append(("id_improve", improvement))
         }
@@ -103,7 +103,7 @@ public struct EncoderLoss {
         if weight(.wNorm) > 0 { try add(.wNorm, Self.wNorm(latent, latentAvg: latentAvg)) }
         if weight(.moco) > 0 {
             let moco = try networks.requireMoCo()
-            let (loss, improvement) = try identity(x: x, y: y, yHat: yHat) { try moco.embedding($0) }
+            let (loss, improvement) = try Self.identity(x: x, y: y, yHat: yHat) { try moco.embedding($0) }
             try add(.moco, loss)
             logged.append(("id_improve", improvement))
         }
@@ -112,7 +112,7 @@ public struct EncoderLoss {
 
     /// pSp's `IDLoss.forward` with any embedding: the mean of 1 - <e(y_hat), e(y)> with the target's embedding
     /// detached, and `id_improve`, the mean of <e(y_hat), e(y)> - <e(y), e(x)>.
-    func identity(x: Tensor, y: Tensor, yHat: Tensor, embed: (Tensor) throws -> Tensor) throws -> (Tensor, Double) {
+    static func identity(x: Tensor, y: Tensor, yHat: Tensor, embed: (Tensor) throws -> Tensor) throws -> (Tensor, Double) {
         let yHatFeatures = try embed(yHat)
         let (yFeatures, xFeatures) = try withNoGrad { (try embed(y), try embed(x)) }
         let target = try (yHatFeatures * yFeatures).sum([1])  // [N]

@@ -118,6 +118,40 @@ public struct EncoderTrainingConfig: Codable, Equatable, Sendable {
     /// With `--resume_training_from_ckpt` of an e4e file: take its optimiser state too.
     public var keepOptimizer = false
 
+    // CLCAE (options/train_options.py): the contrastive stage, then the inversion stage with its alignment loss.
+    /// CLCAE's stage 1: the image and latent encoders aligned by the contrastive loss.
+    public var trainContrastive = false
+    /// CLCAE's stage 2: the inversion encoder (W+ and F cross attention) with the contrastive alignment loss.
+    public var trainInversion = false
+    public var contrastiveLambda = 0.1
+    /// L2-normalise the embeddings before the contrastive loss (every published CLCAE command passes it).
+    public var useNorm = false
+    public var latentEmbeddingDim = 512
+    public var imageEmbeddingDim = 512
+    public var projectionDim = 512
+    /// Stage 1: the image and latent encoders to start from (`best_model_image.pt`, `best_model_latent.pt`).
+    public var checkpointPathImage: String?
+    public var checkpointPathLatent: String?
+    /// Stage 2: an inversion model to start from (its `encoder.*`; the generator stays `stylegan_weights`').
+    public var checkpointPathAf: String?
+    public var featureMatchingLambda = 0.01
+    public var multiScaleLpips = true
+    public var notForFeature = false
+    public var notForWW = false
+    public var noFeatureAttention = false
+    public var noWAttention = false
+    public var noRes = false
+    /// Stage 2: the contrastive pair of stage 1 (paths here; the official names entries of `model_paths`).
+    public var contrastiveModelImage: String?
+    public var contrastiveModelLatent: String?
+    /// The generator layer the feature replaces (nil: 5).
+    public var idxK: Int?
+    public var maxEpoch = 80
+    /// Ours, stage 1: the image-latent pairs, drawn from the generator (each from its own seed, as the official
+    /// pre-generated pairs), trained on and validated on (`test_batch_size` · this many batches).
+    public var contrastiveSamples = 50_000
+    public var contrastiveTestBatches = 8
+
     public init(method: EncoderMethod = .psp, dataset: String, styleganWeights: String) {
         self.method = method
         self.dataset = dataset
@@ -127,6 +161,10 @@ public struct EncoderTrainingConfig: Codable, Equatable, Sendable {
             // ReStyle's options/train_options.py: the image beside the reconstruction, and every weight 0.
             inputNC = 6
             (lpipsLambda, idLambda, l2Lambda) = (0, 0, 0)
+        }
+        if method == .clcae {
+            // CLCAE's options/train_options.py.
+            (batchSize, idLambda) = (2, 0)
         }
     }
 
@@ -186,6 +224,29 @@ public struct EncoderTrainingConfig: Codable, Equatable, Sendable {
         case nItersPerBatch = "n_iters_per_batch"
         case trainingStage = "training_stage"
         case parseLambda = "parse_lambda"
+        case trainContrastive = "train_contrastive"
+        case trainInversion = "train_inversion"
+        case contrastiveLambda = "contrastive_lambda"
+        case useNorm = "use_norm"
+        case latentEmbeddingDim = "latent_embedding_dim"
+        case imageEmbeddingDim = "image_embedding_dim"
+        case projectionDim = "projection_dim"
+        case checkpointPathImage = "checkpoint_path_image"
+        case checkpointPathLatent = "checkpoint_path_latent"
+        case checkpointPathAf = "checkpoint_path_af"
+        case featureMatchingLambda = "feature_matching_lambda"
+        case multiScaleLpips = "multi_scale_lpips"
+        case notForFeature = "not_for_feature"
+        case notForWW = "not_for_ww"
+        case noFeatureAttention = "no_feature_attention"
+        case noWAttention = "no_w_attention"
+        case noRes = "no_res"
+        case contrastiveModelImage = "contrastive_model_image"
+        case contrastiveModelLatent = "contrastive_model_latent"
+        case idxK = "idx_k"
+        case maxEpoch = "max_epoch"
+        case contrastiveSamples = "contrastive_samples"
+        case contrastiveTestBatches = "contrastive_test_batches"
     }
 
     /// The loss weights of pSp's `calc_loss`, by term.
@@ -224,6 +285,7 @@ public struct EncoderTrainingConfig: Codable, Equatable, Sendable {
                 + "an E2Style checkpoint: give --checkpoint_path (stage \(trainingStage - 1)'s)")
             try check(mocoLambda == 0, "E2Style has no --moco_lambda")
         }
+        if method == .clcae { try validateCLCAE() }
         try check(sourceDataset == nil || resizeFactors == nil, "give --source_dataset or --resize_factors, not both")
         try check(testSourceDataset == nil || (sourceDataset != nil && testDataset != nil),
                   "--test_source_dataset pairs with --test_dataset, and needs --source_dataset for training")
@@ -262,7 +324,8 @@ public struct EncoderTrainingConfig: Codable, Equatable, Sendable {
             try check(wDiscriminatorLambda == 0 && progressiveSteps == nil && progressiveStart == nil,
                       "the latent discriminator and progressive training are e4e's (--method e4e or restyle-e4e)")
         }
-        try check(!learnInW || encoderType == .backboneEncoderUsingLastLayerIntoW,
+        // CLCAE's --learn_in_w only shapes latent_avg (one row), which its foundation code w always uses.
+        try check(!learnInW || method == .clcae || encoderType == .backboneEncoderUsingLastLayerIntoW,
                   "--learn_in_w needs --encoder_type BackboneEncoderUsingLastLayerIntoW (one w per image)")
         try check((1...100_000_000).contains(maxSteps), "--max_steps must be in 1...100000000, got \(maxSteps)")
         for (name, value) in [("image_interval", imageInterval), ("board_interval", boardInterval),
@@ -313,6 +376,8 @@ public enum EncoderMethod: String, Codable, CaseIterable, Sendable {
     case restylePSP = "restyle-psp"
     case restyleE4E = "restyle-e4e"
     case e2style
+    /// CLCAE: `--train_contrastive` (stage 1) or `--train_inversion` (stage 2).
+    case clcae
     /// The Feature-Style encoder: trained from its own yaml configuration (`FeatureStyleTrainer`), not these options.
     case featureStyle = "fs"
 
@@ -330,6 +395,7 @@ public enum EncoderMethod: String, Codable, CaseIterable, Sendable {
         case .restylePSP: [.backboneEncoder, .gradualStyleEncoder]
         case .restyleE4E: [.progressiveBackboneEncoder]
         case .e2style: [.backboneEncoderFirstStage]
+        case .clcae: [.gradualStyleEncoder]
         case .featureStyle: []
         }
     }
@@ -344,6 +410,37 @@ public struct EncoderTrainingError: Error, CustomStringConvertible, Equatable {
     public init(_ description: String) { self.description = description }
 }
 
+extension EncoderTrainingConfig {
+    /// CLCAE's stages and their options; the architectures this implementation trains.
+    func validateCLCAE() throws {
+        func check(_ ok: Bool, _ message: String) throws { if !ok { throw EncoderTrainingError(message) } }
+        try check(trainContrastive != trainInversion, "CLCAE trains in two stages: give --train_contrastive (stage 1) or "
+            + "--train_inversion (stage 2)")
+        try check(useNorm, "CLCAE: give --use_norm (every published CLCAE command does; unnormalised embeddings are not "
+            + "trained here)")
+        try check(latentEmbeddingDim == 512 && imageEmbeddingDim == 512 && projectionDim == 512,
+                  "CLCAE: --latent_embedding_dim, --image_embedding_dim and --projection_dim must be 512 (the published "
+                      + "networks')")
+        try check(!noRes && !noFeatureAttention && !noWAttention && !notForFeature && !notForWW,
+                  "CLCAE: the ablations --no_res, --no_feature_attention, --no_w_attention, --not_for_feature and "
+                      + "--not_for_ww build other networks, which are not trained here yet")
+        try check(contrastiveLambda >= 0 && featureMatchingLambda >= 0, "CLCAE: loss weights must be at least 0")
+        try check(encoderWidthDivisor == 1 && encoderInputSize == 256, "CLCAE's encoders are IR-SE50 on 256-pixel images")
+        if trainContrastive {
+            try check(contrastiveSamples >= batchSize && contrastiveTestBatches >= 1,
+                      "--contrastive_samples must hold a batch and --contrastive_test_batches be at least 1")
+            try check((checkpointPathImage == nil) == (checkpointPathLatent == nil),
+                      "give --checkpoint_path_image and --checkpoint_path_latent together")
+            try check(batchSize >= 2, "--batch_size must be at least 2: each pair is contrasted with the batch's others")
+        } else {
+            try check(contrastiveLambda == 0 || (contrastiveModelImage != nil && contrastiveModelLatent != nil),
+                      "--contrastive_lambda needs stage 1's pair: --contrastive_model_image and --contrastive_model_latent "
+                          + "(its best_model_image.pt and best_model_latent.pt), or --contrastive_lambda 0")
+            try check(contrastiveLambda == 0 || batchSize >= 2, "--contrastive_lambda needs --batch_size of at least 2")
+        }
+    }
+}
+
 extension EncoderMethod {
     /// The trainer of this method for `config` (whose method it must be), its networks and data loaded.
     public func trainer(_ config: EncoderTrainingConfig, device: Device = .cpu) throws -> PSPTrainer {
@@ -351,6 +448,9 @@ extension EncoderMethod {
             throw EncoderTrainingError("a \(config.method.rawValue) configuration given to the \(rawValue) trainer")
         }
         if self == .e2style { return try E2StyleTrainer(config, device: device) }
+        guard self != .clcae else {
+            throw EncoderTrainingError("CLCAE's stages train with CLCAEContrastiveTrainer and CLCAEInversionTrainer")
+        }
         return isReStyle ? try ReStyleTrainer(config, device: device) : try PSPTrainer(config, device: device)
     }
 }

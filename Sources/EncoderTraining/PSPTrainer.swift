@@ -390,14 +390,7 @@ public class PSPTrainer: Trainer {
     /// `best_model.pt` in pSp's layout, written under a temporary name and renamed into place, and a line in
     /// `timestamp.txt` as pSp's `checkpoint_me`.
     func writeBestModel(to path: String, iteration: Int, loss value: Double) throws {
-        let temporary = path + ".partial"
-        do {
-            try TorchCheckpoint.save(.dict(try officialEntries()), to: temporary)
-            guard rename(temporary, path) == 0 else { throw EncoderTrainingError(String(cString: strerror(errno))) }
-        } catch {
-            try? FileManager.default.removeItem(atPath: temporary)
-            throw EncoderTrainingError("\(path): cannot write the best model: \(error)")
-        }
+        try OfficialFile.write(.dict(try officialEntries()), to: path)
         let line = String(format: "**Best**: Step - %d, Loss - %.3f \n", iteration, value)
         let stamp = (path as NSString).deletingLastPathComponent + "/timestamp.txt"
         if let handle = FileHandle(forWritingAtPath: stamp) {

@@ -51,12 +51,12 @@ public final class CLCAELatentEncoder: Module {
     public let fine: CLCAE.TransformerEncoderLayer
     public let latent_projection: CLCAE.Projection
 
-    /// Random weights until loaded; placed on `device`.
-    public init(device: Device = .cpu) throws {
+    /// Random weights until loaded; placed on `device`. `dropout` acts in training mode (the reference's 0.1).
+    public init(device: Device = .cpu, dropout: Double = CLCAE.attentionDropout) throws {
         pos_embedding = try Tensor.randn([1, 1, 512])
-        coarse = try CLCAE.TransformerEncoderLayer()
-        medium = try CLCAE.TransformerEncoderLayer()
-        fine = try CLCAE.TransformerEncoderLayer()
+        coarse = try CLCAE.TransformerEncoderLayer(dropout: dropout)
+        medium = try CLCAE.TransformerEncoderLayer(dropout: dropout)
+        fine = try CLCAE.TransformerEncoderLayer(dropout: dropout)
         latent_projection = try CLCAE.Projection()
         super.init()
         try register(parameter: "pos_embedding", pos_embedding)

@@ -48,8 +48,9 @@ extension CLCAE {
         }
 
         /// The inversion encoder for a generator reading `styleCount` rows (`forImage` false), or the image
-        /// encoder's trunk (`forImage` true). Random weights until loaded.
-        public init(forImage: Bool, styleCount: Int = 18) throws {
+        /// encoder's trunk (`forImage` true). Random weights until loaded; the attentions' `dropout` acts in training
+        /// mode (the reference's 0.1).
+        public init(forImage: Bool, styleCount: Int = 18, dropout: Double = CLCAE.attentionDropout) throws {
             guard forImage || styleCount > Self.middle else {
                 throw TorchError("CLCAE inversion encoder needs more than \(Self.middle) w+ rows, got \(styleCount)")
             }
@@ -61,11 +62,11 @@ extension CLCAE {
                 (content_layer, feature_cross_attention, styles_others, cross_attention) = (nil, nil, nil, nil)
             } else {
                 content_layer = try GradualFeatureBlock(512, 512, spatialIn: 64, spatialOut: 16)
-                feature_cross_attention = try CrossAttention()
+                feature_cross_attention = try CrossAttention(dropout: dropout)
                 styles_others = try ModuleList((0..<styleCount - 1).map { i in
                     try GradualStyleBlock(512, 512, spatial: i < Self.coarse ? 16 : i < Self.middle ? 32 : 64)
                 })
-                cross_attention = try ModuleList((0..<styleCount).map { _ in try CrossAttention() })
+                cross_attention = try ModuleList((0..<styleCount).map { _ in try CrossAttention(dropout: dropout) })
             }
             latlayer1 = try Conv2d(256, 512, kernelSize: 1)
             latlayer2 = try Conv2d(128, 512, kernelSize: 1)

@@ -138,7 +138,7 @@ public final class FeatureStyleEncoder: Module, InversionEncoder {
     /// Throws unless `generator` reads `styleCount` w+ rows of `styleDim` and its layer `layer` is
     /// channels x size x size (official: 512 and 512x16x16 at layer 5), the space the Feature-Style encoder and CLCAE
     /// write into.
-    static func checkFeatureSpace(of generator: StyleGAN2Generator, styleCount: Int, method: String,
+    public static func checkFeatureSpace(of generator: StyleGAN2Generator, styleCount: Int, method: String,
                                   layer: Int = featureLayer, styleDim: Int = 512, channels: Int = 512, size: Int = 16)
         throws
     {

@@ -33,8 +33,8 @@ struct TrainEncoder: ParsableCommand {
             """
     )
 
-    @Argument(help: "Training images: a folder, StyleGAN2-ADA zip or rosinality LMDB.")
-    var dataset: String
+    @Argument(help: "Training images: a folder, StyleGAN2-ADA zip or rosinality LMDB (none for CLCAE's --train_contrastive, whose pairs come from the generator).")
+    var dataset: String?
 
     @Option(help: "The method: psp, e4e, restyle-psp, restyle-e4e, e2style or fs.")
     var method: EncoderMethod = .psp
@@ -80,8 +80,8 @@ struct TrainEncoder: ParsableCommand {
             help: "The generator's resolution (default: the file's; e4e's --stylegan_size).")
     var outputSize: Int?
 
-    @Option(name: .customLong("batch_size"), parsing: .unconditional, help: "Batch size.")
-    var batchSize = 4
+    @Option(name: .customLong("batch_size"), parsing: .unconditional, help: "Batch size (pSp: 4; CLCAE: 2).")
+    var batchSize: Int?
 
     @Option(name: .customLong("test_batch_size"), parsing: .unconditional, help: "Validation batch size.")
     var testBatchSize = 2
@@ -218,6 +218,75 @@ struct TrainEncoder: ParsableCommand {
     @Option(name: .customLong("parsing_model_path"), help: "fs: BiSeNet (79999_iter.pth or the testbed's bisenet.safetensors; default: found in --weights).")
     var parsingModelPath: String?
 
+    @Flag(name: .customLong("train_contrastive"), help: "clcae: stage 1, the image and latent encoders' contrastive alignment.")
+    var trainContrastive = false
+
+    @Flag(name: .customLong("train_inversion"), help: "clcae: stage 2, the inversion encoder with the alignment loss.")
+    var trainInversion = false
+
+    @Option(name: .customLong("contrastive_lambda"), parsing: .unconditional, help: "clcae: weight of the contrastive alignment loss.")
+    var contrastiveLambda = 0.1
+
+    @Flag(name: .customLong("use_norm"), help: "clcae: L2-normalise the embeddings (every published command passes it).")
+    var useNorm = false
+
+    @Option(name: .customLong("latent_embedding_dim"), parsing: .unconditional, help: "clcae: 512.")
+    var latentEmbeddingDim = 512
+
+    @Option(name: .customLong("image_embedding_dim"), parsing: .unconditional, help: "clcae: 512.")
+    var imageEmbeddingDim = 512
+
+    @Option(name: .customLong("projection_dim"), parsing: .unconditional, help: "clcae: 512.")
+    var projectionDim = 512
+
+    @Option(name: .customLong("checkpoint_path_image"), help: "clcae stage 1: the image encoder to start from.")
+    var checkpointPathImage: String?
+
+    @Option(name: .customLong("checkpoint_path_latent"), help: "clcae stage 1: the latent encoder to start from.")
+    var checkpointPathLatent: String?
+
+    @Option(name: .customLong("checkpoint_path_af"), help: "clcae stage 2: an inversion model to start from.")
+    var checkpointPathAf: String?
+
+    @Option(name: .customLong("feature_matching_lambda"), parsing: .unconditional, help: "clcae: weight of the feature term.")
+    var featureMatchingLambda = 0.01
+
+    @Option(name: .customLong("multi_scale_lpips"), help: "clcae: as its coach (true: LPIPS of the renders; false: none).")
+    var multiScaleLpips = true
+
+    @Flag(name: .customLong("not_for_feature"), help: "clcae ablation (not trained here yet).")
+    var notForFeature = false
+
+    @Flag(name: .customLong("not_for_ww"), help: "clcae ablation (not trained here yet).")
+    var notForWW = false
+
+    @Flag(name: .customLong("no_feature_attention"), help: "clcae ablation (not trained here yet).")
+    var noFeatureAttention = false
+
+    @Flag(name: .customLong("no_w_attention"), help: "clcae ablation (not trained here yet).")
+    var noWAttention = false
+
+    @Flag(name: .customLong("no_res"), help: "clcae ablation (not trained here yet).")
+    var noRes = false
+
+    @Option(name: .customLong("contrastive_model_image"), help: "clcae stage 2: stage 1's best_model_image.pt.")
+    var contrastiveModelImage: String?
+
+    @Option(name: .customLong("contrastive_model_latent"), help: "clcae stage 2: stage 1's best_model_latent.pt.")
+    var contrastiveModelLatent: String?
+
+    @Option(name: .customLong("idx_k"), parsing: .unconditional, help: "clcae: the generator layer the feature replaces (5).")
+    var idxK: Int?
+
+    @Option(name: .customLong("max_epoch"), parsing: .unconditional, help: "clcae: recorded (its coaches stop at --max_steps).")
+    var maxEpoch = 80
+
+    @Option(name: .customLong("contrastive_samples"), parsing: .unconditional, help: "clcae stage 1: image-latent pairs drawn from the generator.")
+    var contrastiveSamples = 50_000
+
+    @Option(name: .customLong("contrastive_test_batches"), parsing: .unconditional, help: "clcae stage 1: validation batches of --test_batch_size pairs.")
+    var contrastiveTestBatches = 8
+
     @Option(parsing: .unconditional, help: "Seed of the weights, data order, flips and noise.")
     var seed = 0
 
@@ -229,7 +298,7 @@ struct TrainEncoder: ParsableCommand {
     @OptionGroup var runtime: RuntimeOptions
 
     var options: EncoderTrainingConfig {
-        var c = EncoderTrainingConfig(method: method, dataset: dataset, styleganWeights: styleganWeights)
+        var c = EncoderTrainingConfig(method: method, dataset: dataset ?? "", styleganWeights: styleganWeights)
         (c.testDataset, c.datasetType, c.sourceDataset, c.testSourceDataset) = (testDataset, datasetType, sourceDataset, testSourceDataset)
         if let encoderType { c.encoderType = encoderType }
         (c.labelNC, c.outputSize, c.nItersPerBatch) = (labelNC, outputSize, nItersPerBatch)
@@ -238,7 +307,8 @@ struct TrainEncoder: ParsableCommand {
         if let lpipsLambda { c.lpipsLambda = lpipsLambda }
         if let idLambda { c.idLambda = idLambda }
         if let l2Lambda { c.l2Lambda = l2Lambda }
-        (c.batchSize, c.testBatchSize, c.workers, c.testWorkers) = (batchSize, testBatchSize, workers, testWorkers)
+        if let batchSize { c.batchSize = batchSize }
+        (c.testBatchSize, c.workers, c.testWorkers) = (testBatchSize, workers, testWorkers)
         (c.learningRate, c.optimName, c.trainDecoder) = (learningRate, optimName, trainDecoder)
         (c.startFromLatentAvg, c.learnInW) = (startFromLatentAvg, learnInW)
         c.wNormLambda = wNormLambda
@@ -252,6 +322,13 @@ struct TrainEncoder: ParsableCommand {
         (c.progressiveStart, c.progressiveStepEvery) = (progressiveStart, progressiveStepEvery)
         c.progressiveSteps = progressiveSteps.isEmpty ? nil : progressiveSteps
         (c.saveTrainingData, c.keepOptimizer) = (saveTrainingData, keepOptimizer)
+        (c.trainContrastive, c.trainInversion, c.contrastiveLambda, c.useNorm) = (trainContrastive, trainInversion, contrastiveLambda, useNorm)
+        (c.latentEmbeddingDim, c.imageEmbeddingDim, c.projectionDim) = (latentEmbeddingDim, imageEmbeddingDim, projectionDim)
+        (c.checkpointPathImage, c.checkpointPathLatent, c.checkpointPathAf) = (checkpointPathImage, checkpointPathLatent, checkpointPathAf)
+        (c.featureMatchingLambda, c.multiScaleLpips, c.notForFeature, c.notForWW) = (featureMatchingLambda, multiScaleLpips, notForFeature, notForWW)
+        (c.noFeatureAttention, c.noWAttention, c.noRes) = (noFeatureAttention, noWAttention, noRes)
+        (c.contrastiveModelImage, c.contrastiveModelLatent, c.idxK, c.maxEpoch) = (contrastiveModelImage, contrastiveModelLatent, idxK, maxEpoch)
+        (c.contrastiveSamples, c.contrastiveTestBatches) = (contrastiveSamples, contrastiveTestBatches)
         return c
     }
 
@@ -266,6 +343,9 @@ struct TrainEncoder: ParsableCommand {
 
     func validate() throws {
         try Seed.check("--seed", seed)
+        if dataset == nil, !(method == .clcae && trainContrastive) {
+            throw ValidationError("give the training images (DATASET)")
+        }
         if method == .featureStyle {
             _ = try featureStyleConfig()
         } else {
@@ -275,6 +355,9 @@ struct TrainEncoder: ParsableCommand {
         if resumeTrainingFromCkpt != nil, method != .e4e { throw ValidationError("--resume_training_from_ckpt is e4e's (--method e4e)") }
         for (flag, path) in [("--stylegan_weights", styleganWeights), ("--checkpoint_path", checkpointPath),
                              ("--encoder_init", encoderInit), ("", dataset), ("--test_dataset", testDataset),
+                             ("--checkpoint_path_image", checkpointPathImage), ("--checkpoint_path_latent", checkpointPathLatent),
+                             ("--checkpoint_path_af", checkpointPathAf), ("--contrastive_model_image", contrastiveModelImage),
+                             ("--contrastive_model_latent", contrastiveModelLatent),
                              ("--resume_training_from_ckpt", resumeTrainingFromCkpt), ("--source_dataset", sourceDataset),
                              ("--test_source_dataset", testSourceDataset), ("--config", config), ("--label_path", labelPath),
                              ("--arcface_model_path", arcfaceModelPath), ("--parsing_model_path", parsingModelPath)]
@@ -290,6 +373,7 @@ struct TrainEncoder: ParsableCommand {
         try runtime.start()
         let device = try self.device.resolve()
         if method == .featureStyle { return try trainFeatureStyle(device: device) }
+        if method == .clcae { return try trainCLCAE(device: device) }
         let config = options
         let trainer: PSPTrainer
         do {
@@ -326,7 +410,7 @@ extension TrainEncoder {
         do {
             let networks = try FeatureStyleLossNetworks.load(for: config, folder: weights, arcface: arcfaceModelPath,
                                                              parsing: parsingModelPath, lpipsType: lpipsType, device: device)
-            trainer = try FeatureStyleTrainer(config, styleganWeights: styleganWeights, realImages: dataset,
+            trainer = try FeatureStyleTrainer(config, styleganWeights: styleganWeights, realImages: dataset ?? "",
                                               labelPath: labelPath, networks: networks, seed: UInt64(clamping: seed),
                                               workers: workers, device: device)
         } catch let error as EncoderTrainingError {
@@ -337,8 +421,37 @@ extension TrainEncoder {
         let options = TrainingOptions(iterations: config.iterations, checkpointEvery: saveInterval ?? config.iterPerEpoch,
                                       sampleEvery: nil, evaluateEvery: nil, logEvery: config.logIter, resume: resumption)
         let outcome = try TrainingLoop(run: run, options: options, progress: runtime.quiet ? .quiet : .automatic)
-            .train(trainer, config: FeatureStyleTrainingRecord(training: config, realImages: dataset, labelPath: labelPath,
+            .train(trainer, config: FeatureStyleTrainingRecord(training: config, realImages: dataset ?? "", labelPath: labelPath,
                                                                styleganWeights: styleganWeights, seed: seed, loop: options))
+        print(outcome.summary)
+    }
+}
+
+extension TrainEncoder {
+    /// CLCAE's `scripts/train.py`: the contrastive coach (`--train_contrastive`) or the inversion coach
+    /// (`--train_inversion`).
+    func trainCLCAE(device: Device) throws {
+        let config = options
+        let trainer: any Trainer
+        do {
+            if config.trainContrastive {
+                let contrastive = try CLCAEContrastiveTrainer(config, device: device)
+                contrastive.checkpointFolder = RunDirectory(path: outdir.path).checkpointFolder
+                trainer = contrastive
+            } else {
+                let inversion = try CLCAEInversionTrainer(config, device: device)
+                inversion.checkpointFolder = RunDirectory(path: outdir.path).checkpointFolder
+                trainer = inversion
+            }
+        } catch let error as EncoderTrainingError {
+            throw CLIError(error.description)
+        }
+        let options = TrainingOptions(iterations: config.maxSteps, checkpointEvery: config.saveInterval ?? config.maxSteps,
+                                      sampleEvery: nil, evaluateEvery: config.trainContrastive ? config.valInterval : nil,
+                                      logEvery: config.boardInterval, resume: resumption)
+        let outcome = try TrainingLoop(run: RunDirectory(path: outdir.path), options: options,
+                                       progress: runtime.quiet ? .quiet : .automatic)
+            .train(trainer, config: EncoderTrainingRecord(training: config, loop: options))
         print(outcome.summary)
     }
 }

@@ -219,5 +219,78 @@ struct TrainEncoderCLITests {
         try failing(Self.featureStyleArguments(files, config: broken, run: dir.path("d")), "broken.yaml: 'batch_size'")
         #expect(!FileManager.default.fileExists(atPath: dir.path("a/checkpoint")) && !FileManager.default.fileExists(atPath: dir.path("c/checkpoint")))
     }
+
+    // MARK: CLCAE
+
+    /// A 32-pixel generator with 512-dimensional codes and a 512x16x16 layer 5 (CLCAE's encoders are full width).
+    static func clcaeGenerator(_ dir: Scratch) throws -> (generator: String, images: String) {
+        var r = try CLI.run(["testbed", "render", "--count", "8", "--size", "64", "--seed", "4", "--out", dir.path("data"),
+                             "--threads", "1"])
+        try #require(r.status == 0, "\(r.stderr)")
+        r = try CLI.run(["train", "generator", dir.path("data/images"), "--outdir", dir.path("gen"), "--size", "32",
+                         "--batch", "2", "--mbstd", "2", "--n_sample", "2", "--cbase", "8192", "--cmax", "512",
+                         "--latent", "512", "--n_mlp", "2", "--iter", "1", "--save_every", "1", "--sample_every", "1",
+                         "--workers", "1", "--threads", "1"])
+        try #require(r.status == 0, "\(r.stderr)")
+        return (dir.path("gen/checkpoint/000001.pt"), dir.path("data/images"))
+    }
+
+    static func contrastiveArguments(_ generator: String, run: String, steps: Int) -> [String] {
+        ["train", "encoder", "--method", "clcae", "--train_contrastive", "--use_norm", "--outdir", run,
+         "--stylegan_weights", generator, "--max_steps", "\(steps)", "--save_interval", "2", "--val_interval", "2",
+         "--board_interval", "1", "--contrastive_samples", "6", "--contrastive_test_batches", "1", "--test_batch_size", "2",
+         "--workers", "1", "--threads", "1"]
+    }
+
+    /// Both stages end to end: stage 1's pair (best and last, in the coach's layout), a killed stage-1 run resumed to
+    /// the uninterrupted one's weights, stage 2 on that pair with the testbed's loss networks, and its checkpoint
+    /// inverting a photo through `stylegan invert --method clcae`.
+    @Test func clcaeTrainsBothStagesAndInverts() throws {
+        let dir = try Scratch()
+        let files = try Self.clcaeGenerator(dir)
+        var r = try CLI.run(Self.contrastiveArguments(files.generator, run: dir.path("c"), steps: 4))
+        try #require(r.status == 0, "\(r.stderr)")
+        for name in ["best_model_image.pt", "best_model_latent.pt", "iteration_image_4.pt", "iteration_latent_4.pt"] {
+            #expect(FileManager.default.fileExists(atPath: dir.path("c/checkpoint/" + name)), "\(name)")
+        }
+        let log = try String(contentsOfFile: dir.path("c/log.jsonl"), encoding: .utf8)
+        #expect(log.contains("\"loss_contrastive\"") && log.contains("test/loss_contrastive"), "\(log)")
+
+        let first = dir.path("k/checkpoint/000002.pt")
+        #expect(try CLI.kill(Self.contrastiveArguments(files.generator, run: dir.path("k"), steps: 4), once: first))
+        r = try CLI.run(Self.contrastiveArguments(files.generator, run: dir.path("k"), steps: 4) + ["--resume", "auto"])
+        try #require(r.status == 0, "\(r.stderr)")
+        for part in ["state_dict_image", "state_dict_latent"] {
+            let a = try TorchCheckpoint.load(dir.path("c/checkpoint/000004.pt"))[part].stateDict().dictionary
+            let b = try TorchCheckpoint.load(dir.path("k/checkpoint/000004.pt"))[part].stateDict().dictionary
+            #expect(Set(a.keys) == Set(b.keys) && !a.isEmpty)
+            for (key, tensor) in a { #expect(try maxAbsDifference(tensor, #require(b[key])) == 0, "\(part) \(key) differs") }
+        }
+
+        r = try CLI.run(["train", "encoder", files.images, "--method", "clcae", "--train_inversion", "--use_norm",
+                         "--outdir", dir.path("i"), "--stylegan_weights", files.generator, "--learn_in_w",
+                         "--contrastive_model_image", dir.path("c/checkpoint/best_model_image.pt"),
+                         "--contrastive_model_latent", dir.path("c/checkpoint/best_model_latent.pt"),
+                         "--weights", Fixtures.packageRoot.appendingPathComponent("Models/testbed").path, "--lpips_type", "testbed",
+                         "--lpips_lambda", "0.2", "--id_lambda", "0.1", "--max_steps", "2", "--board_interval", "1",
+                         "--workers", "1", "--threads", "1"])
+        try #require(r.status == 0, "\(r.stderr)")
+        let inversionLog = try String(contentsOfFile: dir.path("i/log.jsonl"), encoding: .utf8)
+        for name in ["loss_id_w", "loss_l2_ww", "loss_lpips", "loss_feature", "loss_contras"] {
+            #expect(inversionLog.contains("\"\(name)\""), "\(name) not logged")
+        }
+        r = try CLI.run(["invert", dir.path("data/images/000000.png"), "--method", "clcae", "--encoder",
+                         dir.path("i/checkpoint/000002.pt"), "--no-align", "--outdir", dir.path("inv")])
+        try #require(r.status == 0, "\(r.stderr)")
+        #expect(FileManager.default.fileExists(atPath: dir.path("inv/000000.png")))
+
+        // Stage 2 without the pair, and a stage not chosen, are refused before any work.
+        r = try CLI.run(["train", "encoder", files.images, "--method", "clcae", "--train_inversion", "--use_norm",
+                         "--outdir", dir.path("bad"), "--stylegan_weights", files.generator])
+        #expect(r.status != 0 && r.stderr.contains("--contrastive_model_image"), "\(r.stderr)")
+        r = try CLI.run(["train", "encoder", files.images, "--method", "clcae", "--use_norm", "--outdir", dir.path("bad"),
+                         "--stylegan_weights", files.generator])
+        #expect(r.status != 0 && r.stderr.contains("--train_contrastive (stage 1) or --train_inversion"), "\(r.stderr)")
+    }
 }
 

@@ -266,27 +266,12 @@ public final class FeatureStyleTrainer: Trainer {
         scheduler.step()
         encoder.eval()
         guard let runFolder else { return }
-        let path = runFolder + "/checkpoint.pth"
-        let temporary = path + ".partial"
-        do {
-            try saveState(to: temporary, iteration: iterations)
-            guard rename(temporary, path) == 0 else { throw EncoderTrainingError(String(cString: strerror(errno))) }
-        } catch {
-            try? FileManager.default.removeItem(atPath: temporary)
-            throw EncoderTrainingError("\(path): cannot write the checkpoint: \(error)")
-        }
+        try OfficialFile.write(to: runFolder + "/checkpoint.pth") { try saveState(to: $0, iteration: iterations) }
     }
 
     /// `enc.pth.tar`: the encoder's state dict, as the official `save_model` writes it.
     func writeEncoder(to path: String) throws {
-        let temporary = path + ".partial"
-        do {
-            try TorchCheckpoint.save(CheckpointValue(StateDict(encoder.stateDict().map { ($0.name, $0.tensor) })), to: temporary)
-            guard rename(temporary, path) == 0 else { throw EncoderTrainingError(String(cString: strerror(errno))) }
-        } catch {
-            try? FileManager.default.removeItem(atPath: temporary)
-            throw EncoderTrainingError("\(path): cannot write the encoder: \(error)")
-        }
+        try OfficialFile.write(CheckpointValue(StateDict(encoder.stateDict().map { ($0.name, $0.tensor) })), to: path)
     }
 
     // MARK: checkpoints

@@ -1,0 +1,67 @@
+import Encoders
+import Foundation
+import StyleGAN
+import Torch
+
+/// CLCAE's fresh weights, `BaseNetwork.init_weights()` (normal, gain 0.02) as its coaches call it before loading,
+/// drawn from a run's own generator: batch norms (2-d) and layer norms get weights N(1, 0.02) and zero biases, linear
+/// layers (`EqualLinear` and the attention's output projection included) weights N(0, 0.02) (timm's
+/// `trunc_normal_(std=.02)` cut at ±2, 100 standard deviations), convolutions weights N(0, 0.02) and zero biases.
+/// What it leaves alone keeps PyTorch's own initialisation, redrawn from the same generator: linear biases (uniform),
+/// the attention's input projections (Xavier-uniform), the latent encoder's positional embedding (N(0, 1)); the
+/// contrastive image encoder's temperature is log(1 / 0.07), as its `load_weights` resets it.
+enum CLCAEInitialization {
+    static let gain = 0.02
+
+    static func apply(_ module: Module, generator: Torch.Generator) throws {
+        func normal(_ t: Tensor, mean: Double) throws {
+            try t.copy_(Tensor.randn(t.shape, generator: generator) * gain + mean)
+        }
+        // The attention's output projection keeps PyTorch's zero bias.
+        let zeroBias = Set(module.modules().compactMap { ($0 as? MultiheadAttention).map { ObjectIdentifier($0.outProj) } })
+        try withNoGrad {
+            for child in module.modules() {
+                switch child {
+                case let norm as BatchNorm2d:
+                    if let weight = norm.weight { try normal(weight, mean: 1) }
+                    try norm.bias?.zero_()
+                case let norm as LayerNorm:
+                    if let weight = norm.weight { try normal(weight, mean: 1) }
+                    try norm.bias?.zero_()
+                case let conv as Conv2d:
+                    try normal(conv.weight, mean: 0)
+                    try conv.bias?.zero_()
+                case let linear as Linear:
+                    try normal(linear.weight, mean: 0)
+                    if let bias = linear.bias, !zeroBias.contains(ObjectIdentifier(linear)) {
+                        let fanIn = linear.weight.size(1)
+                        try Init.uniform_(bias, bound: 1 / Double(fanIn).squareRoot(), generator: generator)
+                    }
+                case let equal as EqualLinear:
+                    try normal(equal.weight, mean: 0)
+                case let attention as MultiheadAttention:
+                    if let weight = attention.inProjWeight { try Init.xavierUniform_(weight, generator: generator) }
+                    try attention.inProjBias?.zero_()
+                case let latent as CLCAELatentEncoder:
+                    try latent.pos_embedding.copy_(Tensor.randn(latent.pos_embedding.shape, generator: generator))
+                case let image as CLCAEImageEncoder:
+                    try image.logit_scale.fill_(Foundation.log(1 / 0.07))
+                case is BatchNorm1d, is PReLU:
+                    continue
+                default:
+                    let own = child.namedParameters(recurse: false)
+                    guard own.isEmpty else {
+                        throw EncoderTrainingError("no CLCAE initialisation for \(child.typeName) "
+                            + "(\(own.map(\.name).joined(separator: ", ")))")
+                    }
+                }
+            }
+        }
+    }
+
+    /// Seeds libtorch's generator, which the attention blocks' training-mode dropout draws from, from the run's own
+    /// stream: a resumed run (whose stream is restored) draws the same masks as the uninterrupted one.
+    static func seedDropout(from rng: Torch.Generator) throws {
+        manualSeed(UInt64(try Tensor.randint(0, Int(Int32.max), [1], generator: rng).itemInt()))
+    }
+}
