@@ -287,6 +287,12 @@ public struct EncoderTrainingConfig: Codable, Equatable, Sendable {
         }
         if method == .clcae { try validateCLCAE() }
         try check(sourceDataset == nil || resizeFactors == nil, "give --source_dataset or --resize_factors, not both")
+        if let task = Degradation(datasetType: datasetType) {
+            try check(resizeFactors == nil && labelNC == 0, "--dataset_type \(task.rawValue) degrades the images themselves; "
+                + "it takes no --resize_factors or --label_nc")
+            try check(!method.isReStyle && method != .clcae, "--dataset_type \(task.rawValue): E2Style's restoration tasks "
+                + "train with --method e2style (or psp, e4e)")
+        }
         try check(testSourceDataset == nil || (sourceDataset != nil && testDataset != nil),
                   "--test_source_dataset pairs with --test_dataset, and needs --source_dataset for training")
         try check(sourceDataset == nil || testDataset == nil || testSourceDataset != nil,

@@ -46,6 +46,8 @@ public class PSPTrainer: Trainer {
     public let e4e: E4ERegularizers?
     /// The super-resolution task's source transform (`--resize_factors`); nil for inversion.
     public let superResolution: SuperResolution?
+    /// E2Style's restoration task of `dataset_type` (colourisation, denoising, inpainting); nil for the others.
+    public let degradation: Degradation?
 
     public var batchSize: Int { config.batchSize }
     public var checkpointExtension: String { "pt" }
@@ -93,6 +95,7 @@ public class PSPTrainer: Trainer {
                                   device: device)
             : nil
         superResolution = try config.resizeFactors.map(SuperResolution.init(factors:))
+        degradation = config.sourceDataset == nil ? Degradation(datasetType: config.datasetType) : nil
         try encoder.to(device: device)
         try decoder.to(device: device)
         try decoder.requiresGrad(config.trainDecoder)
@@ -306,7 +309,8 @@ public class PSPTrainer: Trainer {
     }
 
     /// The encoder's input for targets `y`: the paired `sources` (sketches with `label_nc` 1, one-hot label maps with
-    /// more), the targets degraded for super-resolution (drawing from `generator`), or the targets themselves.
+    /// more), the targets degraded for a restoration task or super-resolution (drawing from `generator`), or the
+    /// targets themselves.
     func source(_ sources: Tensor?, target y: Tensor, generator: Torch.Generator) throws -> Tensor {
         if let sources {
             let x = try sources.to(device: device)
@@ -316,6 +320,7 @@ public class PSPTrainer: Trainer {
             default: return try LabelMaps.oneHot(x, classes: config.labelNC)
             }
         }
+        if let degradation { return try degradation.sources(y, generator: generator) }
         return try superResolution?.sources(y, generator: generator) ?? y
     }
 
