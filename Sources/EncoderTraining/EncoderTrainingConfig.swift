@@ -1,6 +1,7 @@
 import Encoders
 import Foundation
 import Perception
+import StyleGAN
 import Torch
 
 /// The settings of an encoder run, named and defaulted as pSp's `options/train_options.py` (`--batch_size` 4,
@@ -344,8 +345,8 @@ public struct EncoderTrainingConfig: Codable, Equatable, Sendable {
             try check(outputSize >= 8 && outputSize.nonzeroBitCount == 1,
                       "--output_size must be a power of two of at least 8, got \(outputSize)")
         }
-        try check([1, 2, 4, 8, 16].contains(encoderWidthDivisor),
-                  "--encoder_width_divisor must be 1, 2, 4, 8 or 16, got \(encoderWidthDivisor)")
+        try check([1, 2, 4, 8, 16, 32].contains(encoderWidthDivisor),
+                  "--encoder_width_divisor must be 1, 2, 4, 8, 16 or 32, got \(encoderWidthDivisor)")
         try check(encoderInputSize >= 32 && encoderInputSize <= 1024 && encoderInputSize.nonzeroBitCount == 1,
                   "--encoder_input_size must be a power of two in 32...1024, got \(encoderInputSize)")
     }
@@ -417,7 +418,27 @@ public struct EncoderTrainingError: Error, CustomStringConvertible, Equatable {
 }
 
 extension EncoderTrainingConfig {
-    /// CLCAE's stages and their options; the architectures this implementation trains.
+    /// The CLCAE encoders of this run for `decoder`: the trunk (`encoderConfiguration`; official: IR-SE50 on 256-pixel
+    /// images), the feature of layer `idx_k`, the ablation flags.
+    public func clcaeDesign(for decoder: StyleGAN2Generator) throws -> CLCAE.Design {
+        let layer = idxK ?? FeatureStyleEncoder.featureLayer
+        guard (1..<decoder.numLayers).contains(layer) else {
+            throw EncoderTrainingError("--idx_k \(layer) is not a layer of the \(decoder.config.size)-pixel generator "
+                + "(1...\(decoder.numLayers - 1))")
+        }
+        let design = CLCAE.Design(trunk: encoderConfiguration(styleDim: decoder.config.styleDim),
+                                  featureChannels: decoder.channels(ofLayer: layer), featureSize: decoder.resolution(ofLayer: layer),
+                                  forFeature: !notForFeature, featureAttention: !noFeatureAttention, wAttention: !noWAttention,
+                                  decodedQuery: noRes, forWW: !notForWW)
+        do { try design.validate() } catch {
+            throw EncoderTrainingError("CLCAE encoders for the \(decoder.config.size)-pixel generator "
+                + "(\(decoder.config.styleDim)-dimensional codes, layer \(layer) \(design.featureChannels)x\(design.featureSize)) "
+                + "with --encoder_width_divisor \(encoderWidthDivisor), --encoder_input_size \(encoderInputSize): \(error)")
+        }
+        return design
+    }
+
+    /// CLCAE's stages and their options.
     func validateCLCAE() throws {
         func check(_ ok: Bool, _ message: String) throws { if !ok { throw EncoderTrainingError(message) } }
         try check(trainContrastive != trainInversion, "CLCAE trains in two stages: give --train_contrastive (stage 1) or "
@@ -427,11 +448,11 @@ extension EncoderTrainingConfig {
         try check(latentEmbeddingDim == 512 && imageEmbeddingDim == 512 && projectionDim == 512,
                   "CLCAE: --latent_embedding_dim, --image_embedding_dim and --projection_dim must be 512 (the published "
                       + "networks')")
-        try check(!noRes && !noFeatureAttention && !noWAttention && !notForFeature && !notForWW,
-                  "CLCAE: the ablations --no_res, --no_feature_attention, --no_w_attention, --not_for_feature and "
-                      + "--not_for_ww build other networks, which are not trained here yet")
         try check(contrastiveLambda >= 0 && featureMatchingLambda >= 0, "CLCAE: loss weights must be at least 0")
-        try check(encoderWidthDivisor == 1 && encoderInputSize == 256, "CLCAE's encoders are IR-SE50 on 256-pixel images")
+        try check(!notForFeature || featureMatchingLambda == 0, "--not_for_feature: the encoder has no feature; set "
+            + "--feature_matching_lambda 0")
+        try check(!notForFeature || !notForWW || contrastiveLambda == 0, "--not_for_feature with --not_for_ww renders no "
+            + "image of w alone for the contrastive term; set --contrastive_lambda 0")
         if trainContrastive {
             try check(contrastiveSamples >= batchSize && contrastiveTestBatches >= 1,
                       "--contrastive_samples must hold a batch and --contrastive_test_batches be at least 1")

@@ -6,8 +6,8 @@ import Foundation
 /// option under its official name, `output_size` resolved, and, for encoders other than the official widths, those
 /// widths as a JSON string under `StyleEncoderConfiguration.optionKey`, where `EncoderCheckpoint.load` reads them.
 enum EncoderTrainingOpts {
-    static func value(_ config: EncoderTrainingConfig, outputSize: Int, widths: StyleEncoderConfiguration) throws
-        -> CheckpointValue
+    static func value(_ config: EncoderTrainingConfig, outputSize: Int, widths: StyleEncoderConfiguration,
+                      clcae: CLCAE.Design? = nil) throws -> CheckpointValue
     {
         var resolved = config
         resolved.outputSize = outputSize
@@ -22,6 +22,9 @@ enum EncoderTrainingOpts {
         }
         if widths != .official {
             options.append((key: .string(StyleEncoderConfiguration.optionKey), value: .string(try widths.optionValue())))
+        }
+        if let clcae, clcae != .released {
+            options.append((key: .string(CLCAE.Design.optionKey), value: .string(try clcae.optionValue())))
         }
         return .dict(options)
     }

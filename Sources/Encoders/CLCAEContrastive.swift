@@ -13,11 +13,11 @@ public final class CLCAEImageEncoder: Module {
     public let encoder: CLCAE.GradualStyleEncoder
     public let image_projection: CLCAE.Projection
 
-    /// Random weights until loaded; placed on `device`.
-    public init(device: Device = .cpu) throws {
+    /// Random weights until loaded, of the trunk of `design`; placed on `device`.
+    public init(design: CLCAE.Design = .released, device: Device = .cpu) throws {
         logit_scale = try Tensor.full([], Foundation.log(1 / 0.07))
-        encoder = try CLCAE.GradualStyleEncoder(forImage: true)
-        image_projection = try CLCAE.Projection()
+        encoder = try CLCAE.GradualStyleEncoder(forImage: true, design: design)
+        image_projection = try CLCAE.Projection(design.width)
         super.init()
         try register(parameter: "logit_scale", logit_scale)
         try register(module: "encoder", encoder)
@@ -27,7 +27,7 @@ public final class CLCAEImageEncoder: Module {
         try freeze()
     }
 
-    /// Unit embeddings [N, 512] of images x [N, 3, 256, 256] relative to the average image [1 or N, 3, 256, 256].
+    /// Unit embeddings [N, D] of images x [N, 3, S, S] relative to the average image [1 or N, 3, S, S].
     public func callAsFunction(_ x: Tensor, average: Tensor) throws -> Tensor {
         try F.normalize(image_projection(encoder.code(x - average)), dim: -1)
     }
@@ -51,13 +51,19 @@ public final class CLCAELatentEncoder: Module {
     public let fine: CLCAE.TransformerEncoderLayer
     public let latent_projection: CLCAE.Projection
 
-    /// Random weights until loaded; placed on `device`. `dropout` acts in training mode (the reference's 0.1).
-    public init(device: Device = .cpu, dropout: Double = CLCAE.attentionDropout) throws {
-        pos_embedding = try Tensor.randn([1, 1, 512])
-        coarse = try CLCAE.TransformerEncoderLayer(dropout: dropout)
-        medium = try CLCAE.TransformerEncoderLayer(dropout: dropout)
-        fine = try CLCAE.TransformerEncoderLayer(dropout: dropout)
-        latent_projection = try CLCAE.Projection()
+    /// The code width (512).
+    public let width: Int
+
+    /// Random weights until loaded, for codes of `width` (4 heads, a feed-forward of twice it); placed on `device`.
+    /// `dropout` acts in training mode (the reference's 0.1).
+    public init(width: Int = 512, device: Device = .cpu, dropout: Double = CLCAE.attentionDropout) throws {
+        self.width = width
+        pos_embedding = try Tensor.randn([1, 1, width])
+        func layer() throws -> CLCAE.TransformerEncoderLayer {
+            try CLCAE.TransformerEncoderLayer(dModel: width, heads: 4, feedForward: 2 * width, dropout: dropout)
+        }
+        (coarse, medium, fine) = (try layer(), try layer(), try layer())
+        latent_projection = try CLCAE.Projection(width)
         super.init()
         try register(parameter: "pos_embedding", pos_embedding)
         try register(module: "coarse", coarse)
@@ -69,9 +75,9 @@ public final class CLCAELatentEncoder: Module {
         try freeze()
     }
 
-    /// Unit embeddings [N, 512] of codes w [N, 1, 512] relative to the average w [1 or N, 1, 512].
+    /// Unit embeddings [N, D] of codes w [N, 1, D] relative to the average w [1 or N, 1, D].
     public func callAsFunction(_ w: Tensor, average: Tensor) throws -> Tensor {
-        try expectInput(w, ["N", 1, 512], name: "w")
+        try expectInput(w, ["N", 1, .size(width)], name: "w")
         // One token per sample: [N, 1, 512] -> sequence-first [1, N, 512].
         var h = try (w - average).transpose(0, 1)
         for layer in [coarse, medium, fine] { h = try layer(h, pos: pos_embedding) }
@@ -84,17 +90,20 @@ public final class CLCAELatentEncoder: Module {
 public final class CLCAEContrastiveLoss {
     public let imageEncoder: CLCAEImageEncoder
     public let latentEncoder: CLCAELatentEncoder
-    /// x_avg [1, 3, 256, 256]
+    /// x_avg [1, 3, S, S]
     public let averageImage: Tensor
-    /// w_avg [512]
+    /// w_avg [D]
     public let latentAvg: Tensor
 
     public init(imageEncoder: CLCAEImageEncoder, latentEncoder: CLCAELatentEncoder, averageImage: Tensor,
                 latentAvg: Tensor) throws
     {
-        guard averageImage.shape == [1, 3, 256, 256], latentAvg.shape == [512] else {
-            throw TorchError("CLCAEContrastiveLoss: average image must be [1, 3, 256, 256] and latent_avg [512], "
-                + "got \(averageImage.shape) and \(latentAvg.shape)")
+        let side = imageEncoder.encoder.design.trunk.inputSize, width = latentEncoder.width
+        guard averageImage.shape == [1, 3, side, side], latentAvg.shape == [width],
+              imageEncoder.encoder.design.width == width
+        else {
+            throw TorchError("CLCAEContrastiveLoss: the encoders' widths must agree and the average image be "
+                + "[1, 3, \(side), \(side)] and latent_avg [\(width)]; got \(averageImage.shape) and \(latentAvg.shape)")
         }
         self.imageEncoder = imageEncoder
         self.latentEncoder = latentEncoder
@@ -102,11 +111,11 @@ public final class CLCAEContrastiveLoss {
         self.latentAvg = latentAvg
     }
 
-    /// The loss for images [N, 3, 256, 256] and the codes w [N, 512] they were rendered from (N >= 2: each pair
-    /// is contrasted with the batch's other pairs).
+    /// The loss for images [N, 3, S, S] and the codes w [N, D] they were rendered from (N >= 2: each pair is
+    /// contrasted with the batch's other pairs).
     public func callAsFunction(images: Tensor, w: Tensor) throws -> Tensor {
         let imageEmbeddings = try imageEncoder(images, average: averageImage)
-        let latentEmbeddings = try latentEncoder(w.unsqueeze(1), average: latentAvg.reshape([1, 1, 512]))
+        let latentEmbeddings = try latentEncoder(w.unsqueeze(1), average: latentAvg.reshape([1, 1, latentEncoder.width]))
         return try Self.symmetric(imageEmbeddings: imageEmbeddings, latentEmbeddings: latentEmbeddings,
                                   logitScale: imageEncoder.logitScale())
     }

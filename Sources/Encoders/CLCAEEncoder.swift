@@ -15,25 +15,26 @@ public final class CLCAEEncoder: Module, InversionEncoder {
     /// `InversionEncoder.method` of this encoder, as files and the CLI name it.
     public static let methodName = "clcae"
     public let method = CLCAEEncoder.methodName
-    public let inputSize = 256
+    public var inputSize: Int { encoder.design.trunk.inputSize }
     /// The inversion network, registered as `encoder` so keys read as in the checkpoints' `state_dict`.
     public let encoder: CLCAE.GradualStyleEncoder
-    /// The generator's average w [512].
+    /// The generator's average w [D].
     public let latentAvg: Tensor
-    /// x_avg [1, 3, 256, 256], subtracted from every input.
+    /// x_avg [1, 3, S, S], subtracted from every input.
     public let averageImage: Tensor
     /// The generator layer the feature replaces (the reference's `idx_k`).
     public let featureLayer: Int
 
     /// Random weights until loaded, for a generator reading `styleCount` w+ rows.
-    public init(styleCount: Int = 18, featureLayer: Int = FeatureStyleEncoder.featureLayer, latentAvg: Tensor,
-                averageImage: Tensor) throws
+    public init(styleCount: Int = 18, design: CLCAE.Design = .released, featureLayer: Int = FeatureStyleEncoder.featureLayer,
+                latentAvg: Tensor, averageImage: Tensor) throws
     {
-        guard latentAvg.shape == [512], averageImage.shape == [1, 3, 256, 256] else {
-            throw TorchError("CLCAEEncoder: latent_avg must be [512] and the average image [1, 3, 256, 256], "
+        let (d, side) = (design.width, design.trunk.inputSize)
+        guard latentAvg.shape == [d], averageImage.shape == [1, 3, side, side] else {
+            throw TorchError("CLCAEEncoder: latent_avg must be [\(d)] and the average image [1, 3, \(side), \(side)], "
                 + "got \(latentAvg.shape) and \(averageImage.shape)")
         }
-        encoder = try CLCAE.GradualStyleEncoder(forImage: false, styleCount: styleCount)
+        encoder = try CLCAE.GradualStyleEncoder(forImage: false, styleCount: styleCount, design: design)
         self.latentAvg = latentAvg
         self.averageImage = averageImage
         self.featureLayer = featureLayer
@@ -47,19 +48,21 @@ public final class CLCAEEncoder: Module, InversionEncoder {
     }
 
     /// An encoder for `generator`: as many w+ rows as it reads, its `latent_avg`, x_avg rendered from it.
-    public convenience init(generator: LoadedGenerator, featureLayer: Int = FeatureStyleEncoder.featureLayer) throws {
-        try self.init(styleCount: generator.generator.nLatent, featureLayer: featureLayer,
-                      latentAvg: generator.latentAvg.to(device: .cpu),
-                      averageImage: Self.averageImage(of: generator).to(device: .cpu))
+    public convenience init(generator: LoadedGenerator, design: CLCAE.Design = .released,
+                            featureLayer: Int = FeatureStyleEncoder.featureLayer) throws
+    {
+        try self.init(styleCount: generator.generator.nLatent, design: design, featureLayer: featureLayer,
+                      latentAvg: generator.latentAvg.reshape([-1]).to(device: .cpu),
+                      averageImage: Self.averageImage(of: generator, side: design.trunk.inputSize).to(device: .cpu))
     }
 
-    /// x_avg = G(latent_avg) with the generator's fixed noise, average-pooled to 256x256 as CLCAE's `face_pool`:
-    /// [1, 3, 256, 256] on the device of `latentAvg`.
-    public static func averageImage(of loaded: LoadedGenerator) throws -> Tensor {
+    /// x_avg = G(latent_avg) with the generator's fixed noise, average-pooled to side x side (256) as CLCAE's
+    /// `face_pool`: [1, 3, side, side] on the device of `latentAvg`.
+    public static func averageImage(of loaded: LoadedGenerator, side: Int = 256) throws -> Tensor {
         let g = loaded.generator
         return try withNoGrad {
             let w = try loaded.latentAvg.reshape([1, 1, g.config.styleDim])
-            return try renderFacePooled(w.expand([1, g.nLatent, g.config.styleDim]), generator: g)
+            return try renderFacePooled(w.expand([1, g.nLatent, g.config.styleDim]), generator: g, side: side)
         }
     }
 
@@ -92,27 +95,30 @@ public final class CLCAEEncoder: Module, InversionEncoder {
             return try generator.feature(atLayer: featureLayer, wPlus.to(device: device))
                 - generator.feature(atLayer: featureLayer, original.to(device: device))
         }
-        let feature = try edited.featureOffset + shift.to(device: wPlus.device, dtype: wPlus.dtype)
+        guard let offset = edited.featureOffset else { return EncoderOutput(wPlus: wPlus, feature: nil) }
+        let feature = try offset + shift.to(device: wPlus.device, dtype: wPlus.dtype)
         return EncoderOutput(wPlus: wPlus, feature: FeatureInjection(layer: featureLayer, tensor: feature, blend: 1))
     }
 
     /// images - x_avg on this encoder's device, after checking the images and the generator's F space.
     private func centred(_ images: Tensor, generator: StyleGAN2Generator) throws -> Tensor {
+        let design = encoder.design
         try FeatureStyleEncoder.checkFeatureSpace(of: generator, styleCount: encoder.styleCount, method: "CLCAE",
-                                                  layer: featureLayer)
-        try expectInput(images, ["N", 3, 256, 256])
+                                                  layer: featureLayer, styleDim: design.width,
+                                                  channels: design.featureChannels, size: design.featureSize)
+        try expectInput(images, ["N", 3, .size(inputSize), .size(inputSize)])
         return try images.to(device: deviceOf(self)) - averageImage
     }
 
-    /// An edit offset as the change of w: [1 or N, 512].
+    /// An edit offset as the change of w: [1 or N, D].
     private func foundationOffset(_ offset: Tensor) throws -> Tensor {
-        let rows = encoder.styleCount
+        let rows = encoder.styleCount, width = encoder.design.width
         switch offset.shape {
-        case [512]:
+        case [width]:
             return try offset.unsqueeze(0)
-        case let shape where shape.count == 2 && shape[1] == 512:
+        case let shape where shape.count == 2 && shape[1] == width:
             return offset
-        case let shape where shape.count == 3 && shape[1] == rows && shape[2] == 512:
+        case let shape where shape.count == 3 && shape[1] == rows && shape[2] == width:
             let first = try offset.select(1, 0)
             guard try offset.allClose(first.unsqueeze(1).expand(offset.shape), rtol: 0, atol: 0) else {
                 throw TorchError("CLCAE edit: the offset's \(rows) rows differ, but the edit moves the one foundation "
@@ -120,16 +126,21 @@ public final class CLCAEEncoder: Module, InversionEncoder {
             }
             return first
         default:
-            throw TorchError("CLCAE edit: the offset must be [512], [N, 512] or [N, \(rows), 512], got \(offset.shape)")
+            throw TorchError("CLCAE edit: the offset must be [\(width)], [N, \(width)] or [N, \(rows), \(width)], got \(offset.shape)")
         }
     }
 
     /// w+ = latent_offset + (base_offset + latent_avg) on every row, and the feature offset as the layer-K
     /// feature with blend 1: how `AFPSP.forward` turns the network's outputs into the generator's inputs.
     public func output(from offsets: CLCAE.GradualStyleEncoder.Offsets) throws -> EncoderOutput {
-        let w = try offsets.baseOffset + latentAvg  // [N, 512], the foundation code
-        let wPlus = try offsets.latentOffset.squeeze(2) + w.unsqueeze(1)  // [N, L, 512]
-        return EncoderOutput(wPlus: wPlus,
-                             feature: FeatureInjection(layer: featureLayer, tensor: offsets.featureOffset, blend: 1))
+        let w = try offsets.baseOffset + latentAvg  // [N, D], the foundation code
+        let design = encoder.design
+        // AFPSP renders w on every row when trained with --not_for_feature and --not_for_ww.
+        let wPlus = try !design.forFeature && !design.forWW
+            ? w.unsqueeze(1).expand([w.size(0), encoder.styleCount, design.width])
+            : offsets.latentOffset.squeeze(2) + w.unsqueeze(1)  // [N, L, D]
+        return EncoderOutput(wPlus: wPlus, feature: try offsets.featureOffset.map {
+            FeatureInjection(layer: featureLayer, tensor: $0, blend: 1)
+        })
     }
 }

@@ -130,6 +130,22 @@ struct EncoderCLITests {
         #expect(r.status != 0 && r.stderr.contains("hold no generator") && r.stderr.contains("--checkpoint"), "\(r.stderr)")
     }
 
+    /// CLCAE ablations (`--not_for_feature --no_w_attention`): the coach's flags in `opts` build the network they
+    /// trained, which inverts without a feature.
+    @Test func clcaeAblationContainerInverts() throws {
+        let run = try EncoderRun(size: 32)
+        var design = CLCAE.Design.released
+        (design.forFeature, design.wAttention) = (false, false)
+        let file = try run.container("clcae-ablation.safetensors",
+                                     [("encoder.", CLCAE.GradualStyleEncoder(forImage: false, styleCount: 8, design: design))],
+                                     options: ["output_size": .int(32), "learn_in_w": .bool(true), "not_for_feature": .bool(true),
+                                               "no_w_attention": .bool(true), "dataset_type": .string("ffhq_encode_inversion")],
+                                     latentAvg: nil)
+        let inversion = try run.invertAndRender("clcae", encoder: file)
+        #expect(inversion.feature == nil)
+        try run.expectInfo(file, ["feature       none (not_for_feature)"])
+    }
+
     /// CLCAE: the AFPSP container as released (`encoder.` with `styles_others` and the attentions, `decoder.`, opts,
     /// no latent_avg, so the mean of mapping(z) stands in); its feature replaces layer `idx_k`.
     @Test func clcaeContainerInvertsAndRenders() throws {

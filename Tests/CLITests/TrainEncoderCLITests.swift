@@ -123,7 +123,7 @@ struct TrainEncoderCLITests {
     // MARK: Feature-Style
 
     /// A tiny Feature-Style configuration in the official yaml form: the 32-pixel generator, the encoder at 1/16 width
-    /// on 256-pixel inputs (so its 16x16 feature replaces layer 5), two epochs of three iterations, the testbed's
+    /// on 256-pixel inputs (so its 16x16 feature replaces layer 5), two epochs of ten iterations, the testbed's
     /// identity network, LPIPS and BiSeNet (at 64 pixels).
     static func featureStyleConfig(_ dir: Scratch, resolution: Int = 32, extra: String = "") throws -> String {
         let path = dir.path("fs-\(resolution)-\(extra.filter(\.isLetter))\(extra.filter(\.isNumber)).yaml")
@@ -132,7 +132,7 @@ struct TrainEncoderCLITests {
             resolution: \(resolution)
             batch_size: 2
             epochs: 2
-            iter_per_epoch: 3
+            iter_per_epoch: 10
             use_realimg: True
             optimizer: 'ranger'
             lr: 0.0001
@@ -171,7 +171,7 @@ struct TrainEncoderCLITests {
         let config = try Self.featureStyleConfig(dir)
         var r = try CLI.run(Self.featureStyleArguments(files, config: config, run: dir.path("whole")))
         try #require(r.status == 0, "\(r.stderr)")
-        #expect(r.stdout.contains("trained 6 iterations"), "\(r.stdout)")
+        #expect(r.stdout.contains("trained 20 iterations"), "\(r.stdout)")
         let log = try String(contentsOfFile: dir.path("whole/log.jsonl"), encoding: .utf8)
         for name in ["l2_loss", "lpips_loss", "id_loss", "feature_recon_loss", "landmark_loss", "loss"] {
             #expect(log.contains("\"\(name)\""), "\(name) not logged")
@@ -183,12 +183,13 @@ struct TrainEncoderCLITests {
         let encoder = try TorchCheckpoint.load(dir.path("whole/enc.pth.tar")).stateDict().dictionary
         #expect(encoder["styles.0.weight"]?.shape == [16, 9 * (4 + 8 + 16 + 32)])
 
-        let first = dir.path("killed/checkpoint/000003.pt")
+        let first = dir.path("killed/checkpoint/000010.pt")
         #expect(try CLI.kill(Self.featureStyleArguments(files, config: config, run: dir.path("killed")), once: first))
+        #expect(!FileManager.default.fileExists(atPath: dir.path("killed/checkpoint/000020.pt")), "the run ended before the kill")
         r = try CLI.run(Self.featureStyleArguments(files, config: config, run: dir.path("killed")) + ["--resume", "auto"])
         try #require(r.status == 0, "\(r.stderr)")
-        let a = try TorchCheckpoint.load(dir.path("whole/checkpoint/000006.pt"))["enc_state_dict"].stateDict().dictionary
-        let b = try TorchCheckpoint.load(dir.path("killed/checkpoint/000006.pt"))["enc_state_dict"].stateDict().dictionary
+        let a = try TorchCheckpoint.load(dir.path("whole/checkpoint/000020.pt"))["enc_state_dict"].stateDict().dictionary
+        let b = try TorchCheckpoint.load(dir.path("killed/checkpoint/000020.pt"))["enc_state_dict"].stateDict().dictionary
         #expect(Set(a.keys) == Set(b.keys) && !a.isEmpty)
         for (key, tensor) in a { #expect(try maxAbsDifference(tensor, #require(b[key])) == 0, "\(key) differs after resuming") }
 
@@ -222,53 +223,44 @@ struct TrainEncoderCLITests {
 
     // MARK: CLCAE
 
-    /// A 32-pixel generator with 512-dimensional codes and a 512x16x16 layer 5 (CLCAE's encoders are full width).
-    static func clcaeGenerator(_ dir: Scratch) throws -> (generator: String, images: String) {
-        var r = try CLI.run(["testbed", "render", "--count", "8", "--size", "64", "--seed", "4", "--out", dir.path("data"),
-                             "--threads", "1"])
-        try #require(r.status == 0, "\(r.stderr)")
-        r = try CLI.run(["train", "generator", dir.path("data/images"), "--outdir", dir.path("gen"), "--size", "32",
-                         "--batch", "2", "--mbstd", "2", "--n_sample", "2", "--cbase", "8192", "--cmax", "512",
-                         "--latent", "512", "--n_mlp", "2", "--iter", "1", "--save_every", "1", "--sample_every", "1",
-                         "--workers", "1", "--threads", "1"])
-        try #require(r.status == 0, "\(r.stderr)")
-        return (dir.path("gen/checkpoint/000001.pt"), dir.path("data/images"))
-    }
-
     static func contrastiveArguments(_ generator: String, run: String, steps: Int) -> [String] {
         ["train", "encoder", "--method", "clcae", "--train_contrastive", "--use_norm", "--outdir", run,
-         "--stylegan_weights", generator, "--max_steps", "\(steps)", "--save_interval", "2", "--val_interval", "2",
+         "--stylegan_weights", generator, "--encoder_width_divisor", "32", "--encoder_input_size", "64",
+         "--max_steps", "\(steps)", "--save_interval", "2", "--val_interval", "2",
          "--board_interval", "1", "--contrastive_samples", "6", "--contrastive_test_batches", "1", "--test_batch_size", "2",
          "--workers", "1", "--threads", "1"]
     }
 
-    /// Both stages end to end: stage 1's pair (best and last, in the coach's layout), a killed stage-1 run resumed to
-    /// the uninterrupted one's weights, stage 2 on that pair with the testbed's loss networks, and its checkpoint
-    /// inverting a photo through `stylegan invert --method clcae`.
+    /// Both stages end to end on the 32-pixel generator (16-dimensional codes; the encoders at 1/32 width on 64-pixel
+    /// images): stage 1's pair (best and last, in the coach's layout), a killed stage-1 run resumed to the
+    /// uninterrupted one's weights, stage 2 on that pair with the testbed's loss networks, and its checkpoint inverting
+    /// a photo through `stylegan invert --method clcae`.
     @Test func clcaeTrainsBothStagesAndInverts() throws {
         let dir = try Scratch()
-        let files = try Self.clcaeGenerator(dir)
-        var r = try CLI.run(Self.contrastiveArguments(files.generator, run: dir.path("c"), steps: 4))
+        let files = try Self.setUp(dir)
+        var r = try CLI.run(Self.contrastiveArguments(files.generator, run: dir.path("c"), steps: 30))
         try #require(r.status == 0, "\(r.stderr)")
-        for name in ["best_model_image.pt", "best_model_latent.pt", "iteration_image_4.pt", "iteration_latent_4.pt"] {
+        for name in ["best_model_image.pt", "best_model_latent.pt", "iteration_image_30.pt", "iteration_latent_30.pt"] {
             #expect(FileManager.default.fileExists(atPath: dir.path("c/checkpoint/" + name)), "\(name)")
         }
         let log = try String(contentsOfFile: dir.path("c/log.jsonl"), encoding: .utf8)
         #expect(log.contains("\"loss_contrastive\"") && log.contains("test/loss_contrastive"), "\(log)")
 
         let first = dir.path("k/checkpoint/000002.pt")
-        #expect(try CLI.kill(Self.contrastiveArguments(files.generator, run: dir.path("k"), steps: 4), once: first))
-        r = try CLI.run(Self.contrastiveArguments(files.generator, run: dir.path("k"), steps: 4) + ["--resume", "auto"])
+        #expect(try CLI.kill(Self.contrastiveArguments(files.generator, run: dir.path("k"), steps: 30), once: first))
+        #expect(!FileManager.default.fileExists(atPath: dir.path("k/checkpoint/000030.pt")), "the run ended before the kill")
+        r = try CLI.run(Self.contrastiveArguments(files.generator, run: dir.path("k"), steps: 30) + ["--resume", "auto"])
         try #require(r.status == 0, "\(r.stderr)")
         for part in ["state_dict_image", "state_dict_latent"] {
-            let a = try TorchCheckpoint.load(dir.path("c/checkpoint/000004.pt"))[part].stateDict().dictionary
-            let b = try TorchCheckpoint.load(dir.path("k/checkpoint/000004.pt"))[part].stateDict().dictionary
+            let a = try TorchCheckpoint.load(dir.path("c/checkpoint/000030.pt"))[part].stateDict().dictionary
+            let b = try TorchCheckpoint.load(dir.path("k/checkpoint/000030.pt"))[part].stateDict().dictionary
             #expect(Set(a.keys) == Set(b.keys) && !a.isEmpty)
             for (key, tensor) in a { #expect(try maxAbsDifference(tensor, #require(b[key])) == 0, "\(part) \(key) differs") }
         }
 
         r = try CLI.run(["train", "encoder", files.images, "--method", "clcae", "--train_inversion", "--use_norm",
                          "--outdir", dir.path("i"), "--stylegan_weights", files.generator, "--learn_in_w",
+                         "--encoder_width_divisor", "32", "--encoder_input_size", "64",
                          "--contrastive_model_image", dir.path("c/checkpoint/best_model_image.pt"),
                          "--contrastive_model_latent", dir.path("c/checkpoint/best_model_latent.pt"),
                          "--weights", Fixtures.packageRoot.appendingPathComponent("Models/testbed").path, "--lpips_type", "testbed",

@@ -24,10 +24,13 @@ public final class CLCAEContrastiveTrainer: Trainer {
     public let imageEncoder: CLCAEImageEncoder
     public let latentEncoder: CLCAELatentEncoder
     public let decoder: StyleGAN2Generator
-    /// w_avg [512]
+    /// w_avg [D]
     public let latentAvg: Tensor
-    /// x_avg [1, 3, 256, 256]
+    /// x_avg [1, 3, S, S]
     public let averageImage: Tensor
+    /// The width of codes and embeddings and the side of the images.
+    var width: Int { latentEncoder.width }
+    var side: Int { imageEncoder.encoder.design.trunk.inputSize }
     public let device: Device
     let optimizerImage: any Optimizer
     let optimizerLatent: any Optimizer
@@ -50,12 +53,9 @@ public final class CLCAEContrastiveTrainer: Trainer {
         try config.validate()
         let loaded = try GeneratorCheckpoint.load(config.styleganWeights, device: device)
         let decoder = loaded.generator
-        guard decoder.config.styleDim == 512 else {
-            throw EncoderTrainingError("\(config.styleganWeights): CLCAE's encoders read 512-dimensional codes; this "
-                + "generator's are \(decoder.config.styleDim)")
-        }
-        let image = try CLCAEImageEncoder()
-        let latent = try CLCAELatentEncoder()
+        let design = try config.clcaeDesign(for: decoder)
+        let image = try CLCAEImageEncoder(design: design)
+        let latent = try CLCAELatentEncoder(width: design.width)
         if let imagePath = config.checkpointPathImage, let latentPath = config.checkpointPathLatent {
             try image.load(stateDict: CLCAEImageEncoder.load(path: imagePath).stateDict())
             try latent.load(stateDict: CLCAELatentEncoder.load(path: latentPath).stateDict())
@@ -66,7 +66,7 @@ public final class CLCAEContrastiveTrainer: Trainer {
         }
         try self.init(config, imageEncoder: image, latentEncoder: latent, decoder: decoder,
                       latentAvg: loaded.latentAvg.reshape([-1]),
-                      averageImage: CLCAEEncoder.averageImage(of: loaded), device: device)
+                      averageImage: CLCAEEncoder.averageImage(of: loaded, side: design.trunk.inputSize), device: device)
     }
 
     /// A run of these networks (unfrozen here, in training mode).
@@ -79,7 +79,7 @@ public final class CLCAEContrastiveTrainer: Trainer {
         self.latentEncoder = latentEncoder
         self.decoder = decoder
         self.device = device
-        self.latentAvg = try latentAvg.reshape([512]).to(device: device)
+        self.latentAvg = try latentAvg.reshape([latentEncoder.width]).to(device: device)
         self.averageImage = try averageImage.to(device: device)
         rng = try Torch.Generator(seed: config.seed)
         pairs = SamplerState(seed: config.seed &+ 3)
@@ -105,31 +105,31 @@ public final class CLCAEContrastiveTrainer: Trainer {
     /// The index of the first validation pair: far from the training pairs' seeds.
     static let testOffset: UInt64 = 1 << 40
 
-    /// Pairs `indices` (+ `offset`): images [N, 3, 256, 256] and their codes w [N, 512].
+    /// Pairs `indices` (+ `offset`): images [N, 3, S, S] and their codes w [N, D].
     func pairs(_ indices: [Int], offset: UInt64 = 0) throws -> (images: Tensor, w: Tensor) {
         let sides = (0..<decoder.numLayers).map { 4 << (($0 + 1) / 2) }
         var zs: [Tensor] = []
         var maps: [[Tensor]] = Array(repeating: [], count: sides.count)
         for index in indices {
             let g = try Torch.Generator(seed: config.seed &* 0x9E37_79B9 &+ offset &+ UInt64(index))
-            zs.append(try Tensor.randn([1, 512], generator: g))
+            zs.append(try Tensor.randn([1, decoder.config.styleDim], generator: g))
             for (layer, side) in sides.enumerated() { maps[layer].append(try Tensor.randn([1, 1, side, side], generator: g)) }
         }
         return try withNoGrad {
             let w = try decoder.mapping(Tensor.cat(zs).to(device: device))
-            let wPlus = try w.unsqueeze(1).expand([w.size(0), decoder.nLatent, 512])
+            let wPlus = try w.unsqueeze(1).expand([w.size(0), decoder.nLatent, w.size(1)])
             let image = try decoder.synthesis(wPlus, noise: .explicit(maps.map { try Tensor.cat($0).to(device: device) }))
-            // As a saved 8-bit PNG read back, then pooled to 256 (the official pairs are such files).
+            // As a saved 8-bit PNG read back, then pooled to the encoder's side (the official pairs are such files).
             let quantized = try ((image.clamp(min: -1, max: 1) + 1) * 127.5).round() / 127.5 - 1
-            return (try F.adaptiveAvgPool2d(quantized, (256, 256)), w)
+            return (try F.adaptiveAvgPool2d(quantized, (side, side)), w)
         }
     }
 
-    /// The coach's `calc_loss`: the symmetric contrastive loss of the embeddings of images [N, 3, 256, 256] and codes
-    /// w [N, 512].
+    /// The coach's `calc_loss`: the symmetric contrastive loss of the embeddings of images [N, 3, S, S] and codes
+    /// w [N, D].
     func contrastiveLoss(images: Tensor, w: Tensor) throws -> Tensor {
         let imageEmbeddings = try imageEncoder(images, average: averageImage)
-        let latentEmbeddings = try latentEncoder(w.unsqueeze(1), average: latentAvg.reshape([1, 1, 512]))
+        let latentEmbeddings = try latentEncoder(w.unsqueeze(1), average: latentAvg.reshape([1, 1, width]))
         return try CLCAEContrastiveLoss.symmetric(imageEmbeddings: imageEmbeddings, latentEmbeddings: latentEmbeddings,
                                                   logitScale: imageEncoder.logitScale())
     }
@@ -204,13 +204,19 @@ public final class CLCAEContrastiveTrainer: Trainer {
     /// Both encoders in the coach's layout, `{state_dict, opts}`, each under a temporary name, then renamed.
     func writeOfficial(to folder: String, names: (image: String, latent: String)) throws {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let opts = try EncoderTrainingOpts.value(config, outputSize: decoder.config.size, widths: .official)
+        let opts = try options()
         for (network, name) in [(imageEncoder as Module, names.image), (latentEncoder, names.latent)] {
             let path = folder + "/" + name
             try OfficialFile.write(.dict(["state_dict": CheckpointValue(StateDict(try network.stateDict().map {
                 ($0.name, $0.tensor)
             })), "opts": opts]), to: path)
         }
+    }
+
+    /// The run's `opts`, with the trunk's widths and the CLCAE design when they are not the published ones.
+    func options() throws -> CheckpointValue {
+        let design = imageEncoder.encoder.design
+        return try EncoderTrainingOpts.value(config, outputSize: decoder.config.size, widths: design.trunk, clcae: design)
     }
 
     // MARK: checkpoints
@@ -232,7 +238,7 @@ public final class CLCAEContrastiveTrainer: Trainer {
         try TorchCheckpoint.save(.dict([
             (key: .string("state_dict_image"), value: CheckpointValue(StateDict(try imageEncoder.stateDict().map { ($0.name, $0.tensor) }))),
             (key: .string("state_dict_latent"), value: CheckpointValue(StateDict(try latentEncoder.stateDict().map { ($0.name, $0.tensor) }))),
-            (key: .string("opts"), value: try EncoderTrainingOpts.value(config, outputSize: decoder.config.size, widths: .official)),
+            (key: .string("opts"), value: try options()),
             (key: .string(PSPTrainer.stateKey), value: .dict(ours)),
         ]), to: path)
     }

@@ -29,9 +29,9 @@ public final class CLCAEInversionTrainer: Trainer {
     public let config: EncoderTrainingConfig
     public let encoder: CLCAE.GradualStyleEncoder
     public let decoder: StyleGAN2Generator
-    /// latent_avg [512]
+    /// latent_avg [D]
     public let latentAvg: Tensor
-    /// x_avg [1, 3, 256, 256]
+    /// x_avg [1, 3, S, S]
     public let averageImage: Tensor
     public let device: Device
     public let featureLayer: Int
@@ -60,21 +60,20 @@ public final class CLCAEInversionTrainer: Trainer {
         try config.validate()
         let loaded = try GeneratorCheckpoint.load(config.styleganWeights, device: device)
         let decoder = loaded.generator
-        let layer = config.idxK ?? FeatureStyleEncoder.featureLayer
-        try FeatureStyleEncoder.checkFeatureSpace(of: decoder, styleCount: decoder.nLatent, method: "CLCAE", layer: layer)
-        let encoder = try CLCAE.GradualStyleEncoder(forImage: false, styleCount: decoder.nLatent)
+        let design = try config.clcaeDesign(for: decoder)
+        let encoder = try CLCAE.GradualStyleEncoder(forImage: false, styleCount: decoder.nLatent, design: design)
         if let path = config.checkpointPathAf {
             let file = try EncoderCheckpointFile(path: path)
             _ = try encoder.load(stateDict: file.weights(under: "encoder."), strict: false)
         } else {
             try CLCAEInitialization.apply(encoder, generator: SeededInitialization.generator(seed: config.seed))
         }
-        let averageImage = try CLCAEEncoder.averageImage(of: loaded)
+        let averageImage = try CLCAEEncoder.averageImage(of: loaded, side: design.trunk.inputSize)
         var contrastive: CLCAEContrastiveLoss?
         if config.contrastiveLambda > 0, let image = config.contrastiveModelImage, let latent = config.contrastiveModelLatent {
             contrastive = try CLCAEContrastiveLoss(imageEncoder: CLCAEImageEncoder.load(path: image, device: device),
                                                    latentEncoder: CLCAELatentEncoder.load(path: latent, device: device),
-                                                   averageImage: averageImage, latentAvg: loaded.latentAvg.reshape([512]))
+                                                   averageImage: averageImage, latentAvg: loaded.latentAvg.reshape([-1]))
         }
         try self.init(config, encoder: encoder, decoder: decoder, latentAvg: loaded.latentAvg.reshape([-1]),
                       averageImage: averageImage, networks: networks ?? EncoderLossNetworks.load(for: config, device: device),
@@ -93,7 +92,11 @@ public final class CLCAEInversionTrainer: Trainer {
         self.networks = networks
         self.contrastive = contrastive
         featureLayer = config.idxK ?? FeatureStyleEncoder.featureLayer
-        self.latentAvg = try latentAvg.reshape([512]).to(device: device)
+        let design = encoder.design
+        try FeatureStyleEncoder.checkFeatureSpace(of: decoder, styleCount: encoder.styleCount, method: "CLCAE",
+                                                  layer: featureLayer, styleDim: design.width,
+                                                  channels: design.featureChannels, size: design.featureSize)
+        self.latentAvg = try latentAvg.reshape([design.width]).to(device: device)
         self.averageImage = try averageImage.to(device: device)
         if config.contrastiveLambda > 0, contrastive == nil {
             throw EncoderTrainingError("--contrastive_lambda needs the contrastive pair (--contrastive_model_image, "
@@ -111,7 +114,7 @@ public final class CLCAEInversionTrainer: Trainer {
         }
         scheduler = try ReduceLROnPlateau(optimizer, mode: .min, factor: 0.1, patience: 10)
         func open(_ path: String) throws -> ImageDataset {
-            try ImageDataset.open(path, options: DatasetOptions(size: 256, allowUpscale: true))
+            try ImageDataset.open(path, options: DatasetOptions(size: design.trunk.inputSize, allowUpscale: true))
         }
         dataset = try open(config.dataset)
         guard dataset.count >= config.batchSize else {
@@ -132,35 +135,45 @@ public final class CLCAEInversionTrainer: Trainer {
 
     // MARK: one iteration
 
-    /// AFPSP's outputs for x [N, 3, 256, 256] (every render pooled to 256).
+    /// AFPSP's outputs for x [N, 3, S, S] (every render pooled to S).
     struct Forward {
         var xRec: Tensor
-        /// w+ [N, L, 512]
+        /// w+ [N, L, D]
         var latentRefine: Tensor
-        /// w [N, 512]
+        /// w [N, D]
         var latentBase: Tensor
-        /// f [N, C, R, R] and the generator's own layer-K feature of w+ (detached)
-        var featureOffset: Tensor
+        /// f [N, C, R, R] (nil with `--not_for_feature`) and the generator's own layer-K feature of the first render
+        /// (detached)
+        var featureOffset: Tensor?
         var featureRefine: Tensor
-        var imageWW: Tensor
-        var imageW: Tensor
+        /// w+ rendered without f (with the feature only), and w on every row (not with `--not_for_feature
+        /// --not_for_ww`)
+        var imageWW: Tensor?
+        var imageW: Tensor?
     }
 
-    /// AFPSP's `forward(x, x_avg, return_features=True, interation=blend)`, the three renders with `noise`.
+    /// AFPSP's `forward(x, x_avg, return_features=True, interation=blend)`, its renders with `noise`: with the feature
+    /// x_rec (w+ and f), image_ww and image_w; without it x_rec = G(w+) and image_w, or, with `--not_for_ww`, x_rec =
+    /// G(w) alone.
     func forward(_ x: Tensor, blend: Double, noise: (NoiseMode, NoiseMode, NoiseMode)) throws -> Forward {
         let offsets = try encoder.offsets(x - averageImage)
         let w = try offsets.baseOffset + latentAvg
-        let rows = try w.unsqueeze(1).expand([w.size(0), decoder.nLatent, 512])
+        let rows = try w.unsqueeze(1).expand([w.size(0), decoder.nLatent, w.size(1)])
         let refine = try offsets.latentOffset.squeeze(2) + rows
+        let design = encoder.design
         var own: Tensor?
-        let injection = FeatureInjection(layer: featureLayer, tensor: offsets.featureOffset, blend: Swift.min(1, blend))
-        let xRec = try decoder.synthesis(refine, noise: noise.0, feature: injection) { event in
+        let injection = try offsets.featureOffset.map {
+            FeatureInjection(layer: featureLayer, tensor: $0, blend: Swift.min(1, blend))
+        }
+        let first = design.forFeature || design.forWW ? refine : rows
+        let xRec = try decoder.synthesis(first, noise: noise.0, feature: injection) { event in
             if case .feature(let layer, let value) = event, layer == self.featureLayer { own = value }
         }
-        func pooled(_ image: Tensor) throws -> Tensor { try F.adaptiveAvgPool2d(image, (256, 256)) }
+        func pooled(_ image: Tensor) throws -> Tensor { try F.adaptiveAvgPool2d(image, (x.size(2), x.size(3))) }
+        let imageWW = design.forFeature ? try pooled(decoder.synthesis(refine, noise: noise.1)) : nil
+        let imageW = design.forFeature || design.forWW ? try pooled(decoder.synthesis(rows, noise: noise.2)) : nil
         return Forward(xRec: try pooled(xRec), latentRefine: refine, latentBase: w, featureOffset: offsets.featureOffset,
-                       featureRefine: try own!.detach(), imageWW: try pooled(decoder.synthesis(refine, noise: noise.1)),
-                       imageW: try pooled(decoder.synthesis(rows, noise: noise.2)))
+                       featureRefine: try own!.detach(), imageWW: imageWW, imageW: imageW)
     }
 
     /// The coach's `calc_loss(x, y, ...)`: the total and its `loss_dict`, in the coach's order.
@@ -172,7 +185,7 @@ public final class CLCAEInversionTrainer: Trainer {
             let weighted = try value * weight
             total = try total.map { try $0 + weighted } ?? weighted
         }
-        let renders = [("", out.xRec), ("_ww", out.imageWW), ("_w", out.imageW)]
+        let renders = [("", out.xRec)] + (out.imageWW.map { [("_ww", $0)] } ?? []) + (out.imageW.map { [("_w", $0)] } ?? [])
         let c = config
         if c.idLambda > 0 {
             let network = try networks.requireIdentity()
@@ -208,11 +221,11 @@ public final class CLCAEInversionTrainer: Trainer {
                 logged.append(("id_improve" + suffix, improvement))
             }
         }
-        if c.featureMatchingLambda > 0 {
-            try add("loss_feature", F.mseLoss(out.featureOffset, out.featureRefine), c.featureMatchingLambda)
+        if c.featureMatchingLambda > 0, let feature = out.featureOffset {
+            try add("loss_feature", F.mseLoss(feature, out.featureRefine), c.featureMatchingLambda)
         }
-        if c.contrastiveLambda > 0, let contrastive {
-            try add("loss_contras", contrastive(images: out.imageW, w: out.latentBase), c.contrastiveLambda)
+        if c.contrastiveLambda > 0, let contrastive, let imageW = out.imageW {
+            try add("loss_contras", contrastive(images: imageW, w: out.latentBase), c.contrastiveLambda)
         }
         guard let total else { throw EncoderTrainingError("every CLCAE loss weight is 0: nothing to train") }
         logged.append(("loss", try total.item()))
@@ -305,9 +318,10 @@ public final class CLCAEInversionTrainer: Trainer {
         resolved.idxK = featureLayer
         return [
             (.string("state_dict"), CheckpointValue(StateDict(weights))),
-            (.string("opts"), try EncoderTrainingOpts.value(resolved, outputSize: decoder.config.size, widths: .official)),
+            (.string("opts"), try EncoderTrainingOpts.value(resolved, outputSize: decoder.config.size, widths: encoder.design.trunk,
+                                                          clcae: encoder.design)),
             (.string("iter"), .float(blend)),
-            (.string("latent_avg"), .tensor(try latentAvg.unsqueeze(0).contiguous())),
+            (.string("latent_avg"), .tensor(try latentAvg.unsqueeze(0).contiguous())),  // [1, D]
         ]
     }
 

@@ -1,0 +1,87 @@
+import Checkpoints
+import Encoders
+import Foundation
+import StyleGAN
+import TestSupport
+import Testing
+import Torch
+import Training
+
+@testable import EncoderTraining
+
+/// CLCAE's two stages on tiny models: the pSp tests' 32-pixel generator (16-dimensional codes), the encoders at 1/32 of
+/// IR-SE50's widths on 64-pixel images (so their last stage is as wide as the codes and p1 is the 16x16 of layer 5).
+@Suite("CLCAE trainers", .serialized)
+struct CLCAETrainerTests {
+    init() throws { try Runtime.start() }
+
+    static func config(_ files: (generator: String, images: String), contrastive: Bool) -> EncoderTrainingConfig {
+        var c = EncoderTrainingConfig(method: .clcae, dataset: files.images, styleganWeights: files.generator)
+        (c.trainContrastive, c.trainInversion, c.useNorm) = (contrastive, !contrastive, true)
+        (c.encoderWidthDivisor, c.encoderInputSize, c.optimName, c.learningRate, c.workers) = (32, 64, .adam, 0.001, 1)
+        (c.batchSize, c.testBatchSize, c.contrastiveSamples, c.contrastiveTestBatches) = (4, 4, 16, 1)
+        c.valInterval = 10
+        return c
+    }
+
+    static func mean(_ values: ArraySlice<Double>) -> Double { values.reduce(0, +) / Double(values.count) }
+
+    /// Stage 1 aligns the pairs (the contrastive loss falls and validates), its best pair is in the coach's layout with
+    /// the narrow design recorded; stage 2 on that pair learns to reconstruct (its L2 falls), and its checkpoint
+    /// inverts through `CLCAEEncoder.load` as the trainer's encoder does.
+    @Test func bothStagesLearnAndWriteLoadableFiles() throws {
+        let dir = try Scratch()
+        let files = try PSPTrainerTests.setUp(dir)
+        let contrastive = try CLCAEContrastiveTrainer(Self.config(files, contrastive: true))
+        #expect(contrastive.imageEncoder.encoder.design.trunk == .narrow(divisor: 32, styleDim: 16, inputSize: 64))
+        contrastive.checkpointFolder = dir.path("c/checkpoint")
+        let options = TrainingOptions(iterations: 40, checkpointEvery: 40, sampleEvery: nil, evaluateEvery: 10)
+        _ = try TrainingLoop(run: RunDirectory(path: dir.path("c")), options: options, progress: .quiet)
+            .train(contrastive, config: Self.config(files, contrastive: true))
+        let losses = try PSPTrainerTests.log(dir.path("c")).compactMap { $0["loss_contrastive"] }
+        #expect(Self.mean(losses.suffix(8)) < 0.8 * Self.mean(losses.prefix(8)),
+                "contrastive loss \(Self.mean(losses.prefix(8))) -> \(Self.mean(losses.suffix(8)))")
+        let image = try CLCAEImageEncoder.load(path: dir.path("c/checkpoint/best_model_image.pt"))
+        let latent = try CLCAELatentEncoder.load(path: dir.path("c/checkpoint/best_model_latent.pt"))
+        #expect(image.encoder.design.width == 16 && latent.width == 16)
+
+        var config = Self.config(files, contrastive: false)
+        (config.contrastiveModelImage, config.contrastiveModelLatent) = (dir.path("c/checkpoint/best_model_image.pt"),
+                                                                         dir.path("c/checkpoint/best_model_latent.pt"))
+        (config.lpipsLambda, config.wNormLambda, config.contrastiveLambda) = (0, 0.001, 0.01)
+        let inversion = try CLCAEInversionTrainer(config, networks: EncoderLossNetworks())
+        let inversionOptions = TrainingOptions(iterations: 40, checkpointEvery: 40, sampleEvery: nil)
+        _ = try TrainingLoop(run: RunDirectory(path: dir.path("i")), options: inversionOptions, progress: .quiet)
+            .train(inversion, config: config)
+        let log = try PSPTrainerTests.log(dir.path("i"))
+        #expect(Set(log[0].keys) == ["loss_l2", "loss_l2_ww", "loss_l2_w", "loss_w_norm", "loss_feature", "loss_contras", "loss"])
+        let l2 = log.map { $0["loss_l2"]! }
+        #expect(Self.mean(l2.suffix(8)) < 0.7 * Self.mean(l2.prefix(8)), "l2 \(Self.mean(l2.prefix(8))) -> \(Self.mean(l2.suffix(8)))")
+
+        let loaded = try CLCAEEncoder.load(path: dir.path("i/checkpoint/000040.pt"))
+        let encoder = try #require(loaded.encoder as? CLCAEEncoder)
+        let x = try Tensor.rand([2, 3, 64, 64], generator: Torch.Generator(seed: 5)) * 2 - 1
+        inversion.encoder.eval()
+        let ours = try withNoGrad { try encoder.encode(x, generator: inversion.decoder) }
+        let theirs = try withNoGrad { try inversion.forward(x, blend: 1, noise: (.const, .const, .const)) }
+        #expect(try maxAbsDifference(ours.wPlus, theirs.latentRefine) < 1e-5)
+        #expect(try maxAbsDifference(#require(ours.feature?.tensor), #require(theirs.featureOffset)) < 1e-5)
+    }
+
+    /// `--not_for_feature` and `--no_w_attention` build and train the coach's smaller networks: no feature, no
+    /// image_ww, the rows' codes as offsets.
+    @Test func ablationsTrain() throws {
+        let dir = try Scratch()
+        let files = try PSPTrainerTests.setUp(dir)
+        var config = Self.config(files, contrastive: false)
+        (config.notForFeature, config.noWAttention, config.featureMatchingLambda, config.contrastiveLambda) = (true, true, 0, 0)
+        config.lpipsLambda = 0
+        let trainer = try CLCAEInversionTrainer(config, networks: EncoderLossNetworks())
+        #expect(trainer.encoder.content_layer == nil && trainer.encoder.cross_attention?.count == 0)
+        let options = TrainingOptions(iterations: 2, checkpointEvery: 2, sampleEvery: nil)
+        _ = try TrainingLoop(run: RunDirectory(path: dir.path("run")), options: options, progress: .quiet).train(trainer, config: config)
+        #expect(Set(try PSPTrainerTests.log(dir.path("run"))[0].keys) == ["loss_l2", "loss_l2_w", "loss"])
+        let opts = try TorchCheckpoint.load(dir.path("run/checkpoint/000002.pt"))["opts"]
+        #expect(try opts["not_for_feature"].bool() == true && opts["no_w_attention"].bool() == true)
+    }
+}
