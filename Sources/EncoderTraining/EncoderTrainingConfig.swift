@@ -17,6 +17,9 @@ public struct EncoderTrainingConfig: Codable, Equatable, Sendable {
         case backboneEncoder = "BackboneEncoder"
         /// ReStyle-e4e's: the same with e4e's w0 + deltas readout.
         case progressiveBackboneEncoder = "ProgressiveBackboneEncoder"
+        /// ReStyle's ResNet-34 encoders of its other domains (cars, churches, horses), both readouts.
+        case resNetBackboneEncoder = "ResNetBackboneEncoder"
+        case resNetProgressiveBackboneEncoder = "ResNetProgressiveBackboneEncoder"
         /// E2Style's stages (its scripts take no --encoder_type).
         case backboneEncoderFirstStage = "BackboneEncoderFirstStage"
         case backboneEncoderUsingLastLayerIntoW = "BackboneEncoderUsingLastLayerIntoW"
@@ -369,7 +372,7 @@ public struct EncoderTrainingConfig: Codable, Equatable, Sendable {
     /// The encoder's widths for a generator with `styleDim`-dimensional codes.
     public func encoderConfiguration(styleDim: Int) -> StyleEncoderConfiguration {
         guard encoderWidthDivisor > 1 else {
-            var official = StyleEncoderConfiguration.official
+            var official = encoderType.isResNet ? StyleEncoderConfiguration.resNet34 : .official
             (official.styleDim, official.inputSize) = (styleDim, encoderInputSize)
             return official
         }
@@ -399,8 +402,8 @@ public enum EncoderMethod: String, Codable, CaseIterable, Sendable {
         switch self {
         case .psp: [.gradualStyleEncoder, .backboneEncoderUsingLastLayerIntoW, .backboneEncoderUsingLastLayerIntoWPlus]
         case .e4e: [.encoder4Editing, .gradualStyleEncoder]
-        case .restylePSP: [.backboneEncoder, .gradualStyleEncoder]
-        case .restyleE4E: [.progressiveBackboneEncoder]
+        case .restylePSP: [.backboneEncoder, .gradualStyleEncoder, .resNetBackboneEncoder]
+        case .restyleE4E: [.progressiveBackboneEncoder, .resNetProgressiveBackboneEncoder]
         case .e2style: [.backboneEncoderFirstStage]
         case .clcae: [.gradualStyleEncoder]
         case .featureStyle: []
@@ -415,6 +418,11 @@ public enum EncoderMethod: String, Codable, CaseIterable, Sendable {
 public struct EncoderTrainingError: Error, CustomStringConvertible, Equatable {
     public let description: String
     public init(_ description: String) { self.description = description }
+}
+
+extension EncoderTrainingConfig.EncoderType {
+    /// ReStyle's ResNet-34 encoders (their trunk starts from torchvision's `resnet34` weights with `--encoder_init`).
+    public var isResNet: Bool { self == .resNetBackboneEncoder || self == .resNetProgressiveBackboneEncoder }
 }
 
 extension EncoderTrainingConfig {

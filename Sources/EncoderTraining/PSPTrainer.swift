@@ -68,6 +68,8 @@ public class PSPTrainer: Trainer {
         try SeededInitialization.apply(encoder, generator: initial)
         if let file {
             try file.load(encoder, prefix: "encoder.", as: "the \(config.encoderType.rawValue) of --checkpoint_path")
+        } else if let path = config.encoderInit, config.encoderType.isResNet {
+            try Self.loadResNetLayers(encoder, from: path)
         } else if let path = config.encoderInit {
             // pSp skips the RGB input layer for label-map inputs.
             try Self.loadTrunk(encoder, from: path, inputLayer: config.labelNC == 0, generator: initial)
@@ -180,6 +182,11 @@ public class PSPTrainer: Trainer {
         case .progressiveBackboneEncoder:
             try ReStyleBackboneEncoder(inputChannels: config.inputNC, styleCount: styleCount, readout: .e4eInference,
                                        configuration: widths)
+        case .resNetBackboneEncoder:
+            try ReStyleResNetEncoder(inputChannels: config.inputNC, styleCount: styleCount, configuration: widths)
+        case .resNetProgressiveBackboneEncoder:
+            try ReStyleResNetEncoder(inputChannels: config.inputNC, styleCount: styleCount, readout: .e4eInference,
+                                     configuration: widths)
         case .backboneEncoderFirstStage:
             try E2StyleStageEncoder(inputChannels: config.inputNC, heads: .scaled(styleCount: styleCount), configuration: widths)
         case .backboneEncoderUsingLastLayerIntoW:
@@ -231,6 +238,43 @@ public class PSPTrainer: Trainer {
                 + problems.joined(separator: "\n  "))
         }
         _ = try encoder.load(stateDict: trunk, strict: false)
+    }
+
+    /// ReStyle's start of its ResNet encoders from torchvision's `resnet34` (ImageNet) weights: `layer1`...`layer4`
+    /// into `body` in order (`conv1`, `bn1` and the PReLU are the encoder's own, built for its input channels, as
+    /// ReStyle builds them). Every block tensor must be there with the encoder's shape.
+    static func loadResNetLayers(_ encoder: any StyleCodeNetwork, from path: String) throws {
+        let weights: [String: Tensor]
+        do {
+            weights = try (path.lowercased().hasSuffix(".safetensors") ? Safetensors.read(path).tensors.dictionary
+                : TorchCheckpoint.load(path).stateDict().dictionary)
+        } catch {
+            throw EncoderTrainingError("\(path): cannot read ResNet weights for --encoder_init: \(error)")
+        }
+        guard let resNet = encoder as? ReStyleResNetEncoder else { return }
+        var blocks: [(file: String, ours: Int)] = []
+        for (stage, depth) in resNet.configuration.stages.enumerated() {
+            for b in 0..<depth.units { blocks.append(("layer\(stage + 1).\(b).", blocks.count)) }
+        }
+        var layers: [String: Tensor] = [:]
+        var problems: [String] = []
+        let own = try encoder.stateDict().dictionary
+        for (prefix, index) in blocks {
+            for (key, tensor) in own where key.hasPrefix("body.\(index).") {
+                let name = prefix + key.dropFirst("body.\(index).".count)
+                guard let given = weights[name] else { problems.append("missing \(name)"); continue }
+                guard given.shape == tensor.shape else {
+                    problems.append("\(name): \(given.shape) in the file, \(tensor.shape) in the encoder")
+                    continue
+                }
+                layers[key] = given
+            }
+        }
+        guard problems.isEmpty else {
+            throw EncoderTrainingError("\(path): does not fit the encoder's ResNet layers (--encoder_init):\n  "
+                + problems.sorted().joined(separator: "\n  "))
+        }
+        _ = try encoder.load(stateDict: layers, strict: false)
     }
 
     /// A latent average as one row [D]: [D], [1, D] and [L, D] (pSp's repeated rows) all hold it.

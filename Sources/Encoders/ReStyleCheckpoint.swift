@@ -53,8 +53,12 @@ enum ReStyleCheckpoint {
             network = try ReStyleBackboneEncoder(styleCount: styles, readout: readout, configuration: widths)
             description = "\(type) (\(trunk), styles from the \(widths.inputSize / 16)x\(widths.inputSize / 16) map)"
         case "ResNetBackboneEncoder", "ResNetProgressiveBackboneEncoder":
-            network = try ReStyleResNetEncoder(styleCount: styles, readout: readout)
-            description = "\(type) (ResNet-34, styles from the 16x16 map)"
+            // Narrow ResNet encoders record their widths like the IR-SE ones; without them it is ResNet-34.
+            let resNetWidths = widths == .official ? StyleEncoderConfiguration.resNet34 : widths
+            network = try ReStyleResNetEncoder(styleCount: styles, readout: readout, configuration: resNetWidths)
+            let side = resNetWidths.inputSize / 16
+            description = "\(type) (\(resNetWidths == .resNet34 ? "ResNet-34" : "narrow ResNet, stem \(resNetWidths.stem)"), "
+                + "styles from the \(side)x\(side) map)"
         case "GradualStyleEncoder":
             network = try GradualStyleEncoder(inputChannels: 6, styleCount: styles, configuration: widths)
             description = "GradualStyleEncoder (\(trunk) feature pyramid)"

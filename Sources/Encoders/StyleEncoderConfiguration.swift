@@ -35,6 +35,13 @@ public struct StyleEncoderConfiguration: Codable, Equatable, Hashable, Sendable 
                            .init(depth: 512, units: 3)],
         seReduction: 16, styleDim: 512, inputSize: 256)
 
+    /// ReStyle's ResNet-34 encoders (`ResNetBackboneEncoder`): a 64-channel stem, torchvision's four stages of 3, 4, 6
+    /// and 3 basic blocks (64 to 512 channels), 256 pixels. (`seReduction` is unused there.)
+    public static let resNet34 = StyleEncoderConfiguration(
+        stem: 64, stages: [.init(depth: 64, units: 3), .init(depth: 128, units: 4), .init(depth: 256, units: 6),
+                           .init(depth: 512, units: 3)],
+        seReduction: 16, styleDim: 512, inputSize: 256)
+
     /// The official design at 1/`divisor` of its widths, one unit per stage, for a generator with `styleDim`
     /// codes and images of `inputSize` pixels (tests and the testbed's small models).
     public static func narrow(divisor: Int, styleDim: Int, inputSize: Int) -> StyleEncoderConfiguration {

@@ -95,4 +95,41 @@ struct ReStyleTrainerTests {
             }
         }
     }
+
+    /// ReStyle's ResNet encoders (its other domains): a narrow ResNet trains, starts from torchvision-named `layerK.b`
+    /// weights with `--encoder_init`, and its checkpoint loads as the same ReStyle encoder.
+    @Test func resNetEncodersTrainStartFromTorchvisionAndLoad() throws {
+        let dir = try Scratch()
+        var config = Self.config(try PSPTrainerTests.setUp(dir))
+        (config.encoderType, config.batchSize) = (.resNetBackboneEncoder, 4)
+        let (trainer, log) = try PSPTrainerTests.train(config, run: dir.path("run"), iterations: 40, every: 40, make: Self.make)
+        let resNet = try #require(trainer.encoder as? ReStyleResNetEncoder)
+        #expect(resNet.configuration == .narrow(divisor: 16, styleDim: 16, inputSize: 32) && resNet.styleCount == 8)
+        let l2 = log.map { $0["loss_l2"]! }
+        let first: Double = l2.prefix(6).reduce(0, +), last: Double = l2.suffix(6).reduce(0, +)
+        #expect(last < 0.7 * first, "l2 \(first / 6) -> \(last / 6)")
+
+        let loaded = try EncoderCheckpoint.load(dir.path("run/checkpoint/000040.pt"))
+        let network = try #require((loaded.encoder as? ReStyleEncoder)?.network as? ReStyleResNetEncoder)
+        #expect(network.configuration == resNet.configuration)
+
+        // torchvision's names: layer1.0 ... layer4.0 (one block per stage here), the stem not included.
+        var torchvision: [String: Tensor] = [:]
+        for (key, tensor) in try resNet.stateDict() where key.hasPrefix("body.") {
+            let parts = key.split(separator: ".", maxSplits: 2)
+            torchvision["layer\(Int(parts[1])! + 1).0.\(parts[2])"] = try tensor.clone()
+        }
+        try Safetensors.write(torchvision, to: dir.path("resnet34.safetensors"))
+        config.encoderInit = dir.path("resnet34.safetensors")
+        let started = try Self.make(config)
+        let body = try started.encoder.stateDict().dictionary
+        for (key, tensor) in try resNet.stateDict() where key.hasPrefix("body.") {
+            #expect(try maxAbsDifference(tensor, #require(body[key])) == 0, "\(key)")
+        }
+        torchvision.removeValue(forKey: "layer2.0.conv1.weight")
+        config.encoderInit = dir.path("partial.safetensors")
+        try Safetensors.write(torchvision, to: config.encoderInit!)
+        #expect(throws: EncoderTrainingError.self) { _ = try Self.make(config) }
+    }
 }
+

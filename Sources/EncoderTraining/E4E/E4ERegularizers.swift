@@ -33,7 +33,9 @@ public final class E4ERegularizers {
         self.config = config
         styleCount = decoder.nLatent
         progressiveSteps = try config.resolvedProgressiveSteps(styleCount: decoder.nLatent)
-        if progressiveSteps != nil, ![.encoder4Editing, .progressiveBackboneEncoder].contains(config.encoderType) {
+        if progressiveSteps != nil,
+           ![.encoder4Editing, .progressiveBackboneEncoder, .resNetProgressiveBackboneEncoder].contains(config.encoderType)
+        {
             throw EncoderTrainingError("progressive training needs e4e's encoder (--encoder_type Encoder4Editing or "
                 + "ProgressiveBackboneEncoder)")
         }
