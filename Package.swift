@@ -144,7 +144,7 @@ let package = Package(
             exclude: ["Resources"]
         ),
         .testTarget(
-            name: "InversionTests", dependencies: ["Inversion", "Encoders", "StyleGAN", "Perception", "Checkpoints", "Torch", "TestSupport"]
+            name: "InversionTests", dependencies: ["Inversion", "Encoders", "StyleGAN", "Perception", "Checkpoints", "Images", "Torch", "TestSupport"]
         ),
         .testTarget(
             name: "PerceptionTests", dependencies: ["stylegan", "Perception", "Checkpoints", "Torch", "Images", "TestSupport"],

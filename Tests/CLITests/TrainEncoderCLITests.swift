@@ -285,4 +285,3 @@ struct TrainEncoderCLITests {
         #expect(r.status != 0 && r.stderr.contains("--train_contrastive (stage 1) or --train_inversion"), "\(r.stderr)")
     }
 }
-
