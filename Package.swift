@@ -120,7 +120,8 @@ let package = Package(
         ),
         .executableTarget(
             name: "stylegan-bench",
-            dependencies: ["Torch", "Images", "StyleGAN", "Perception", "Inversion", "Encoders", "Training", "GeneratorTraining"],
+            dependencies: ["Torch", "Images", "Checkpoints", "StyleGAN", "Perception", "Inversion", "Encoders", "Training", "GeneratorTraining",
+                           "EncoderTraining"],
             path: "Sources/stylegan-bench"
         ),
         .testTarget(name: "TorchTests", dependencies: ["Torch"]),

@@ -112,9 +112,13 @@ public struct EncoderLoss {
 
     /// pSp's `IDLoss.forward` with any embedding: the mean of 1 - <e(y_hat), e(y)> with the target's embedding
     /// detached, and `id_improve`, the mean of <e(y_hat), e(y)> - <e(y), e(x)>.
+    /// When x is y (inversion: the target is the input) their embedding is computed once.
     static func identity(x: Tensor, y: Tensor, yHat: Tensor, embed: (Tensor) throws -> Tensor) throws -> (Tensor, Double) {
         let yHatFeatures = try embed(yHat)
-        let (yFeatures, xFeatures) = try withNoGrad { (try embed(y), try embed(x)) }
+        let (yFeatures, xFeatures) = try withNoGrad {
+            let target = try embed(y)
+            return (target, x === y ? target : try embed(x))
+        }
         let target = try (yHatFeatures * yFeatures).sum([1])  // [N]
         let views = try (yFeatures * xFeatures).sum([1])
         let loss = try (target * -1 + 1).mean()

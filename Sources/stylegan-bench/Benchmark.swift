@@ -13,6 +13,10 @@ struct Benchmark {
             try TrainingBenchmark.runOurs(Array(arguments.dropFirst(i + 1).prefix(5)))
             return
         }
+        if let i = arguments.firstIndex(of: "--encoder-training-run") {
+            try EncoderTrainingBenchmark.runOurs(Array(arguments.dropFirst(i + 1).prefix(5)))
+            return
+        }
         if let i = arguments.firstIndex(of: "--training-phases") {
             try TrainingPhases.print(Array(arguments.dropFirst(i + 1).prefix(3)))
             return
@@ -21,10 +25,14 @@ struct Benchmark {
         var report = Report(machine: machine)
         if let i = arguments.firstIndex(of: "--only") {
             // One section, merged into the existing file in place of its previous figures.
-            guard i + 1 < arguments.count, arguments[i + 1] == "training" else {
-                throw TorchError("--only takes a section name: training")
+            guard i + 1 < arguments.count, ["training", "encoder-training"].contains(arguments[i + 1]) else {
+                throw TorchError("--only takes a section name: training or encoder-training")
             }
-            try TrainingBenchmark.section(into: &report, context: machine)
+            if arguments[i + 1] == "training" {
+                try TrainingBenchmark.section(into: &report, context: machine)
+            } else {
+                try EncoderTrainingBenchmark.section(into: &report, context: machine)
+            }
             try report.merge(into: outPath)
             print(report.text)
             print("merged into \(outPath)")
@@ -98,6 +106,7 @@ struct Benchmark {
                            + "column adds the final 1024 synthesis. The papers report times on GPUs; their texts "
                            + "were not available here to put their figures beside these.")
         try TrainingBenchmark.section(into: &report)
+        try EncoderTrainingBenchmark.section(into: &report)
         try report.write(to: outPath)
         print(report.text)
         print("wrote \(outPath)")

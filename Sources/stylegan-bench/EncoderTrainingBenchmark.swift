@@ -1,0 +1,128 @@
+import Checkpoints
+import EncoderTraining
+import Foundation
+import Images
+import Perception
+import StyleGAN
+import Torch
+import Training
+
+/// One training step of pSp and e4e (`stylegan train encoder`) beside the plain-PyTorch reference
+/// (bench/encoder_training_reference.py), each setting in a process of its own so the peak memory is that setting's.
+enum EncoderTrainingBenchmark {
+    /// A method at a width: `divisor` 1 is the official encoder (IR-SE50) on a full-width generator of `size`; more
+    /// divides the encoder's and the generator's widths (codes 512 / divisor).
+    struct Setting {
+        let method: EncoderMethod
+        let divisor: Int
+        let size: Int
+        let warmup: Int
+        let repeats: Int
+
+        var arguments: [String] { [method.rawValue, "\(divisor)", "\(size)", "\(warmup)", "\(repeats)"] }
+        var widths: String {
+            divisor == 1 ? "official (IR-SE50; \(size) px generator, channel multiplier 2)"
+                : "encoder and generator / \(divisor) (\(size) px, codes \(512 / divisor))"
+        }
+    }
+
+    static let settings = [
+        Setting(method: .psp, divisor: 8, size: 64, warmup: 1, repeats: 3),
+        Setting(method: .e4e, divisor: 8, size: 64, warmup: 1, repeats: 3),
+        Setting(method: .psp, divisor: 1, size: 256, warmup: 1, repeats: 2),
+        Setting(method: .e4e, divisor: 1, size: 256, warmup: 1, repeats: 2),
+    ]
+
+    struct Measurement: Decodable {
+        var ms: Double
+        var peak_rss_mib: Double
+    }
+
+    static func section(into report: inout Report, context: Machine? = nil) throws {
+        var table = [["method", "widths", "ours (ms)", "reference (ms)", "vs reference", "peak RSS ours / reference (MiB)"]]
+        for setting in settings {
+            let ours = try measure(command: CommandLine.arguments[0], ["--encoder-training-run"] + setting.arguments,
+                                   environment: [:])
+            let reference = try measure(command: "python3", ["bench/encoder_training_reference.py", "\(Runtime.threads)"]
+                                            + setting.arguments, environment: ["PYTHONPATH": ".deps/python"])
+            table.append([setting.method.rawValue, setting.widths, fmt(ours.ms), fmt(reference.ms),
+                          String(format: "%.2fx faster", reference.ms / ours.ms),
+                          "\(fmt(ours.peak_rss_mib)) / \(fmt(reference.peak_rss_mib))"])
+        }
+        let runApart = context.map {
+            " Measured apart from the other tables (`make bench ONLY=encoder-training`): "
+                + $0.lines.map { $0.dropFirst(2) }.joined(separator: "; ") + "."
+        } ?? ""
+        report.section("Encoder training step: pSp and e4e, batch 4", table, note: note + runApart)
+    }
+
+    static let note = "One optimiser step of `stylegan train encoder` (`PSPTrainer.step`: a batch of 4 from a folder of "
+        + "random 256-pixel PNGs, its data threads included) beside bench/encoder_training_reference.py, a plain-PyTorch "
+        + "implementation of the coach's step on a fixed random batch: pSp's GradualStyleEncoder, the codes plus "
+        + "latent_avg rendered by rosinality's generator with fresh noise and pooled to 256, L2 + 0.8 LPIPS-Alex + 0.1 "
+        + "ArcFace IR-SE50 (face crop), backward, Adam over the encoder; e4e adds its latent discriminator's step (Adam, "
+        + "softplus losses on mapping(z) against the codes; not an R1 step) and 0.1 x the encoder's non-saturating term. "
+        + "Both use random weights; the loss networks are full width at every setting (they are the published ones). The "
+        + "reference computes the ID features of x, y and y_hat as pSp's IDLoss does; ours computes those of x once when "
+        + "the target is the input (inversion), and those of the targets without autograd. "
+        + "After the warm-up steps the fastest of the timed steps counts: "
+        + settings.map { "\($0.warmup) + \($0.repeats) for \($0.method.rawValue) at \($0.widths)" }.joined(separator: "; ")
+        + ". Peak RSS: the whole process's. Goal (issue 15): at least 1.5x the reference's speed, no more memory. Not yet "
+        + "in this table: ReStyle, E2Style, the Feature-Style encoder and CLCAE."
+
+    static func measure(command: String, _ arguments: [String], environment: [String: String]) throws -> Measurement {
+        let output = try Shell.run(command, arguments, environment: environment)
+        do {
+            return try JSONDecoder().decode(Measurement.self, from: Foundation.Data(output.utf8))
+        } catch {
+            throw TorchError("\(command) \(arguments.joined(separator: " ")) printed no encoder-training result: \(output)")
+        }
+    }
+
+    // MARK: our side, in a process of its own (`--encoder-training-run METHOD DIVISOR SIZE WARMUP REPEATS`)
+
+    static func runOurs(_ values: [String]) throws {
+        guard values.count == 5, let method = EncoderMethod(rawValue: values[0]), [.psp, .e4e].contains(method),
+              let divisor = Int(values[1]), let size = Int(values[2]), let warmup = Int(values[3]),
+              let repeats = Int(values[4]), repeats > 0
+        else { throw TorchError("--encoder-training-run takes psp|e4e DIVISOR SIZE WARMUP REPEATS, got \(values)") }
+        let folder = FileManager.default.temporaryDirectory
+            .appendingPathComponent("stylegan-bench-encoder-\(ProcessInfo.processInfo.processIdentifier)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let rng = try Torch.Generator(seed: 0)
+        for i in 0..<8 {
+            try Image(tensor: Tensor.rand([1, 3, 256, 256], generator: rng) * 2 - 1).write(to: "\(folder)/\(i).png")
+        }
+        // rosinality's plan at channel multiplier 2, every count / divisor, codes 512 / divisor, 8 mapping layers.
+        let styleDim = divisor == 1 ? 512 : max(512 / divisor, 16)
+        let channels = try ChannelPlan.rosinality(channelMultiplier: 2, divisor: divisor).channels(upTo: size)
+        let generator = try StyleGAN2Generator(GeneratorConfig(size: size, styleDim: styleDim, nMLP: 8, channels: channels),
+                                               generator: rng)
+        let average = try withNoGrad { try generator.mapping(Tensor.randn([1000, styleDim], generator: rng)).mean([0]) }
+        let path = folder + "/generator.pt"
+        try TorchCheckpoint.save(.dict(["g_ema": CheckpointValue(try generator.stateDict()), "latent_avg": .tensor(average)]),
+                                 to: path)
+        var config = EncoderTrainingConfig(method: method, dataset: folder, styleganWeights: path)
+        (config.batchSize, config.optimName, config.learningRate, config.workers) = (4, .adam, 1e-4, 2)
+        (config.l2Lambda, config.lpipsLambda, config.idLambda, config.startFromLatentAvg) = (1, 0.8, 0.1, true)
+        (config.encoderWidthDivisor, config.encoderInputSize) = (divisor, 256)
+        if method == .e4e { config.wDiscriminatorLambda = 0.1 }
+        let networks = EncoderLossNetworks(
+            lpips: try LPIPS(network: .alex, backbone: PythonReference.fixtures + "/lpips-alex/alexnet_backbone.pt"),
+            identity: try IRSE50())
+        let trainer = try PSPTrainer(config, networks: networks)
+        // Steps whose index is not a multiple of d_reg_every (16): no R1 step, as the reference.
+        var index = 1
+        func step() throws {
+            _ = try trainer.step(Iteration(index: index, total: 1_000_000))
+            index += index % 16 == 15 ? 2 : 1
+        }
+        for _ in 0..<warmup { try step() }
+        let seconds = try fastest(runs: repeats) { try step() }
+        var usage = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        let json: [String: Any] = ["ms": seconds * 1e3, "peak_rss_mib": Double(usage.ru_maxrss) / 1024]
+        print(String(decoding: try JSONSerialization.data(withJSONObject: json), as: UTF8.self))
+    }
+}
