@@ -7,7 +7,9 @@ rendered by rosinality's generator (bench/stylegan2_reference.py) with fresh noi
 (L2 1, LPIPS-Alex 0.8, ArcFace IR-SE50 ID on the face crop 0.1, its features of x, y and y_hat computed as pSp's
 IDLoss does, with autograd on), backward, one Adam step over the encoder; e4e adds
 its latent discriminator step (a 4-layer MLP, softplus losses on mapping(z) against the codes, Adam) and the
-encoder's non-saturating term (0.1). Weights are random (the networks' shapes are what costs time).
+encoder's non-saturating term (0.1); ReStyle (restyle-psp) runs its coach's 5 refinement passes of the BackboneEncoder
+from the average image, each pass's loss backpropagated, then one Adam step. Weights are random (the networks' shapes
+are what costs time).
 
 Usage: python3 encoder_training_reference.py THREADS METHOD DIVISOR SIZE WARMUP REPEATS -> one JSON object.
 """
@@ -118,6 +120,22 @@ class GradualStyleEncoder(nn.Module):
         return torch.stack([s(c3 if i < 3 else p2 if i < 7 else p1) for i, s in enumerate(self.styles)], 1)
 
 
+class BackboneEncoder(nn.Module):
+    """ReStyle's encoder: the IR-SE trunk on the image beside the current reconstruction (6 channels), every style
+    from its last map (1/16)."""
+
+    def __init__(self, divisor, styles, style_dim, size=256):
+        super().__init__()
+        self.input_layer, self.body, _, depths = trunk(divisor, in_channels=6)
+        self.styles = nn.ModuleList(GradualStyleBlock(depths[-1], style_dim, size // 16) for _ in range(styles))
+
+    def forward(self, x):
+        x = self.input_layer(x)
+        for unit in self.body:
+            x = unit(x)
+        return torch.stack([s(x) for s in self.styles], 1)
+
+
 class IDNet(nn.Module):
     """ArcFace IR-SE50 (pSp's ID loss): the trunk on the 112-pixel face crop, the embedding head, L2-normalised."""
 
@@ -184,7 +202,8 @@ def run(method, divisor, size, warmup, repeats):
     for v in gen.sd.values():
         v.requires_grad_(False)
     styles = gen.n_latent
-    encoder = GradualStyleEncoder(divisor, styles, style_dim).train()
+    restyle = method == "restyle-psp"
+    encoder = (BackboneEncoder if restyle else GradualStyleEncoder)(divisor, styles, style_dim).train()
     with torch.no_grad():
         latent_avg = gen.mapping(torch.randn(1000, style_dim)).mean(0)
     lpips, idnet = LPIPSAlex().eval(), IDNet().eval()
@@ -199,7 +218,31 @@ def run(method, divisor, size, warmup, repeats):
         noise = [torch.randn(codes.shape[0], 1, 2 ** ((l + 5) // 2), 2 ** ((l + 5) // 2)) for l in range(gen.num_layers)]
         return F.adaptive_avg_pool2d(gen.synthesis(codes, noise), (256, 256))
 
+    def calc_loss(y_hat):
+        # pSp's IDLoss.forward: the features of x, y and y_hat, all with autograd on, y's detached (x == y here).
+        x_feats, y_feats, y_hat_feats = idnet(x), idnet(x).detach(), idnet(y_hat)
+        improvement = float(((y_hat_feats * y_feats).sum(1) - (y_feats * x_feats).sum(1)).mean().detach())  # noqa: F841
+        return F.mse_loss(y_hat, x) + 0.8 * lpips(y_hat, x) + 0.1 * (1 - (y_hat_feats * y_feats).sum(1)).mean()
+
+    if restyle:
+        with torch.no_grad():
+            avg_codes = latent_avg.view(1, 1, -1).repeat(1, styles, 1)
+            avg_image = F.adaptive_avg_pool2d(gen.synthesis(avg_codes), (256, 256)).repeat(x.shape[0], 1, 1, 1)
+
+    def restyle_step():
+        # ReStyle's coach: 5 passes from the average image, each pass's loss backpropagated, one optimiser step.
+        opt.zero_grad()
+        image, codes = avg_image, latent_avg
+        for _ in range(5):
+            codes = encoder(torch.cat([x, image], 1)) + codes
+            y_hat = render(codes)
+            calc_loss(y_hat).backward()
+            image, codes = y_hat.detach(), codes.detach()
+        opt.step()
+
     def step():
+        if restyle:
+            return restyle_step()
         if disc is not None:
             d_opt.zero_grad()
             with torch.no_grad():
@@ -211,10 +254,7 @@ def run(method, divisor, size, warmup, repeats):
         opt.zero_grad()
         codes = encoder(x) + latent_avg
         y_hat = render(codes)
-        # pSp's IDLoss.forward: the features of x, y and y_hat, all with autograd on, y's detached (x == y here).
-        x_feats, y_feats, y_hat_feats = idnet(x), idnet(x).detach(), idnet(y_hat)
-        improvement = float(((y_hat_feats * y_feats).sum(1) - (y_feats * x_feats).sum(1)).mean().detach())  # noqa: F841
-        loss = F.mse_loss(y_hat, x) + 0.8 * lpips(y_hat, x) + 0.1 * (1 - (y_hat_feats * y_feats).sum(1)).mean()
+        loss = calc_loss(y_hat)
         if disc is not None:
             loss = loss + 0.1 * F.softplus(-disc(codes.reshape(-1, style_dim))).mean()
         loss.backward()

@@ -7,7 +7,7 @@ import StyleGAN
 import Torch
 import Training
 
-/// One training step of pSp and e4e (`stylegan train encoder`) beside the plain-PyTorch reference
+/// One training step of pSp, e4e and ReStyle (`stylegan train encoder`) beside the plain-PyTorch reference
 /// (bench/encoder_training_reference.py), each setting in a process of its own so the peak memory is that setting's.
 enum EncoderTrainingBenchmark {
     /// A method at a width: `divisor` 1 is the official encoder (IR-SE50) on a full-width generator of `size`; more
@@ -29,6 +29,7 @@ enum EncoderTrainingBenchmark {
     static let settings = [
         Setting(method: .psp, divisor: 8, size: 64, warmup: 1, repeats: 3),
         Setting(method: .e4e, divisor: 8, size: 64, warmup: 1, repeats: 3),
+        Setting(method: .restylePSP, divisor: 8, size: 64, warmup: 1, repeats: 3),
         Setting(method: .psp, divisor: 1, size: 256, warmup: 1, repeats: 2),
         Setting(method: .e4e, divisor: 1, size: 256, warmup: 1, repeats: 2),
     ]
@@ -53,7 +54,7 @@ enum EncoderTrainingBenchmark {
             " Measured apart from the other tables (`make bench ONLY=encoder-training`): "
                 + $0.lines.map { $0.dropFirst(2) }.joined(separator: "; ") + "."
         } ?? ""
-        report.section("Encoder training step: pSp and e4e, batch 4", table, note: note + runApart)
+        report.section("Encoder training step: pSp, e4e and ReStyle, batch 4", table, note: note + runApart)
     }
 
     static let note = "One optimiser step of `stylegan train encoder` (`PSPTrainer.step`: a batch of 4 from a folder of "
@@ -61,14 +62,16 @@ enum EncoderTrainingBenchmark {
         + "implementation of the coach's step on a fixed random batch: pSp's GradualStyleEncoder, the codes plus "
         + "latent_avg rendered by rosinality's generator with fresh noise and pooled to 256, L2 + 0.8 LPIPS-Alex + 0.1 "
         + "ArcFace IR-SE50 (face crop), backward, Adam over the encoder; e4e adds its latent discriminator's step (Adam, "
-        + "softplus losses on mapping(z) against the codes; not an R1 step) and 0.1 x the encoder's non-saturating term. "
+        + "softplus losses on mapping(z) against the codes; not an R1 step) and 0.1 x the encoder's non-saturating term; "
+        + "ReStyle (restyle-psp, its BackboneEncoder) runs 5 refinement passes from the average image, each pass's loss "
+        + "backpropagated, then one step. "
         + "Both use random weights; the loss networks are full width at every setting (they are the published ones). The "
         + "reference computes the ID features of x, y and y_hat as pSp's IDLoss does; ours computes those of x once when "
         + "the target is the input (inversion), and those of the targets without autograd. "
         + "After the warm-up steps the fastest of the timed steps counts: "
         + settings.map { "\($0.warmup) + \($0.repeats) for \($0.method.rawValue) at \($0.widths)" }.joined(separator: "; ")
         + ". Peak RSS: the whole process's. Goal (issue 15): at least 1.5x the reference's speed, no more memory. Not yet "
-        + "in this table: ReStyle, E2Style, the Feature-Style encoder and CLCAE."
+        + "in this table: E2Style, the Feature-Style encoder and CLCAE."
 
     static func measure(command: String, _ arguments: [String], environment: [String: String]) throws -> Measurement {
         let output = try Shell.run(command, arguments, environment: environment)
@@ -82,10 +85,10 @@ enum EncoderTrainingBenchmark {
     // MARK: our side, in a process of its own (`--encoder-training-run METHOD DIVISOR SIZE WARMUP REPEATS`)
 
     static func runOurs(_ values: [String]) throws {
-        guard values.count == 5, let method = EncoderMethod(rawValue: values[0]), [.psp, .e4e].contains(method),
+        guard values.count == 5, let method = EncoderMethod(rawValue: values[0]), [.psp, .e4e, .restylePSP].contains(method),
               let divisor = Int(values[1]), let size = Int(values[2]), let warmup = Int(values[3]),
               let repeats = Int(values[4]), repeats > 0
-        else { throw TorchError("--encoder-training-run takes psp|e4e DIVISOR SIZE WARMUP REPEATS, got \(values)") }
+        else { throw TorchError("--encoder-training-run takes psp|e4e|restyle-psp DIVISOR SIZE WARMUP REPEATS, got \(values)") }
         let folder = FileManager.default.temporaryDirectory
             .appendingPathComponent("stylegan-bench-encoder-\(ProcessInfo.processInfo.processIdentifier)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -108,10 +111,11 @@ enum EncoderTrainingBenchmark {
         (config.l2Lambda, config.lpipsLambda, config.idLambda, config.startFromLatentAvg) = (1, 0.8, 0.1, true)
         (config.encoderWidthDivisor, config.encoderInputSize) = (divisor, 256)
         if method == .e4e { config.wDiscriminatorLambda = 0.1 }
+        config.nItersPerBatch = 5
         let networks = EncoderLossNetworks(
             lpips: try LPIPS(network: .alex, backbone: PythonReference.fixtures + "/lpips-alex/alexnet_backbone.pt"),
             identity: try IRSE50())
-        let trainer = try PSPTrainer(config, networks: networks)
+        let trainer = method == .restylePSP ? try ReStyleTrainer(config, networks: networks) : try PSPTrainer(config, networks: networks)
         // Steps whose index is not a multiple of d_reg_every (16): no R1 step, as the reference.
         var index = 1
         func step() throws {
