@@ -47,11 +47,7 @@ public struct EncoderLossNetworks {
         if config.lpipsLambda > 0 || config.lpipsLambdaCrop > 0 {
             let names = fileNames(lpips: config.lpipsType)
             if let path = find(names) {
-                networks.lpips = try config.lpipsType == .testbed
-                    ? LPIPS(testbed: ResNet18Classifier.load(from: path), linearLayers: ((path as NSString)
-                        .deletingLastPathComponent as NSString).appendingPathComponent("lpips.safetensors"))
-                    : LPIPS(network: config.lpipsType, backbone: path)
-                try networks.lpips?.to(device: device)
+                networks.lpips = try lpips(config.lpipsType, backbone: path, device: device)
             } else {
                 missing.append("--lpips_lambda needs \(names[0]) \(place) (LPIPS-\(config.lpipsType.rawValue))")
             }
@@ -81,6 +77,17 @@ public struct EncoderLossNetworks {
         }
         guard missing.isEmpty else { throw EncoderTrainingError(missing.joined(separator: "\n")) }
         return networks
+    }
+
+    /// LPIPS of `network` from its backbone file: torchvision's AlexNet or VGG16, or the testbed's attribute
+    /// classifier with the `lpips.safetensors` beside it.
+    static func lpips(_ network: LPIPS.Network, backbone path: String, device: Device) throws -> LPIPS {
+        let lpips = try network == .testbed
+            ? LPIPS(testbed: ResNet18Classifier.load(from: path), linearLayers: ((path as NSString)
+                .deletingLastPathComponent as NSString).appendingPathComponent("lpips.safetensors"))
+            : LPIPS(network: network, backbone: path)
+        try lpips.to(device: device)
+        return lpips
     }
 
     func requireLPIPS() throws -> LPIPS {

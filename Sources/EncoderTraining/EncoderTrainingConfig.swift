@@ -420,6 +420,18 @@ public struct EncoderTrainingError: Error, CustomStringConvertible, Equatable {
     public init(_ description: String) { self.description = description }
 }
 
+extension EncoderTrainingConfig.OptimizerName {
+    /// The optimiser over `parameters`: Ranger (its own betas (0.95, 0.999) unless given) or Adam ((0.9, 0.999)).
+    public func make(_ parameters: [Tensor], lr: Double, betas: (Double, Double)? = nil, weightDecay: Double = 0) throws
+        -> any Optimizer
+    {
+        switch self {
+        case .ranger: try Ranger(parameters, lr: lr, betas: betas ?? (0.95, 0.999), weightDecay: weightDecay)
+        case .adam: try Adam(parameters, lr: lr, betas: betas ?? (0.9, 0.999), weightDecay: weightDecay)
+        }
+    }
+}
+
 extension EncoderTrainingConfig.EncoderType {
     /// ReStyle's ResNet-34 encoders (their trunk starts from torchvision's `resnet34` weights with `--encoder_init`).
     public var isResNet: Bool { self == .resNetBackboneEncoder || self == .resNetProgressiveBackboneEncoder }

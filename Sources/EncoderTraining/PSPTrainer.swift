@@ -103,10 +103,7 @@ public class PSPTrainer: Trainer {
         try decoder.requiresGrad(config.trainDecoder)
         loss = EncoderLoss(weights: config.lossWeights, networks: networks, multiLayerIdentity: config.method == .e2style)
         let parameters = encoder.parameters() + (config.trainDecoder ? decoder.parameters() : [])
-        optimizer = switch config.optimName {
-        case .ranger: try Ranger(parameters, lr: config.learningRate)
-        case .adam: try Adam(parameters, lr: config.learningRate)
-        }
+        optimizer = try config.optimName.make(parameters, lr: config.learningRate)
 
         func open(_ path: String) throws -> ImageDataset {
             try ImageDataset.open(path, options: DatasetOptions(size: widths.inputSize, allowUpscale: true))

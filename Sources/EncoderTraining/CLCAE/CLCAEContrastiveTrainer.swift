@@ -90,14 +90,8 @@ public final class CLCAEContrastiveTrainer: Trainer {
         }
         try decoder.to(device: device)
         try decoder.requiresGrad(false)
-        func optimizer(_ parameters: [Tensor]) throws -> any Optimizer {
-            switch config.optimName {
-            case .ranger: try Ranger(parameters, lr: config.learningRate)
-            case .adam: try Adam(parameters, lr: config.learningRate)
-            }
-        }
-        optimizerImage = try optimizer(imageEncoder.parameters())
-        optimizerLatent = try optimizer(latentEncoder.parameters())
+        optimizerImage = try config.optimName.make(imageEncoder.parameters(), lr: config.learningRate)
+        optimizerLatent = try config.optimName.make(latentEncoder.parameters(), lr: config.learningRate)
         schedulerImage = try ReduceLROnPlateau(optimizerImage, mode: .min, factor: 0.1, patience: 10)
         schedulerLatent = try ReduceLROnPlateau(optimizerLatent, mode: .min, factor: 0.1, patience: 10)
     }

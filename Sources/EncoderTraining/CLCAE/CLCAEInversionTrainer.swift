@@ -108,10 +108,7 @@ public final class CLCAEInversionTrainer: Trainer {
         encoder.train()
         try decoder.to(device: device)
         try decoder.requiresGrad(false)
-        optimizer = switch config.optimName {
-        case .ranger: try Ranger(encoder.parameters(), lr: config.learningRate)
-        case .adam: try Adam(encoder.parameters(), lr: config.learningRate)
-        }
+        optimizer = try config.optimName.make(encoder.parameters(), lr: config.learningRate)
         scheduler = try ReduceLROnPlateau(optimizer, mode: .min, factor: 0.1, patience: 10)
         func open(_ path: String) throws -> ImageDataset {
             try ImageDataset.open(path, options: DatasetOptions(size: design.trunk.inputSize, allowUpscale: true))

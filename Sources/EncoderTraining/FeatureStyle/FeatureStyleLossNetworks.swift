@@ -72,11 +72,7 @@ public struct FeatureStyleLossNetworks {
         if config.w.lpips > 0 {
             let names = EncoderLossNetworks.fileNames(lpips: lpipsType)
             if let path = find(names) {
-                networks.lpips = try lpipsType == .testbed
-                    ? LPIPS(testbed: ResNet18Classifier.load(from: path), linearLayers: ((path as NSString)
-                        .deletingLastPathComponent as NSString).appendingPathComponent("lpips.safetensors"))
-                    : LPIPS(network: lpipsType, backbone: path)
-                try networks.lpips?.to(device: device)
+                networks.lpips = try EncoderLossNetworks.lpips(lpipsType, backbone: path, device: device)
             } else {
                 missing.append("w.lpips needs \(names[0]) \(place) (LPIPS-\(lpipsType.rawValue)), or lpips: 0")
             }

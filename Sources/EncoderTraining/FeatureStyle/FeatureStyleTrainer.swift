@@ -116,10 +116,8 @@ public final class FeatureStyleTrainer: Trainer {
         try encoder.requiresGrad(true)
         encoder.train()
         let parameters = encoder.parameters()
-        optimizer = switch config.optimizer {
-        case .ranger: try Ranger(parameters, lr: config.lr, betas: (config.beta1, config.beta2), weightDecay: config.weightDecay)
-        case .adam: try Adam(parameters, lr: config.lr, betas: (config.beta1, config.beta2), weightDecay: config.weightDecay)
-        }
+        optimizer = try config.optimizer.make(parameters, lr: config.lr, betas: (config.beta1, config.beta2),
+                                              weightDecay: config.weightDecay)
         scheduler = try StepLR(optimizer, stepSize: config.stepSize, gamma: config.gamma)
 
         if config.useRealimg {
