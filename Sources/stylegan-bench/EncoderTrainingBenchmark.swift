@@ -70,7 +70,8 @@ enum EncoderTrainingBenchmark {
         + "the target is the input (inversion), and those of the targets without autograd. "
         + "After the warm-up steps the fastest of the timed steps counts: "
         + settings.map { "\($0.warmup) + \($0.repeats) for \($0.method.rawValue) at \($0.widths)" }.joined(separator: "; ")
-        + ". Peak RSS: the whole process's. Goal (issue 15): at least 1.5x the reference's speed, no more memory. Not yet "
+        + ". Peak RSS: the whole process's. Goal (issue 15): at least 1.5x the reference's speed, no more memory. At 1/8 "
+        + "width the full-width ArcFace and LPIPS networks, the same work on both sides, are most of the step. Not yet "
         + "in this table: E2Style, the Feature-Style encoder and CLCAE."
 
     static func measure(command: String, _ arguments: [String], environment: [String: String]) throws -> Measurement {
