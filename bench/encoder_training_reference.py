@@ -591,10 +591,10 @@ def run_clcae(gen, style_dim, divisor, warmup, repeats):
         image_ww, _ = synthesis_with_feature(gen, refine, noise())
         image_w, _ = synthesis_with_feature(gen, rows, noise())
         renders = [F.adaptive_avg_pool2d(r, (256, 256)) for r in (x_rec, image_ww, image_w)]
-        x_feats, y_feats = idnet(x), idnet(x).detach()
         loss = 0
         for r in renders:
-            r_feats = idnet(r)
+            # The coach calls pSp's IDLoss once per render: the features of x, y and the render each time.
+            x_feats, y_feats, r_feats = idnet(x), idnet(x).detach(), idnet(r)
             _ = float(((r_feats * y_feats).sum(1) - (y_feats * x_feats).sum(1)).mean().detach())
             loss = loss + 0.1 * (1 - (r_feats * y_feats).sum(1)).mean() + F.mse_loss(r, x) + 0.2 * lpips(r, x)
         loss = loss + 0.01 * F.mse_loss(feature, own.detach()) + 0.1 * pair(renders[2], x_avg, w, latent_avg)

@@ -112,15 +112,26 @@ public struct EncoderLoss {
 
     /// pSp's `IDLoss.forward` with any embedding: the mean of 1 - <e(y_hat), e(y)> with the target's embedding
     /// detached, and `id_improve`, the mean of <e(y_hat), e(y)> - <e(y), e(x)>.
-    /// When x is y (inversion: the target is the input) their embedding is computed once.
     static func identity(x: Tensor, y: Tensor, yHat: Tensor, embed: (Tensor) throws -> Tensor) throws -> (Tensor, Double) {
-        let yHatFeatures = try embed(yHat)
-        let (yFeatures, xFeatures) = try withNoGrad {
+        try identity(yHat: yHat, targets: targetEmbeddings(x: x, y: y, embed: embed), embed: embed)
+    }
+
+    /// e(y) and e(x) without autograd, computed once when x is y (inversion: the target is the input).
+    static func targetEmbeddings(x: Tensor, y: Tensor, embed: (Tensor) throws -> Tensor) throws -> (y: Tensor, x: Tensor) {
+        try withNoGrad {
             let target = try embed(y)
             return (target, x === y ? target : try embed(x))
         }
-        let target = try (yHatFeatures * yFeatures).sum([1])  // [N]
-        let views = try (yFeatures * xFeatures).sum([1])
+    }
+
+    /// The identity term of `yHat` against targets' embeddings already computed (several reconstructions of one
+    /// batch share them).
+    static func identity(yHat: Tensor, targets: (y: Tensor, x: Tensor), embed: (Tensor) throws -> Tensor) throws
+        -> (Tensor, Double)
+    {
+        let yHatFeatures = try embed(yHat)
+        let target = try (yHatFeatures * targets.y).sum([1])  // [N]
+        let views = try (targets.y * targets.x).sum([1])
         let loss = try (target * -1 + 1).mean()
         let improvement = try (target.detach() - views).mean().item()
         return (loss, improvement)

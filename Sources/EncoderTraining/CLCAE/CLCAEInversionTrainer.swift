@@ -184,10 +184,12 @@ public final class CLCAEInversionTrainer: Trainer {
         }
         let renders = [("", out.xRec)] + (out.imageWW.map { [("_ww", $0)] } ?? []) + (out.imageW.map { [("_w", $0)] } ?? [])
         let c = config
+        // The targets' embeddings serve every render (the coach recomputes them for each).
         if c.idLambda > 0 {
             let network = try networks.requireIdentity()
+            let targets = try EncoderLoss.targetEmbeddings(x: x, y: y, embed: network.idLossEmbedding)
             for (suffix, image) in renders {
-                let (loss, improvement) = try EncoderLoss.identity(x: x, y: y, yHat: image, embed: network.idLossEmbedding)
+                let (loss, improvement) = try EncoderLoss.identity(yHat: image, targets: targets, embed: network.idLossEmbedding)
                 try add("loss_id" + suffix, loss, c.idLambda)
                 logged.append(("id_improve" + suffix, improvement))
             }
@@ -212,8 +214,9 @@ public final class CLCAEInversionTrainer: Trainer {
         }
         if c.mocoLambda > 0 {
             let moco = try networks.requireMoCo()
+            let targets = try EncoderLoss.targetEmbeddings(x: x, y: y) { try moco.embedding($0) }
             for (suffix, image) in renders {
-                let (loss, improvement) = try EncoderLoss.identity(x: x, y: y, yHat: image) { try moco.embedding($0) }
+                let (loss, improvement) = try EncoderLoss.identity(yHat: image, targets: targets) { try moco.embedding($0) }
                 try add("loss_moco" + suffix, loss, c.mocoLambda)
                 logged.append(("id_improve" + suffix, improvement))
             }
