@@ -389,6 +389,19 @@ class LatentCodesDiscriminator(nn.Module):
         return self.out(w)
 
 
+def fastest(step, warmup, repeats):
+    """Seconds of the fastest of `repeats` steps after `warmup` untimed ones: other work on the machine only ever adds
+    time."""
+    for _ in range(warmup):
+        step()
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        step()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
 def run(method, divisor, size, warmup, repeats):
     torch.manual_seed(0)
     style_dim = 512 if divisor == 1 else max(512 // divisor, 16)
@@ -474,14 +487,7 @@ def run(method, divisor, size, warmup, repeats):
         loss.backward()
         opt.step()
 
-    for _ in range(warmup):
-        step()
-    best = float("inf")
-    for _ in range(repeats):  # the fastest run: other work on the machine only ever adds time
-        start = time.perf_counter()
-        step()
-        best = min(best, time.perf_counter() - start)
-    return best
+    return fastest(step, warmup, repeats)
 
 
 class CrossAttention(nn.Module):
@@ -601,14 +607,7 @@ def run_clcae(gen, style_dim, divisor, warmup, repeats):
         loss.backward()
         opt.step()
 
-    for _ in range(warmup):
-        step()
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        step()
-        best = min(best, time.perf_counter() - start)
-    return best
+    return fastest(step, warmup, repeats)
 
 
 def run_fs(gen, style_dim, divisor, warmup, repeats):
@@ -657,14 +656,7 @@ def run_fs(gen, style_dim, divisor, warmup, repeats):
         loss.backward()
         opt.step()
 
-    for _ in range(warmup):
-        step()
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        step()
-        best = min(best, time.perf_counter() - start)
-    return best
+    return fastest(step, warmup, repeats)
 
 
 def main():
