@@ -650,8 +650,8 @@ def run_fs(gen, style_dim, divisor, warmup, repeats):
         l2 = F.mse_loss(first[:1], x[:1])
         lp = sum(lpips(r, x) for r in (first, second))
         ident = sum(cosine_terms(idnet(r), idnet(x)) for r in (first, second))
-        target = parser(parse_view(x))
-        land = sum(cosine_terms(parser(parse_view(r)), target) for r in (first, second))
+        # The trainer's landmarkloss runs BiSeNet on the target for each render, as its IDloss runs iResNet-50.
+        land = sum(cosine_terms(parser(parse_view(r)), parser(parse_view(x))) for r in (first, second))
         loss = l2 + 0.2 * lp + 0.1 * ident + 0.01 * F.mse_loss(feature, own.detach()) + 0.1 * land
         loss.backward()
         opt.step()

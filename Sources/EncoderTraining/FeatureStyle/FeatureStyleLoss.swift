@@ -42,18 +42,27 @@ struct FeatureStyleLoss {
         return total!
     }
 
-    /// The trainer's `IDloss(input, target).mean()`.
-    func identity(_ a: Tensor, _ b: Tensor) throws -> Tensor {
+    /// The identity features of the targets b, without autograd; the renders of one step share them.
+    func identityTargets(_ b: Tensor) throws -> [Tensor] {
         guard let network = networks.identity else { throw EncoderTrainingError("the identity network is not loaded") }
-        let multiLayer = config.multiLayerIdloss
-        let targets = try withNoGrad { try network.features(b, multiLayer: multiLayer) }
-        return try Self.cosineDistance(network.features(a, multiLayer: multiLayer), targets)
+        return try withNoGrad { try network.features(b, multiLayer: config.multiLayerIdloss) }
     }
 
-    /// The trainer's `landmarkloss(input, target)`.
-    func landmark(_ a: Tensor, _ b: Tensor) throws -> Tensor {
+    /// The trainer's `IDloss(input, target).mean()`, the target's features given.
+    func identity(_ a: Tensor, targets: [Tensor]) throws -> Tensor {
+        guard let network = networks.identity else { throw EncoderTrainingError("the identity network is not loaded") }
+        return try Self.cosineDistance(network.features(a, multiLayer: config.multiLayerIdloss), targets)
+    }
+
+    /// BiSeNet's outputs for the targets b, without autograd; the renders of one step share them.
+    func landmarkTargets(_ b: Tensor) throws -> [Tensor] {
         guard let parser = networks.parser else { throw EncoderTrainingError("the parsing network is not loaded") }
-        let targets = try withNoGrad { try parser(BiSeNet.lossInput(b, size: parsingSize)).flattened() }
+        return try withNoGrad { try parser(BiSeNet.lossInput(b, size: parsingSize)).flattened() }
+    }
+
+    /// The trainer's `landmarkloss(input, target)`, the target's outputs given.
+    func landmark(_ a: Tensor, targets: [Tensor]) throws -> Tensor {
+        guard let parser = networks.parser else { throw EncoderTrainingError("the parsing network is not loaded") }
         return try Self.cosineDistance(parser(BiSeNet.lossInput(a, size: parsingSize)).flattened(), targets)
     }
 

@@ -233,15 +233,22 @@ public final class FeatureStyleTrainer: Trainer {
         func summed(_ term: (Tensor, Tensor) throws -> Tensor) throws -> Tensor {
             try renders.dropFirst().reduce(try term(first, x)) { try $0 + term($1, x) }
         }
+        // The targets' ID features and parsing serve both renders (the official trainer recomputes them for each).
         if weights.lpips > 0 { try add("lpips_loss", summed(loss.lpips), weights.lpips) }
-        if weights.id > 0 { try add("id_loss", summed(loss.identity), weights.id) }
+        if weights.id > 0 {
+            let targets = try loss.identityTargets(x)
+            try add("id_loss", summed { render, _ in try loss.identity(render, targets: targets) }, weights.id)
+        }
         if config.useFsEncoder, let own {
             try add("feature_recon_loss", F.mseLoss(feature, own.detach()), weights.fRecon)
         }
         if weights.l1 > 0 {
             try add("l1_loss", F.l1Loss(loss.downscale(first, config.scale), loss.downscale(x, config.scale)), weights.l1)
         }
-        if weights.landmark > 0 { try add("landmark_loss", summed(loss.landmark), weights.landmark) }
+        if weights.landmark > 0 {
+            let targets = try loss.landmarkTargets(x)
+            try add("landmark_loss", summed { render, _ in try loss.landmark(render, targets: targets) }, weights.landmark)
+        }
         guard let total else { throw EncoderTrainingError("every loss weight is 0: nothing to train") }
         logged.append(("loss", try total.item()))
         try total.backward()
