@@ -108,7 +108,8 @@ class GradualStyleEncoder(nn.Module):
         self.latlayer1 = nn.Conv2d(depths[2], top, 1)
         self.latlayer2 = nn.Conv2d(depths[1], top, 1)
 
-    def forward(self, x):
+    def pyramid(self, x):
+        """c3 (1/16), p2 (1/8) and p1 (1/4): the trunk's last three stages merged top-down."""
         x = self.input_layer(x)
         taps = {}
         for i, unit in enumerate(self.body):
@@ -117,7 +118,10 @@ class GradualStyleEncoder(nn.Module):
         c1, c2, c3 = taps[self.ends[1]], taps[self.ends[2]], taps[self.ends[3]]
         up = lambda a, b: F.interpolate(a, size=b.shape[2:], mode="bilinear", align_corners=True) + b  # noqa: E731
         p2 = up(c3, self.latlayer1(c2))
-        p1 = up(p2, self.latlayer2(c1))
+        return c3, p2, up(p2, self.latlayer2(c1))
+
+    def forward(self, x):
+        c3, p2, p1 = self.pyramid(x)
         return torch.stack([s(c3 if i < 3 else p2 if i < 7 else p1) for i, s in enumerate(self.styles)], 1)
 
 
@@ -505,17 +509,13 @@ class CrossAttention(nn.Module):
         return self.norm3(t + self.drop3(self.ffn(t)))
 
 
-class CLCAEEncoder(nn.Module):
+class CLCAEEncoder(GradualStyleEncoder):
     """CLCAE's inversion encoder: pSp's pyramid, the w head, one head per further row, one cross attention per row
     (query w), and the F cross attention (every p1 position querying w) before `content_layer` down to the feature."""
 
     def __init__(self, divisor, styles, feature_channels, feature_size):
-        super().__init__()
-        self.input_layer, self.body, self.ends, depths = trunk(divisor)
-        d = depths[-1]
-        self.styles = nn.ModuleList(GradualStyleBlock(d, d, 256 // (16 if i < 3 else 8 if i < 7 else 4))
-                                    for i in range(styles))
-        self.latlayer1, self.latlayer2 = nn.Conv2d(depths[2], d, 1), nn.Conv2d(depths[1], d, 1)
+        d = widths(divisor)[1][-1][0]
+        super().__init__(divisor, styles, d)
         self.cross = nn.ModuleList(CrossAttention(d) for _ in range(styles))
         self.feature_cross = CrossAttention(d)
         convs, c = [], d
@@ -525,15 +525,7 @@ class CLCAEEncoder(nn.Module):
         self.content = nn.Sequential(*convs)
 
     def forward(self, x):
-        x = self.input_layer(x)
-        taps = {}
-        for i, unit in enumerate(self.body):
-            x = unit(x)
-            taps[i] = x
-        c1, c2, c3 = taps[self.ends[1]], taps[self.ends[2]], taps[self.ends[3]]
-        up = lambda a, b: F.interpolate(a, size=b.shape[2:], mode="bilinear", align_corners=True) + b  # noqa: E731
-        p2 = up(c3, self.latlayer1(c2))
-        p1 = up(p2, self.latlayer2(c1))
+        c3, p2, p1 = self.pyramid(x)
         codes = [s(c3 if i < 3 else p2 if i < 7 else p1) for i, s in enumerate(self.styles)]
         q = codes[0].unsqueeze(0)
         offsets = torch.stack([a(q, c.unsqueeze(0))[0] for a, c in zip(self.cross, codes)], 1)
