@@ -22,13 +22,19 @@ enum SeededInitialization {
                 case is BatchNorm, is PReLU:
                     continue
                 default:
-                    let own = child.namedParameters(recurse: false)
-                    guard own.isEmpty else {
-                        throw EncoderTrainingError("no seeded initialisation for \(child.typeName) "
-                            + "(\(own.map(\.name).joined(separator: ", ")))")
-                    }
+                    try refuseUnlisted(child, scheme: "seeded")
                 }
             }
+        }
+    }
+
+    /// Throws for a module with parameters of its own that an initialisation (`scheme`) does not list: it would keep
+    /// values drawn from libtorch's shared generator.
+    static func refuseUnlisted(_ child: Module, scheme: String) throws {
+        let own = child.namedParameters(recurse: false)
+        guard own.isEmpty else {
+            throw EncoderTrainingError("no \(scheme) initialisation for \(child.typeName) "
+                + "(\(own.map(\.name).joined(separator: ", ")))")
         }
     }
 

@@ -70,6 +70,8 @@ public struct GeneratorConfig: Codable, Equatable, Sendable {
     public var nLatent: Int { logSize * 2 - 2 }
     /// Number of styled convs (and noise maps).
     public var numLayers: Int { (logSize - 2) * 2 + 1 }
+    /// Side of each layer's noise map (`noises.noise_i` is [1, 1, R, R]): 4, 8, 8, 16, 16, ...
+    public var noiseSides: [Int] { (0..<numLayers).map { 4 << (($0 + 1) / 2) } }
 
     /// Binomial filter taps of length n ([1, 3, 3, 1] for 4).
     static func binomialTaps(_ n: Int) -> [Double] {

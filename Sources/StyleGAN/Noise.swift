@@ -5,10 +5,7 @@ public final class NoiseBuffers: Module {
     public let maps: [Tensor]
 
     init(config: GeneratorConfig, generator: Torch.Generator?) throws {
-        maps = try (0..<config.numLayers).map { i in
-            let r = 4 << ((i + 1) / 2)
-            return try Tensor.randn([1, 1, r, r], generator: generator)
-        }
+        maps = try config.noiseSides.map { r in try Tensor.randn([1, 1, r, r], generator: generator) }
         super.init()
         for (i, map) in maps.enumerated() { try register(buffer: "noise_\(i)", map) }
     }
@@ -36,7 +33,7 @@ public enum NoiseMode {
     }
 
     func maps(for g: StyleGAN2Generator, batch: Int, dtype: DType, device: Device) throws -> [Tensor] {
-        let sizes = (0..<g.numLayers).map { 4 << (($0 + 1) / 2) }
+        let sizes = g.config.noiseSides
         switch self {
         case .const:
             return try g.noises.maps.map { try $0.to(device: device, dtype: dtype) }

@@ -29,7 +29,7 @@ struct FeatureStyleTrainingParityTests {
                                               networks: networks, realImages: fixture.images, labelPath: nil, seed: 0,
                                               workers: 1, device: .cpu)
         let real = try Procedural.input([1, 3, 256, 256])
-        let sides = (0..<decoder.numLayers).map { 4 << (($0 + 1) / 2) }
+        let sides = decoder.config.noiseSides
         let initial = try encoder.namedParameters().map { ($0.name, try $0.tensor.clone()) }
         let names = ["l2_loss", "lpips_loss", "id_loss", "feature_recon_loss", "landmark_loss", "loss"]
         for (s, seed) in [123, 4567].enumerated() {

@@ -101,18 +101,12 @@ public final class CLCAEContrastiveTrainer: Trainer {
 
     /// Pairs `indices` (+ `offset`): images [N, 3, S, S] and their codes w [N, D].
     func pairs(_ indices: [Int], offset: UInt64 = 0) throws -> (images: Tensor, w: Tensor) {
-        let sides = (0..<decoder.numLayers).map { 4 << (($0 + 1) / 2) }
-        var zs: [Tensor] = []
-        var maps: [[Tensor]] = Array(repeating: [], count: sides.count)
-        for index in indices {
-            let g = try Torch.Generator(seed: config.seed &* 0x9E37_79B9 &+ offset &+ UInt64(index))
-            zs.append(try Tensor.randn([1, decoder.config.styleDim], generator: g))
-            for (layer, side) in sides.enumerated() { maps[layer].append(try Tensor.randn([1, 1, side, side], generator: g)) }
-        }
+        let (z, noise) = try SeededSamples.draw(indices.map { config.seed &* 0x9E37_79B9 &+ offset &+ UInt64($0) },
+                                                for: decoder)
         return try withNoGrad {
-            let w = try decoder.mapping(Tensor.cat(zs).to(device: device))
+            let w = try decoder.mapping(z.to(device: device))
             let wPlus = try w.unsqueeze(1).expand([w.size(0), decoder.nLatent, w.size(1)])
-            let image = try decoder.synthesis(wPlus, noise: .explicit(maps.map { try Tensor.cat($0).to(device: device) }))
+            let image = try decoder.synthesis(wPlus, noise: .explicit(noise.map { try $0.to(device: device) }))
             // As a saved 8-bit PNG read back, then pooled to the encoder's side (the official pairs are such files).
             let quantized = try ((image.clamp(min: -1, max: 1) + 1) * 127.5).round() / 127.5 - 1
             return (try F.adaptiveAvgPool2d(quantized, (side, side)), w)

@@ -49,11 +49,7 @@ enum CLCAEInitialization {
                 case is BatchNorm1d, is PReLU:
                     continue
                 default:
-                    let own = child.namedParameters(recurse: false)
-                    guard own.isEmpty else {
-                        throw EncoderTrainingError("no CLCAE initialisation for \(child.typeName) "
-                            + "(\(own.map(\.name).joined(separator: ", ")))")
-                    }
+                    try SeededInitialization.refuseUnlisted(child, scheme: "CLCAE")
                 }
             }
         }

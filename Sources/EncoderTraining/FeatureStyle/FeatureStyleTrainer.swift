@@ -162,21 +162,12 @@ public final class FeatureStyleTrainer: Trainer {
     /// z [B, D] and the noise maps [B, 1, r, r] of a synthetic batch: per sample from its seed as the official
     /// `MyDataSet` draws them (`torch.manual_seed(seed)`, z, then one map per layer), or from the run's stream.
     func syntheticDraw() throws -> (z: Tensor, noise: [Tensor]) {
-        let d = decoder.config.styleDim
-        let sides = (0..<decoder.numLayers).map { 4 << (($0 + 1) / 2) }
         guard let seeds else {
-            return (try Tensor.randn([batchSize, d], generator: rng),
-                    try sides.map { try Tensor.randn([batchSize, 1, $0, $0], generator: rng) })
+            return (try Tensor.randn([batchSize, decoder.config.styleDim], generator: rng),
+                    try decoder.config.noiseSides.map { try Tensor.randn([batchSize, 1, $0, $0], generator: rng) })
         }
         let picked = Sampler(seed: seedState.seed, items: seeds.count, shuffle: true).next(batchSize, from: &seedState)
-        var zs: [Tensor] = []
-        var maps: [[Tensor]] = Array(repeating: [], count: sides.count)
-        for index in picked {
-            let g = try Torch.Generator(seed: UInt64(bitPattern: Int64(seeds[index])))
-            zs.append(try Tensor.randn([1, d], generator: g))
-            for (layer, side) in sides.enumerated() { maps[layer].append(try Tensor.randn([1, 1, side, side], generator: g)) }
-        }
-        return (try Tensor.cat(zs), try maps.map { try Tensor.cat($0) })
+        return try SeededSamples.draw(picked.map { UInt64(bitPattern: Int64(seeds[$0])) }, for: decoder)
     }
 
     public func step(_ iteration: Iteration) throws -> StepReport {

@@ -39,9 +39,9 @@ public struct SyndromeTrellisCode: Sendable {
         return cover / message
     }
 
-    /// The stego bits: `cover` (0/1) changed at the fewest places (`costs` per bit, 1 each by default) so that
-    /// `extract` gives `message` (0/1).
-    public func embed(cover: [UInt8], message: [UInt8], costs: [Float]? = nil) throws -> [UInt8] {
+    /// The stego bits: `cover` (0/1) changed at the fewest places (each change costs the same, as the toolbox call's
+    /// profile of ones) so that `extract` gives `message` (0/1).
+    public func embed(cover: [UInt8], message: [UInt8]) throws -> [UInt8] {
         let m = message.count, w = try Self.width(message: m, cover: cover.count)
         let columns = submatrix(width: w)
         let states = 1 << height
@@ -58,9 +58,7 @@ public struct SyndromeTrellisCode: Sendable {
             for j in 0..<w {
                 let position = i * w + j
                 let column = Int(columns[j] & mask)
-                let bit = cover[position]
-                let cost = costs?[position] ?? 1
-                let (keep, flip) = bit == 0 ? (Float(0), cost) : (cost, Float(0))
+                let (keep, flip): (Float, Float) = cover[position] == 0 ? (0, 1) : (1, 0)
                 let base = position * words
                 for k in 0..<states {
                     let stay = weight[k] + keep, take = weight[k ^ column] + flip
