@@ -84,26 +84,22 @@ public struct EncoderLoss {
         func weight(_ term: EncoderLossTerm) -> Double { weights[term, default: 0] }
 
         if weight(.id) > 0, multiLayerIdentity {
-            let network = try networks.requireIdentity()
-            let side = network.configuration == .official ? 112 : network.configuration.inputSize
-            try add(.id, Self.featureCosine(yHat, y) { try network.multiLayerFeatures(IRSE50.idLossInput($0, size: side)).flattened() })
+            try add(.id, Self.featureCosine(yHat, y, features: networks.identityLayers))
         } else if weight(.id) > 0 {
-            let (loss, improvement) = try Self.identity(x: x, y: y, yHat: yHat, embed: networks.requireIdentity().idLossEmbedding)
+            let (loss, improvement) = try Self.identity(x: x, y: y, yHat: yHat, embed: networks.identityEmbedding)
             try add(.id, loss)
             logged.append(("id_improve", improvement))
         }
         if weight(.parse) > 0 {
-            let parser = try networks.requireParser()
-            try add(.parse, Self.featureCosine(yHat, y) { try parser($0) })
+            try add(.parse, Self.featureCosine(yHat, y, features: networks.parserFeatures))
         }
         if weight(.l2) > 0 { try add(.l2, F.mseLoss(yHat, y)) }
-        if weight(.lpips) > 0 { try add(.lpips, networks.requireLPIPS()(yHat, y).mean()) }
-        if weight(.lpipsCrop) > 0 { try add(.lpipsCrop, networks.requireLPIPS()(Self.crop(yHat), Self.crop(y)).mean()) }
+        if weight(.lpips) > 0 { try add(.lpips, networks.lpipsDistance(yHat, y).mean()) }
+        if weight(.lpipsCrop) > 0 { try add(.lpipsCrop, networks.lpipsDistance(Self.crop(yHat), Self.crop(y)).mean()) }
         if weight(.l2Crop) > 0 { try add(.l2Crop, F.mseLoss(Self.crop(yHat), Self.crop(y))) }
         if weight(.wNorm) > 0 { try add(.wNorm, Self.wNorm(latent, latentAvg: latentAvg)) }
         if weight(.moco) > 0 {
-            let moco = try networks.requireMoCo()
-            let (loss, improvement) = try Self.identity(x: x, y: y, yHat: yHat) { try moco.embedding($0) }
+            let (loss, improvement) = try Self.identity(x: x, y: y, yHat: yHat, embed: networks.mocoEmbedding)
             try add(.moco, loss)
             logged.append(("id_improve", improvement))
         }

@@ -93,6 +93,8 @@ public struct EncoderTrainingConfig: Codable, Equatable, Sendable {
     /// `model_ir_se50.pth`, ...) or the testbed's (`attributes.safetensors`, `lpips.safetensors`,
     /// `identity.safetensors`).
     public var weights: String?
+    /// Ours: the dtype the frozen loss networks compute in; encoder, generator, losses and optimisers stay float32.
+    public var precision = ComputePrecision.float32
 
     // e4e (options/train_options.py): the latent discriminator, the code pool and progressive delta training.
     public var wDiscriminatorLambda = 0.0
@@ -211,7 +213,7 @@ public struct EncoderTrainingConfig: Codable, Equatable, Sendable {
         case encoderWidthDivisor = "encoder_width_divisor"
         case encoderInputSize = "encoder_input_size"
         case lpipsType = "lpips_type"
-        case weights
+        case weights, precision
         case wDiscriminatorLambda = "w_discriminator_lambda"
         case wDiscriminatorLr = "w_discriminator_lr"
         case r1

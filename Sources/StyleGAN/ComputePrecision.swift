@@ -8,3 +8,15 @@ public enum ComputePrecision: String, Codable, CaseIterable, Sendable {
 
     public var dtype: DType { self == .float32 ? .float32 : .bfloat16 }
 }
+
+extension ComputePrecision {
+    /// A float32 tensor as a network computing in this precision takes it.
+    public func input(_ x: Tensor) throws -> Tensor {
+        x.dtype == dtype ? x : try x.to(dtype: dtype)
+    }
+
+    /// A network's output back in float32, where losses and their gradients are kept.
+    public func output(_ y: Tensor) throws -> Tensor {
+        y.dtype == .float32 ? y : try y.to(dtype: .float32)
+    }
+}

@@ -45,21 +45,26 @@ enum EncoderTrainingBenchmark {
 
     static func section(into report: inout Report, context: Machine? = nil) throws {
         var table = [["method", "widths", "ours (ms)", "reference (ms)", "vs reference", "reference, allocator as ours (ms)",
-                      "vs reference, same allocator", "peak RSS ours / reference / reference with our allocator (MiB)"]]
+                      "vs reference, same allocator", "ours, loss networks in bfloat16 (ms)", "bfloat16 vs reference",
+                      "peak RSS ours / reference / reference with our allocator / ours in bfloat16 (MiB)"]]
         func ratio(_ reference: Double, _ ours: Double) -> String {
             reference >= ours ? String(format: "%.2fx faster", reference / ours) : String(format: "%.2fx slower", ours / reference)
         }
         for setting in settings {
-            let ours = try measure(command: CommandLine.arguments[0], ["--encoder-training-run"] + setting.arguments,
-                                   environment: [:])
+            func ours(_ precision: ComputePrecision) throws -> Measurement {
+                try measure(command: CommandLine.arguments[0],
+                            ["--encoder-training-run"] + setting.arguments + [precision.rawValue], environment: [:])
+            }
+            let (ours, half) = (try ours(.float32), try ours(.bfloat16))
             func reference(_ environment: [String: String]) throws -> Measurement {
                 try measure(command: "python3", ["bench/encoder_training_reference.py", "\(Runtime.threads)"] + setting.arguments,
                             environment: environment.merging(["PYTHONPATH": ".deps/python"]) { $1 })
             }
             let (plain, alike) = (try reference([:]), try reference(PythonReference.ourAllocator))
             table.append([setting.method.rawValue, setting.widths, fmt(ours.ms), fmt(plain.ms), ratio(plain.ms, ours.ms),
-                          fmt(alike.ms), ratio(alike.ms, ours.ms),
-                          "\(fmt(ours.peak_rss_mib)) / \(fmt(plain.peak_rss_mib)) / \(fmt(alike.peak_rss_mib))"])
+                          fmt(alike.ms), ratio(alike.ms, ours.ms), fmt(half.ms), ratio(plain.ms, half.ms),
+                          "\(fmt(ours.peak_rss_mib)) / \(fmt(plain.peak_rss_mib)) / \(fmt(alike.peak_rss_mib)) / "
+                            + fmt(half.peak_rss_mib)])
         }
         let runApart = context.map {
             " Measured apart from the other tables (`make bench ONLY=encoder-training`): "
@@ -88,7 +93,10 @@ enum EncoderTrainingBenchmark {
         + "After the warm-up steps the fastest of the timed steps counts: "
         + settings.map { "\($0.warmup) + \($0.repeats) for \($0.method.rawValue) at \($0.widths)" }.joined(separator: "; ")
         + ". The reference runs as users run it, and again with glibc set as ours (no mmap per block, no trimming: faster, "
-        + "more resident memory), as in the training table. Peak RSS: the whole process's. Goal (issue 15): at least 1.5x the reference's speed, no more memory. At 1/8 "
+        + "more resident memory), as in the training table. The bfloat16 column is ours with `--precision bfloat16`: "
+        + "the frozen loss networks (LPIPS, ArcFace, iResNet, the parsers) compute in bfloat16, images in and features "
+        + "out in float32, the encoder, generator, losses and Adam in float32 (a different numeric recipe, beside the "
+        + "same float32 reference figures). Peak RSS: the whole process's. Goal (issue 15): at least 1.5x the reference's speed, no more memory. At 1/8 "
         + "width the full-width ArcFace and LPIPS networks, the same work on both sides, are most of the step."
 
     static func measure(command: String, _ arguments: [String], environment: [String: String]) throws -> Measurement {
@@ -100,13 +108,16 @@ enum EncoderTrainingBenchmark {
         }
     }
 
-    // MARK: our side, in a process of its own (`--encoder-training-run METHOD DIVISOR SIZE WARMUP REPEATS`)
+    // MARK: our side, in a process of its own (`--encoder-training-run METHOD DIVISOR SIZE WARMUP REPEATS PRECISION`)
 
     static func runOurs(_ values: [String]) throws {
-        guard values.count == 5, let method = EncoderMethod(rawValue: values[0]), [.psp, .e4e, .restylePSP, .e2style, .featureStyle, .clcae].contains(method),
+        guard values.count == 6, let method = EncoderMethod(rawValue: values[0]), [.psp, .e4e, .restylePSP, .e2style, .featureStyle, .clcae].contains(method),
               let divisor = Int(values[1]), let size = Int(values[2]), let warmup = Int(values[3]),
-              let repeats = Int(values[4]), repeats > 0
-        else { throw TorchError("--encoder-training-run takes psp|e4e|restyle-psp|e2style|fs|clcae DIVISOR SIZE WARMUP REPEATS, got \(values)") }
+              let repeats = Int(values[4]), repeats > 0, let precision = ComputePrecision(rawValue: values[5])
+        else {
+            throw TorchError("--encoder-training-run takes psp|e4e|restyle-psp|e2style|fs|clcae DIVISOR SIZE WARMUP REPEATS "
+                + "float32|bfloat16, got \(values)")
+        }
         let folder = FileManager.default.temporaryDirectory
             .appendingPathComponent("stylegan-bench-encoder-\(ProcessInfo.processInfo.processIdentifier)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -126,8 +137,8 @@ enum EncoderTrainingBenchmark {
                                  to: path)
         let lpips = try LPIPS(network: .alex, backbone: PythonReference.fixtures + "/lpips-alex/alexnet_backbone.pt")
         if method == .featureStyle {
-            try timeFeatureStyle(generator: path, images: folder, lpips: lpips, size: size, divisor: divisor, warmup: warmup,
-                                 repeats: repeats)
+            try timeFeatureStyle(generator: path, images: folder, lpips: lpips, size: size, divisor: divisor,
+                                 precision: precision, warmup: warmup, repeats: repeats)
             return
         }
         var config = EncoderTrainingConfig(method: method, dataset: folder, styleganWeights: path)
@@ -138,7 +149,8 @@ enum EncoderTrainingBenchmark {
         if method == .e2style { (config.idLambda, config.parseLambda) = (0.5, 1) }
         if method == .clcae {
             try prepareCLCAE(&config, folder: folder)
-            let trainer = try CLCAEInversionTrainer(config, networks: EncoderLossNetworks(lpips: lpips, identity: try IRSE50()))
+            let networks = try EncoderLossNetworks(lpips: lpips, identity: try IRSE50(), precision: precision)
+            let trainer = try CLCAEInversionTrainer(config, networks: networks)
             var index = 1
             try report(warmup: warmup, repeats: repeats) {
                 _ = try trainer.step(Iteration(index: index, total: 10_000_000))
@@ -147,8 +159,8 @@ enum EncoderTrainingBenchmark {
             return
         }
         config.nItersPerBatch = 5
-        let networks = EncoderLossNetworks(lpips: lpips, identity: try IRSE50(),
-                                           parser: method == .e2style ? try UNetFaceParser() : nil)
+        let networks = try EncoderLossNetworks(lpips: lpips, identity: try IRSE50(),
+                                               parser: method == .e2style ? try UNetFaceParser() : nil, precision: precision)
         let trainer: PSPTrainer = switch method {
         case .restylePSP: try ReStyleTrainer(config, networks: networks)
         case .e2style: try E2StyleTrainer(config, networks: networks)
@@ -180,13 +192,13 @@ enum EncoderTrainingBenchmark {
 
     /// The Feature-Style trainer's step at its official batch (one synthetic and one real image), Adam with its betas,
     /// the feature blended at 0.3, single-scale LPIPS (64 pixels cannot be halved twice for AlexNet).
-    static func timeFeatureStyle(generator: String, images: String, lpips: LPIPS, size: Int, divisor: Int, warmup: Int,
-                                 repeats: Int) throws
+    static func timeFeatureStyle(generator: String, images: String, lpips: LPIPS, size: Int, divisor: Int,
+                                 precision: ComputePrecision, warmup: Int, repeats: Int) throws
     {
         let config = FeatureStyleTrainingConfig(resolution: size, iterPerEpoch: 1_000_000, optimizer: .adam,
                                                 multiscaleLpips: false, encWidthDivisor: divisor)
-        let networks = FeatureStyleLossNetworks(lpips: lpips, identity: .iresnet(try IResNet50()),
-                                                parser: try BiSeNet(config: .official))
+        let networks = try FeatureStyleLossNetworks(lpips: lpips, identity: .iresnet(try IResNet50()),
+                                                    parser: try BiSeNet(config: .official), precision: precision)
         let trainer = try FeatureStyleTrainer(config, styleganWeights: generator, realImages: images, labelPath: nil,
                                               networks: networks, workers: 2)
         var index = 3000

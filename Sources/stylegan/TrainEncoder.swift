@@ -2,6 +2,7 @@ import ArgumentParser
 import EncoderTraining
 import Foundation
 import Perception
+import StyleGAN
 import Torch
 import Training
 
@@ -22,7 +23,10 @@ struct TrainEncoder: ParsableCommand {
             multi-layer ID and parsing losses, --parse_lambda 1). --method fs trains the Feature-Style encoder from its \
             yaml configuration (--config, the official configs/001.yaml keys; DATASET the real images, --label_path \
             the seeds of its synthetic ones; the loss networks backbone.pth and 79999_iter.pth, or the testbed's, in \
-            --weights), writing checkpoint.pth every epoch and enc.pth.tar at the end. \
+            --weights), writing checkpoint.pth every epoch and enc.pth.tar at the end. --method clcae trains stage 1 \
+            (--train_contrastive: pairs drawn from the generator, or DATASET and --test_dataset as official pair \
+            folders with image/ and latent/) or stage 2 (--train_inversion). --precision bfloat16 runs the frozen \
+            loss networks in bfloat16. \
             The loss networks come from \
             --weights, a folder with alexnet-owt-7be5be79.pth (or vgg16-397923af.pth) and model_ir_se50.pth, or the \
             testbed's (Models/testbed with --lpips_type testbed). The run folder holds checkpoint/NNNNNN.pt in \
@@ -130,6 +134,9 @@ struct TrainEncoder: ParsableCommand {
 
     @Option(name: .customLong("lpips_type"), help: "The LPIPS network: alex, vgg or testbed.")
     var lpipsType: LPIPS.Network = .alex
+
+    @Option(help: "What the frozen loss networks (LPIPS, ID, MoCo, parsers) compute in: float32, or bfloat16 (about twice as fast on CPUs with AVX512-BF16 or AMX; images in and features out stay float32, as do the encoder, generator, losses and optimisers).")
+    var precision: ComputePrecision = .float32
 
     @Option(name: .customLong("max_steps"), parsing: .unconditional, help: "Training iterations.")
     var maxSteps = 500_000
@@ -254,19 +261,19 @@ struct TrainEncoder: ParsableCommand {
     @Option(name: .customLong("multi_scale_lpips"), help: "clcae: as its coach (true: LPIPS of the renders; false: none).")
     var multiScaleLpips = true
 
-    @Flag(name: .customLong("not_for_feature"), help: "clcae ablation (not trained here yet).")
+    @Flag(name: .customLong("not_for_feature"), help: "clcae ablation: no feature branch (W+ only).")
     var notForFeature = false
 
-    @Flag(name: .customLong("not_for_ww"), help: "clcae ablation (not trained here yet).")
+    @Flag(name: .customLong("not_for_ww"), help: "clcae ablation, with --not_for_feature: the reconstruction renders w on every row, not w+.")
     var notForWW = false
 
-    @Flag(name: .customLong("no_feature_attention"), help: "clcae ablation (not trained here yet).")
+    @Flag(name: .customLong("no_feature_attention"), help: "clcae ablation: two strided convs on p1 instead of the F cross attention.")
     var noFeatureAttention = false
 
-    @Flag(name: .customLong("no_w_attention"), help: "clcae ablation (not trained here yet).")
+    @Flag(name: .customLong("no_w_attention"), help: "clcae ablation: the rows' codes without their cross attention, as offsets.")
     var noWAttention = false
 
-    @Flag(name: .customLong("no_res"), help: "clcae ablation (not trained here yet).")
+    @Flag(name: .customLong("no_res"), help: "clcae ablation: the F cross attention attends to a map decoded from w, not w itself.")
     var noRes = false
 
     @Option(name: .customLong("contrastive_model_image"), help: "clcae stage 2: stage 1's best_model_image.pt.")
@@ -281,10 +288,10 @@ struct TrainEncoder: ParsableCommand {
     @Option(name: .customLong("max_epoch"), parsing: .unconditional, help: "clcae: recorded (its coaches stop at --max_steps).")
     var maxEpoch = 80
 
-    @Option(name: .customLong("contrastive_samples"), parsing: .unconditional, help: "clcae stage 1: image-latent pairs drawn from the generator.")
+    @Option(name: .customLong("contrastive_samples"), parsing: .unconditional, help: "clcae stage 1: image-latent pairs drawn from the generator (when DATASET is not a pair folder).")
     var contrastiveSamples = 50_000
 
-    @Option(name: .customLong("contrastive_test_batches"), parsing: .unconditional, help: "clcae stage 1: validation batches of --test_batch_size pairs.")
+    @Option(name: .customLong("contrastive_test_batches"), parsing: .unconditional, help: "clcae stage 1: validation batches of --test_batch_size generated pairs (a --test_dataset pair folder: all its full batches).")
     var contrastiveTestBatches = 8
 
     @Option(parsing: .unconditional, help: "Seed of the weights, data order, flips and noise.")
@@ -313,6 +320,7 @@ struct TrainEncoder: ParsableCommand {
         (c.startFromLatentAvg, c.learnInW) = (startFromLatentAvg, learnInW)
         c.wNormLambda = wNormLambda
         (c.lpipsLambdaCrop, c.l2LambdaCrop, c.mocoLambda, c.lpipsType) = (lpipsLambdaCrop, l2LambdaCrop, mocoLambda, lpipsType)
+        c.precision = precision
         (c.checkpointPath, c.encoderInit, c.weights) = (checkpointPath, encoderInit, weights)
         (c.maxSteps, c.imageInterval, c.boardInterval) = (maxSteps, imageInterval, boardInterval)
         (c.valInterval, c.saveInterval, c.seed) = (valInterval, saveInterval, UInt64(clamping: seed))
@@ -409,7 +417,8 @@ extension TrainEncoder {
         let trainer: FeatureStyleTrainer
         do {
             let networks = try FeatureStyleLossNetworks.load(for: config, folder: weights, arcface: arcfaceModelPath,
-                                                             parsing: parsingModelPath, lpipsType: lpipsType, device: device)
+                                                             parsing: parsingModelPath, lpipsType: lpipsType,
+                                                             precision: precision, device: device)
             trainer = try FeatureStyleTrainer(config, styleganWeights: styleganWeights, realImages: dataset ?? "",
                                               labelPath: labelPath, networks: networks, seed: UInt64(clamping: seed),
                                               workers: workers, device: device)

@@ -50,18 +50,32 @@ struct TrainEncoderCLITests {
         }
     }
 
-    /// The testbed's identity network and LPIPS as the ID and perceptual losses (`--weights Models/testbed`).
+    /// The testbed's identity network and LPIPS as the ID and perceptual losses (`--weights Models/testbed`), in
+    /// float32 and with `--precision bfloat16`: the first step's terms close to float32's but not equal to them.
     @Test func testbedNetworksServeAsTheLossNetworks() throws {
         let dir = try Scratch()
         let files = try Self.setUp(dir)
         let weights = Fixtures.packageRoot.appendingPathComponent("Models/testbed").path
-        var arguments = Self.arguments(files, run: dir.path("run"), steps: 2)
-        arguments += ["--weights", weights, "--lpips_type", "testbed", "--lpips_lambda", "0.8", "--id_lambda", "0.1"]
-        let r = try CLI.run(arguments)
-        try #require(r.status == 0, "\(r.stderr)")
-        let log = try String(contentsOfFile: dir.path("run/log.jsonl"), encoding: .utf8)
-        for name in ["loss_id", "id_improve", "loss_l2", "loss_lpips", "loss_w_norm"] {
-            #expect(log.contains("\"\(name)\""), "\(name) not logged")
+        var first: [String: [String: Double]] = [:]
+        for precision in ["float32", "bfloat16"] {
+            var arguments = Self.arguments(files, run: dir.path(precision), steps: 2)
+            arguments += ["--weights", weights, "--lpips_type", "testbed", "--lpips_lambda", "0.8", "--id_lambda", "0.1",
+                          "--board_interval", "1", "--precision", precision]
+            let r = try CLI.run(arguments)
+            try #require(r.status == 0, "\(r.stderr)")
+            let log = try String(contentsOfFile: dir.path("\(precision)/log.jsonl"), encoding: .utf8)
+            for name in ["loss_id", "id_improve", "loss_l2", "loss_lpips", "loss_w_norm"] {
+                #expect(log.contains("\"\(name)\""), "\(name) not logged")
+            }
+            struct Record: Decodable { let losses: [String: Double] }
+            let line = try #require(log.split(separator: "\n").first)
+            first[precision] = try JSONDecoder().decode(Record.self, from: Data(line.utf8)).losses
+            let opts = try TorchCheckpoint.load(dir.path("\(precision)/checkpoint/000002.pt"))["opts"]
+            #expect(try opts["precision"].string() == precision)
+        }
+        for name in ["loss_id", "loss_lpips"] {
+            let a = try #require(first["float32"]?[name]), b = try #require(first["bfloat16"]?[name])
+            #expect(a != b && abs(a - b) <= max(0.03 * abs(a), 5e-3), "\(name): float32 \(a), bfloat16 \(b)")
         }
     }
 

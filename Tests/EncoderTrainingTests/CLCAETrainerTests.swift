@@ -1,6 +1,7 @@
 import Checkpoints
 import Encoders
 import Foundation
+import Images
 import StyleGAN
 import TestSupport
 import Testing
@@ -83,5 +84,56 @@ struct CLCAETrainerTests {
         #expect(Set(try PSPTrainerTests.log(dir.path("run"))[0].keys) == ["loss_l2", "loss_l2_w", "loss"])
         let opts = try TorchCheckpoint.load(dir.path("run/checkpoint/000002.pt"))["opts"]
         #expect(try opts["not_for_feature"].bool() == true && opts["no_w_attention"].bool() == true)
+    }
+
+    /// Stage 1 on the official pre-generated folders (`image/NAME.png` beside `latent/NAME.npy`): the pairs read back
+    /// as written (images to the 8 bits of their PNGs, codes exactly), validation over every full batch of the test
+    /// folder; a missing latent, a missing `--test_dataset` and too few pairs are refused before any step.
+    @Test func contrastiveStageReadsPairFolders() throws {
+        let dir = try Scratch()
+        let files = try PSPTrainerTests.setUp(dir)
+        let generated = try CLCAEContrastiveTrainer(Self.config(files, contrastive: true))
+        func write(_ folder: String, _ indices: [Int]) throws -> (images: Tensor, w: Tensor) {
+            let (images, w) = try generated.pairs(indices)
+            for sub in ["image", "latent"] {
+                try FileManager.default.createDirectory(atPath: "\(folder)/\(sub)", withIntermediateDirectories: true)
+            }
+            for (k, i) in indices.enumerated() {
+                let name = String(format: "%06d", i)
+                try Image(tensor: images.slice(0, k, k + 1)).write(to: "\(folder)/image/\(name).png")
+                try NumPy.writeArray(w.select(0, k), to: "\(folder)/latent/\(name).npy")
+            }
+            return (images, w)
+        }
+        let train = try write(dir.path("pairs/train"), Array(0..<6))
+        _ = try write(dir.path("pairs/test"), Array(100..<105))
+        var config = Self.config(files, contrastive: true)
+        (config.dataset, config.testDataset, config.batchSize, config.testBatchSize) =
+            (dir.path("pairs/train"), dir.path("pairs/test"), 2, 2)
+        let trainer = try CLCAEContrastiveTrainer(config)
+        let read = try trainer.trainingPairs([4, 1])
+        try expectClose(read.images, train.images.indexSelect(0, Tensor([Int64(4), 1], shape: [2])), tol: 0.5 / 127.5 + 1e-6,
+                        "images read back")
+        #expect(try maxAbsDifference(read.w, train.w.indexSelect(0, Tensor([Int64(4), 1], shape: [2]))) == 0)
+        let options = TrainingOptions(iterations: 6, checkpointEvery: 6, sampleEvery: nil, evaluateEvery: 3)
+        _ = try TrainingLoop(run: RunDirectory(path: dir.path("run")), options: options, progress: .quiet).train(trainer, config: config)
+        let log = try String(contentsOfFile: dir.path("run/log.jsonl"), encoding: .utf8)
+        #expect(log.contains("test/loss_contrastive"), "\(log)")
+        #expect(trainer.bestValidationLoss != nil)
+        #expect(trainer.meter.count == 4, "validation at 6 (after the epoch of 3 steps ended at 3): two batches of 2 from 5 pairs")
+
+        var noTest = config
+        noTest.testDataset = nil
+        #expect(throws: EncoderTrainingError.self) { try CLCAEContrastiveTrainer(noTest) }
+        var tooFew = config
+        tooFew.testBatchSize = 8
+        #expect(throws: EncoderTrainingError.self) { try CLCAEContrastiveTrainer(tooFew) }
+        try FileManager.default.removeItem(atPath: dir.path("pairs/train/latent/000003.npy"))
+        do {
+            _ = try CLCAEContrastiveTrainer(config)
+            Issue.record("a missing latent was accepted")
+        } catch let error as EncoderTrainingError {
+            #expect(error.description.contains("000003.npy"), "\(error)")
+        }
     }
 }

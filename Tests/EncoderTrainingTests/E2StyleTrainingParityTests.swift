@@ -18,8 +18,7 @@ struct E2StyleTrainingParityTests {
     @Test func bothStagesMatchTheOfficialCoach() throws {
         let fixture = try TrainingFixture("e2style-step")
         let ref = fixture.ref
-        var networks = try fixture.lossNetworks()
-        networks.parser = try fixture.filled(UNetFaceParser(config: .official), "parsenet")
+        let networks = try fixture.lossNetworks(parser: fixture.filled(UNetFaceParser(config: .official), "parsenet"))
         let decoder = try fixture.decoder()
         var config = EncoderTrainingConfig(method: .e2style, dataset: fixture.images, styleganWeights: "unused")
         (config.outputSize, config.batchSize, config.learningRate, config.optimName, config.workers) = (64, 2, 0.01, .ranger, 1)

@@ -20,7 +20,7 @@ struct FeatureStyleTrainingParityTests {
         let ref = fixture.ref
         let decoder = try fixture.decoder()
         let encoder = try fixture.filled(FeatureStyleEncoder(styleCount: 14, latentAvg: ref("latent_avg")), "encoder")
-        let networks = FeatureStyleLossNetworks(
+        let networks = try FeatureStyleLossNetworks(
             lpips: try LPIPS(network: .alex, backbone: Fixtures.path("lpips-alex/alexnet_backbone.pt")),
             identity: .iresnet(try fixture.filled(IResNet50(), "arcface")),
             parser: try fixture.filled(BiSeNet(config: .official), "parsing"))

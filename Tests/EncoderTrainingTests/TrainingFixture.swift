@@ -44,10 +44,10 @@ struct TrainingFixture {
             inferringFrom: Dictionary(uniqueKeysWithValues: list.map { ($0.name, $0.shape) }))), "decoder")
     }
 
-    /// ArcFace (`facenet`, filled) and LPIPS-Alex on the shared fixture's random backbone.
-    func lossNetworks() throws -> EncoderLossNetworks {
-        EncoderLossNetworks(lpips: try LPIPS(network: .alex, backbone: Fixtures.path("lpips-alex/alexnet_backbone.pt")),
-                            identity: try filled(IRSE50(), "facenet"))
+    /// ArcFace (`facenet`, filled) and LPIPS-Alex on the shared fixture's random backbone, and `parser`.
+    func lossNetworks(parser: UNetFaceParser? = nil, precision: ComputePrecision = .float32) throws -> EncoderLossNetworks {
+        try EncoderLossNetworks(lpips: LPIPS(network: .alex, backbone: Fixtures.path("lpips-alex/alexnet_backbone.pt")),
+                                identity: filled(IRSE50(), "facenet"), parser: parser, precision: precision)
     }
 
     /// |now - initial| summed over `initial`'s tensors, against their values in `now`.

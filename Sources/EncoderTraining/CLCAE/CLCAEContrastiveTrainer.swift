@@ -11,9 +11,11 @@ import Training
 /// together on image-latent pairs by the symmetric contrastive (CLIP) loss of the paper, each with its own Ranger (or
 /// Adam) and `ReduceLROnPlateau(patience 10, factor 0.1)` stepped once per epoch with the epoch's mean validation loss.
 ///
-/// The pairs come from the generator, as the official ones were pre-generated: pair i is z drawn from a generator of
-/// its own seed, w = mapping(z), the image G(w) with that seed's noise, clamped, rounded to 8 bits (as a saved PNG) and
-/// pooled to 256. x_avg is G(latent_avg) pooled to 256, w_avg the generator's `latent_avg`.
+/// The pairs are the official pre-generated folders when the dataset is one (`CLCAEPairFolder`: `image/`, `latent/`;
+/// then `test_dataset` too, validated over all its full batches as the coach's loader with `drop_last`). Otherwise they
+/// come from the generator as those were made: pair i is z drawn from a generator of its own seed, w = mapping(z), the
+/// image G(w) with that seed's noise, clamped, rounded to 8 bits (as a saved PNG) and pooled to 256. x_avg is
+/// G(latent_avg) pooled to 256, w_avg the generator's `latent_avg` (the official `avg/` files are these).
 ///
 /// Checkpoints hold both encoders, both optimisers and schedulers, the random stream and the pair order; the best
 /// validation writes `best_model_image.pt` and `best_model_latent.pt` (`{state_dict, opts}`, the files the inversion
@@ -37,6 +39,8 @@ public final class CLCAEContrastiveTrainer: Trainer {
     let schedulerImage: ReduceLROnPlateau
     let schedulerLatent: ReduceLROnPlateau
     var pairs: SamplerState
+    /// The official pair folders, when the run reads them: training, validation.
+    let folders: (train: CLCAEPairFolder, test: CLCAEPairFolder)?
     let rng: Torch.Generator
     var bestValidationLoss: Double?
     /// The validation losses of the current epoch (the coach's `AvgMeter`): their sum and count.
@@ -75,6 +79,19 @@ public final class CLCAEContrastiveTrainer: Trainer {
     {
         try config.validate()
         self.config = config
+        if CLCAEPairFolder.isPairFolder(config.dataset) {
+            guard let test = config.testDataset else {
+                throw EncoderTrainingError("\(config.dataset) holds pre-generated pairs; give their validation pairs with "
+                    + "--test_dataset (a folder with image/ and latent/)")
+            }
+            folders = (try CLCAEPairFolder(path: config.dataset), try CLCAEPairFolder(path: test))
+            guard folders!.train.count >= config.batchSize, folders!.test.count >= config.testBatchSize else {
+                throw EncoderTrainingError("\(config.dataset), \(test): fewer pairs than a batch (--batch_size "
+                    + "\(config.batchSize), --test_batch_size \(config.testBatchSize))")
+            }
+        } else {
+            folders = nil
+        }
         self.imageEncoder = imageEncoder
         self.latentEncoder = latentEncoder
         self.decoder = decoder
@@ -99,7 +116,13 @@ public final class CLCAEContrastiveTrainer: Trainer {
     /// The index of the first validation pair: far from the training pairs' seeds.
     static let testOffset: UInt64 = 1 << 40
 
-    /// Pairs `indices` (+ `offset`): images [N, 3, S, S] and their codes w [N, D].
+    /// Training pairs `indices`: images [N, 3, S, S] and their codes w [N, D].
+    func trainingPairs(_ indices: [Int]) throws -> (images: Tensor, w: Tensor) {
+        if let folders { return try folders.train.pairs(indices, side: side, width: width, device: device) }
+        return try pairs(indices)
+    }
+
+    /// Generated pairs `indices` (+ `offset`): images [N, 3, S, S] and their codes w [N, D].
     func pairs(_ indices: [Int], offset: UInt64 = 0) throws -> (images: Tensor, w: Tensor) {
         let (z, noise) = try SeededSamples.draw(indices.map { config.seed &* 0x9E37_79B9 &+ offset &+ UInt64($0) },
                                                 for: decoder)
@@ -123,11 +146,11 @@ public final class CLCAEContrastiveTrainer: Trainer {
     }
 
     public func step(_ iteration: Iteration) throws -> StepReport {
-        let sampler = Sampler(seed: pairs.seed, items: config.contrastiveSamples, shuffle: true)
+        let sampler = Sampler(seed: pairs.seed, items: folders?.train.count ?? config.contrastiveSamples, shuffle: true)
         let epoch = pairs.epoch
         let indices = sampler.next(batchSize, from: &pairs)
         if pairs.epoch != epoch { try endEpoch() }
-        let (images, w) = try self.pairs(indices)
+        let (images, w) = try trainingPairs(indices)
         try CLCAEInitialization.seedDropout(from: rng)
         let logged = try trainingStep(images: images, w: w)
         if iteration.index + 1 == iteration.total, let checkpointFolder {
@@ -170,16 +193,19 @@ public final class CLCAEContrastiveTrainer: Trainer {
             latentEncoder.train()
         }
         let batch = config.testBatchSize
+        let batches = folders.map { $0.test.count / batch } ?? config.contrastiveTestBatches
         var total = 0.0
         try withNoGrad {
-            for b in 0..<config.contrastiveTestBatches {
-                let (images, w) = try pairs(Array(b * batch..<(b + 1) * batch), offset: Self.testOffset)
+            for b in 0..<batches {
+                let indices = Array(b * batch..<(b + 1) * batch)
+                let (images, w) = try folders.map { try $0.test.pairs(indices, side: side, width: width, device: device) }
+                    ?? pairs(indices, offset: Self.testOffset)
                 total += try contrastiveLoss(images: images, w: w).item()
             }
         }
-        let mean = total / Double(config.contrastiveTestBatches)
-        meter.sum += mean * Double(batch * config.contrastiveTestBatches)
-        meter.count += batch * config.contrastiveTestBatches
+        let mean = total / Double(batches)
+        meter.sum += mean * Double(batch * batches)
+        meter.count += batch * batches
         if bestValidationLoss.map({ mean < $0 }) ?? true {
             bestValidationLoss = mean
             if let checkpointFolder {

@@ -186,10 +186,9 @@ public final class CLCAEInversionTrainer: Trainer {
         let c = config
         // The targets' embeddings serve every render (the coach recomputes them for each).
         if c.idLambda > 0 {
-            let network = try networks.requireIdentity()
-            let targets = try EncoderLoss.targetEmbeddings(x: x, y: y, embed: network.idLossEmbedding)
+            let targets = try EncoderLoss.targetEmbeddings(x: x, y: y, embed: networks.identityEmbedding)
             for (suffix, image) in renders {
-                let (loss, improvement) = try EncoderLoss.identity(yHat: image, targets: targets, embed: network.idLossEmbedding)
+                let (loss, improvement) = try EncoderLoss.identity(yHat: image, targets: targets, embed: networks.identityEmbedding)
                 try add("loss_id" + suffix, loss, c.idLambda)
                 logged.append(("id_improve" + suffix, improvement))
             }
@@ -200,12 +199,12 @@ public final class CLCAEInversionTrainer: Trainer {
         if c.lpipsLambda > 0 {
             for (suffix, image) in renders {
                 // The coach's `for k in range(3): ... else: loss = lpips(image, y)`: the else always runs.
-                let value = c.multiScaleLpips ? try networks.requireLPIPS()(image, y).mean() : try Tensor.zeros([], device: y.device)
+                let value = c.multiScaleLpips ? try networks.lpipsDistance(image, y).mean() : try Tensor.zeros([], device: y.device)
                 try add("loss_lpips" + suffix, value, c.lpipsLambda)
             }
         }
         if c.lpipsLambdaCrop > 0 {
-            try add("loss_lpips_crop", networks.requireLPIPS()(EncoderLoss.crop(x), EncoderLoss.crop(y)).mean(), c.lpipsLambdaCrop)
+            try add("loss_lpips_crop", networks.lpipsDistance(EncoderLoss.crop(x), EncoderLoss.crop(y)).mean(), c.lpipsLambdaCrop)
         }
         if c.l2LambdaCrop > 0 { try add("loss_l2_crop", F.mseLoss(EncoderLoss.crop(x), EncoderLoss.crop(y)), c.l2LambdaCrop) }
         if c.wNormLambda > 0 {
@@ -213,10 +212,9 @@ public final class CLCAEInversionTrainer: Trainer {
                     c.wNormLambda)
         }
         if c.mocoLambda > 0 {
-            let moco = try networks.requireMoCo()
-            let targets = try EncoderLoss.targetEmbeddings(x: x, y: y) { try moco.embedding($0) }
+            let targets = try EncoderLoss.targetEmbeddings(x: x, y: y, embed: networks.mocoEmbedding)
             for (suffix, image) in renders {
-                let (loss, improvement) = try EncoderLoss.identity(yHat: image, targets: targets) { try moco.embedding($0) }
+                let (loss, improvement) = try EncoderLoss.identity(yHat: image, targets: targets, embed: networks.mocoEmbedding)
                 try add("loss_moco" + suffix, loss, c.mocoLambda)
                 logged.append(("id_improve" + suffix, improvement))
             }

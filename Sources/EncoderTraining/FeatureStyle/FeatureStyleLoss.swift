@@ -31,12 +31,14 @@ struct FeatureStyleLoss {
     /// The trainer's `LPIPS(input, target, multi_scale)`: a scalar.
     func lpips(_ a: Tensor, _ b: Tensor) throws -> Tensor {
         guard let network = networks.lpips else { throw EncoderTrainingError("the LPIPS network is not loaded") }
-        guard config.multiscaleLpips else {
-            return try network(downscale(a, config.scale), downscale(b, config.scale)).mean()
+        let p = networks.precision
+        func distance(_ times: Int) throws -> Tensor {
+            try p.output(network(p.input(downscale(a, times)), p.input(downscale(b, times)))).mean()
         }
+        guard config.multiscaleLpips else { return try distance(config.scale) }
         var total: Tensor?
         for k in 0..<3 {
-            let term = try network(downscale(a, k), downscale(b, k)).mean()
+            let term = try distance(k)
             total = try total.map { try $0 + term } ?? term
         }
         return total!
@@ -45,25 +47,30 @@ struct FeatureStyleLoss {
     /// The identity features of the targets b, without autograd; the renders of one step share them.
     func identityTargets(_ b: Tensor) throws -> [Tensor] {
         guard let network = networks.identity else { throw EncoderTrainingError("the identity network is not loaded") }
-        return try withNoGrad { try network.features(b, multiLayer: config.multiLayerIdloss) }
+        let p = networks.precision
+        return try withNoGrad { try network.features(p.input(b), multiLayer: config.multiLayerIdloss).map(p.output) }
     }
 
     /// The trainer's `IDloss(input, target).mean()`, the target's features given.
     func identity(_ a: Tensor, targets: [Tensor]) throws -> Tensor {
         guard let network = networks.identity else { throw EncoderTrainingError("the identity network is not loaded") }
-        return try Self.cosineDistance(network.features(a, multiLayer: config.multiLayerIdloss), targets)
+        let p = networks.precision
+        return try Self.cosineDistance(network.features(p.input(a), multiLayer: config.multiLayerIdloss).map(p.output), targets)
     }
 
     /// BiSeNet's outputs for the targets b, without autograd; the renders of one step share them.
     func landmarkTargets(_ b: Tensor) throws -> [Tensor] {
         guard let parser = networks.parser else { throw EncoderTrainingError("the parsing network is not loaded") }
-        return try withNoGrad { try parser(BiSeNet.lossInput(b, size: parsingSize)).flattened() }
+        let p = networks.precision
+        return try withNoGrad { try parser(p.input(BiSeNet.lossInput(b, size: parsingSize))).flattened().map(p.output) }
     }
 
     /// The trainer's `landmarkloss(input, target)`, the target's outputs given.
     func landmark(_ a: Tensor, targets: [Tensor]) throws -> Tensor {
         guard let parser = networks.parser else { throw EncoderTrainingError("the parsing network is not loaded") }
-        return try Self.cosineDistance(parser(BiSeNet.lossInput(a, size: parsingSize)).flattened(), targets)
+        let p = networks.precision
+        return try Self.cosineDistance(parser(p.input(BiSeNet.lossInput(a, size: parsingSize))).flattened().map(p.output),
+                                       targets)
     }
 
     /// Mean over the batch of Σ_i 1 - cos(a_i, b_i) (`nn.CosineSimilarity(dim=1, eps=1e-6)`), a_i, b_i [N, -1].

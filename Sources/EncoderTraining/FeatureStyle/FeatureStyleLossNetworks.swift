@@ -2,6 +2,7 @@ import Encoders
 import Foundation
 import Inversion
 import Perception
+import StyleGAN
 import Torch
 
 /// The identity network of the Feature-Style losses: arcface_torch's iResNet-50 (`backbone.pth`, the official
@@ -31,19 +32,32 @@ public enum FeatureStyleIdentity {
             return multiLayer ? try all.flattened() : [try all.embedding.flatten(from: 1)]
         }
     }
+
+    /// The network moved to `dtype`.
+    func to(dtype: DType) throws -> FeatureStyleIdentity {
+        switch self {
+        case .iresnet(let network): .iresnet(try network.to(dtype: dtype))
+        case .irse(let network): .irse(try network.to(dtype: dtype))
+        }
+    }
 }
 
-/// The frozen networks of a Feature-Style run, loaded before the first step so a missing file fails at once.
+/// The frozen networks of a Feature-Style run, loaded before the first step so a missing file fails at once. They
+/// compute in `precision`, images in and features out in float32 (as `EncoderLossNetworks`).
 public struct FeatureStyleLossNetworks {
-    public var lpips: LPIPS?
-    public var identity: FeatureStyleIdentity?
+    public private(set) var lpips: LPIPS?
+    public private(set) var identity: FeatureStyleIdentity?
     /// BiSeNet (`79999_iter.pth`, or the testbed's): the parsing (`landmark`) term.
-    public var parser: BiSeNet?
+    public private(set) var parser: BiSeNet?
+    public let precision: ComputePrecision
 
-    public init(lpips: LPIPS? = nil, identity: FeatureStyleIdentity? = nil, parser: BiSeNet? = nil) {
-        self.lpips = lpips
-        self.identity = identity
-        self.parser = parser
+    /// The networks given, moved to `precision`.
+    public init(lpips: LPIPS? = nil, identity: FeatureStyleIdentity? = nil, parser: BiSeNet? = nil,
+                precision: ComputePrecision = .float32) throws {
+        self.lpips = try lpips?.to(dtype: precision.dtype)
+        self.identity = try identity?.to(dtype: precision.dtype)
+        self.parser = try parser?.to(dtype: precision.dtype)
+        self.precision = precision
     }
 
     /// The files looked up in the weights folder, first match wins: the official trainer's names, then the testbed's.
@@ -54,7 +68,8 @@ public struct FeatureStyleLossNetworks {
     /// name, or the testbed's), the identity network (`arcface`, else found in `folder`), BiSeNet (`parsing`, else
     /// found in `folder`). Every missing file is named in one error, with the weight that needs it.
     public static func load(for config: FeatureStyleTrainingConfig, folder: String?, arcface: String? = nil,
-                            parsing: String? = nil, lpipsType: LPIPS.Network = .alex, device: Device = .cpu) throws
+                            parsing: String? = nil, lpipsType: LPIPS.Network = .alex,
+                            precision: ComputePrecision = .float32, device: Device = .cpu) throws
         -> FeatureStyleLossNetworks
     {
         func find(_ names: [String]) -> String? {
@@ -68,18 +83,18 @@ public struct FeatureStyleLossNetworks {
         }
         let place = folder.map { "in \($0)" } ?? "(give the folder with --weights)"
         var missing: [String] = []
-        var networks = FeatureStyleLossNetworks()
+        var (lpips, identity, parser): (LPIPS?, FeatureStyleIdentity?, BiSeNet?)
         if config.w.lpips > 0 {
             let names = EncoderLossNetworks.fileNames(lpips: lpipsType)
             if let path = find(names) {
-                networks.lpips = try EncoderLossNetworks.lpips(lpipsType, backbone: path, device: device)
+                lpips = try EncoderLossNetworks.lpips(lpipsType, backbone: path, device: device)
             } else {
                 missing.append("w.lpips needs \(names[0]) \(place) (LPIPS-\(lpipsType.rawValue)), or lpips: 0")
             }
         }
         if config.w.id > 0 {
             if let path = try given(arcface, "--arcface_model_path") ?? find(identityFiles) {
-                networks.identity = try FeatureStyleIdentity.load(from: path, device: device)
+                identity = try FeatureStyleIdentity.load(from: path, device: device)
             } else {
                 missing.append("w.id needs --arcface_model_path or \(identityFiles.joined(separator: " or ")) \(place) "
                     + "(the identity network), or id: 0")
@@ -87,13 +102,13 @@ public struct FeatureStyleLossNetworks {
         }
         if config.w.landmark > 0 {
             if let path = try given(parsing, "--parsing_model_path") ?? find(parserFiles) {
-                networks.parser = try BiSeNet.load(from: path, device: device)
+                parser = try BiSeNet.load(from: path, device: device)
             } else {
                 missing.append("w.landmark needs --parsing_model_path or \(parserFiles.joined(separator: " or ")) \(place) "
                     + "(BiSeNet), or landmark: 0")
             }
         }
         guard missing.isEmpty else { throw EncoderTrainingError(missing.joined(separator: "\n")) }
-        return networks
+        return try FeatureStyleLossNetworks(lpips: lpips, identity: identity, parser: parser, precision: precision)
     }
 }
