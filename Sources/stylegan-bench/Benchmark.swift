@@ -14,7 +14,7 @@ struct Benchmark {
             return
         }
         if let i = arguments.firstIndex(of: "--encoder-training-run") {
-            try EncoderTrainingBenchmark.runOurs(Array(arguments.dropFirst(i + 1).prefix(5)))
+            try EncoderTrainingBenchmark.runOurs(Array(arguments.dropFirst(i + 1).prefix(6)))
             return
         }
         if let i = arguments.firstIndex(of: "--training-phases") {
