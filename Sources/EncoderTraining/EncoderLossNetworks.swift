@@ -19,10 +19,10 @@ public struct EncoderLossNetworks {
     /// The networks given, moved to `precision`.
     public init(lpips: LPIPS? = nil, identity: IRSE50? = nil, moco: MoCoLoss? = nil, parser: UNetFaceParser? = nil,
                 precision: ComputePrecision = .float32) throws {
-        self.lpips = try lpips?.to(dtype: precision.dtype)
-        self.identity = try identity?.to(dtype: precision.dtype)
-        self.moco = try moco?.to(dtype: precision.dtype)
-        self.parser = try parser?.to(dtype: precision.dtype)
+        self.lpips = try lpips.map { try precision.prepare($0) }
+        self.identity = try identity.map { try precision.prepare($0) }
+        self.moco = try moco.map { try precision.prepare($0) }
+        self.parser = try parser.map { try precision.prepare($0) }
         self.precision = precision
     }
 

@@ -255,8 +255,13 @@ struct Machine {
         let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
         let model = cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }
             .map { $0.split(separator: ":", maxSplits: 1).last!.trimmingCharacters(in: .whitespaces) } ?? "unknown"
-        let commit = (try? Shell.run("git", ["rev-parse", "--short", "HEAD"]))?
+        let head = (try? Shell.run("git", ["rev-parse", "--short", "HEAD"]))?
             .trimmingCharacters(in: .whitespacesAndNewlines) ?? "unknown"
+        // Figures measured on edits not yet committed say so (the report itself does not count).
+        let edits = (try? Shell.run("git", ["status", "--porcelain", "--untracked-files=no", "--", ".",
+                                            ":(exclude)docs/benchmarks.md"]))?
+            .trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        let commit = edits.isEmpty ? head : head + " with uncommitted changes"
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withFullDate]
         return Machine(lines: [

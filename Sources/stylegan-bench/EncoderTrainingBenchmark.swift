@@ -22,7 +22,7 @@ enum EncoderTrainingBenchmark {
 
         var arguments: [String] { [method.rawValue, "\(divisor)", "\(size)", "\(warmup)", "\(repeats)"] }
         var widths: String {
-            divisor == 1 ? "official (IR-SE50; \(size) px generator, channel multiplier 2)"
+            divisor == 1 ? "official (\(method == .featureStyle ? "iResNet-50" : "IR-SE50"); \(size) px generator, channel multiplier 2)"
                 : "encoder and generator / \(divisor) (\(size) px, codes \(512 / divisor))"
         }
     }
@@ -36,6 +36,10 @@ enum EncoderTrainingBenchmark {
         Setting(method: .clcae, divisor: 8, size: 64, warmup: 1, repeats: 3),
         Setting(method: .psp, divisor: 1, size: 256, warmup: 1, repeats: 2),
         Setting(method: .e4e, divisor: 1, size: 256, warmup: 1, repeats: 2),
+        Setting(method: .restylePSP, divisor: 1, size: 256, warmup: 1, repeats: 1),
+        Setting(method: .e2style, divisor: 1, size: 256, warmup: 1, repeats: 2),
+        Setting(method: .featureStyle, divisor: 1, size: 256, warmup: 1, repeats: 2),
+        Setting(method: .clcae, divisor: 1, size: 256, warmup: 1, repeats: 2),
     ]
 
     struct Measurement: Decodable {
@@ -94,9 +98,11 @@ enum EncoderTrainingBenchmark {
         + settings.map { "\($0.warmup) + \($0.repeats) for \($0.method.rawValue) at \($0.widths)" }.joined(separator: "; ")
         + ". The reference runs as users run it, and again with glibc set as ours (no mmap per block, no trimming: faster, "
         + "more resident memory), as in the training table. The bfloat16 column is ours with `--precision bfloat16`: "
-        + "the frozen loss networks (LPIPS, ArcFace, iResNet, the parsers) compute in bfloat16, images in and features "
-        + "out in float32, the encoder, generator, losses and Adam in float32 (a different numeric recipe, beside the "
-        + "same float32 reference figures). Peak RSS: the whole process's. Goal (issue 15): at least 1.5x the reference's speed, no more memory. At 1/8 "
+        + "the frozen loss networks (LPIPS, ArcFace, iResNet, the parsers) compute in bfloat16 with their weights and "
+        + "images channels-last, images in and features out in float32, the encoder, generator, losses and Adam in "
+        + "float32 (a different numeric recipe, beside the same float32 reference figures). The official rows keep every "
+        + "method's published encoder and loss networks on a 256-pixel generator of channel multiplier 2 (the "
+        + "Feature-Style encoder and CLCAE publish 1024-pixel ones). Peak RSS: the whole process's. Goal (issue 15): at least 1.5x the reference's speed, no more memory. At 1/8 "
         + "width the full-width ArcFace and LPIPS networks, the same work on both sides, are most of the step."
 
     static func measure(command: String, _ arguments: [String], environment: [String: String]) throws -> Measurement {

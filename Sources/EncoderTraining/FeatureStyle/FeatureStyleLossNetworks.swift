@@ -33,11 +33,11 @@ public enum FeatureStyleIdentity {
         }
     }
 
-    /// The network moved to `dtype`.
-    func to(dtype: DType) throws -> FeatureStyleIdentity {
+    /// The network made ready to compute in `precision`.
+    func prepared(for precision: ComputePrecision) throws -> FeatureStyleIdentity {
         switch self {
-        case .iresnet(let network): .iresnet(try network.to(dtype: dtype))
-        case .irse(let network): .irse(try network.to(dtype: dtype))
+        case .iresnet(let network): .iresnet(try precision.prepare(network))
+        case .irse(let network): .irse(try precision.prepare(network))
         }
     }
 }
@@ -54,9 +54,9 @@ public struct FeatureStyleLossNetworks {
     /// The networks given, moved to `precision`.
     public init(lpips: LPIPS? = nil, identity: FeatureStyleIdentity? = nil, parser: BiSeNet? = nil,
                 precision: ComputePrecision = .float32) throws {
-        self.lpips = try lpips?.to(dtype: precision.dtype)
-        self.identity = try identity?.to(dtype: precision.dtype)
-        self.parser = try parser?.to(dtype: precision.dtype)
+        self.lpips = try lpips.map { try precision.prepare($0) }
+        self.identity = try identity?.prepared(for: precision)
+        self.parser = try parser.map { try precision.prepare($0) }
         self.precision = precision
     }
 
