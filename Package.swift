@@ -81,7 +81,7 @@ let package = Package(
         .target(name: "Perception", dependencies: ["Torch", "Checkpoints", "Images"], resources: [.copy("Weights")]),
         .target(name: "Inversion", dependencies: ["Torch", "Checkpoints", "Images", "StyleGAN", "Perception", "Encoders", "Metrics"]),
         .target(name: "Encoders", dependencies: ["Torch", "Checkpoints", "StyleGAN", "Perception"]),
-        .target(name: "Metrics", dependencies: ["Torch", "Checkpoints", "Images", "Perception"]),
+        .target(name: "Metrics", dependencies: ["Torch", "Checkpoints", "Images", "StyleGAN", "Perception", "Testbed"]),
         // liblinear's linear SVM for InterFaceGAN boundaries; it has no pkg-config file, the module map links it.
         .systemLibrary(name: "CLibLinear", path: "Sources/CLibLinear", providers: [.apt(["liblinear-dev"])]),
         .target(name: "Editing", dependencies: ["Torch", "Checkpoints", "StyleGAN", "CLibLinear"]),

@@ -7,7 +7,7 @@ struct TestbedCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "testbed",
         abstract: "Render the testbed's synthetic faces (images, masks, labels) for training and evaluation.",
-        subcommands: [TestbedRender.self, TestbedTrainPerception.self, TestbedEvaluatePerception.self]
+        subcommands: [TestbedRender.self, TestbedTrainPerception.self, TestbedEvaluatePerception.self, TestbedEvaluateGenerator.self]
     )
 }
 

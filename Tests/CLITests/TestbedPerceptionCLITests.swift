@@ -112,6 +112,46 @@ struct TestbedPerceptionCLITests {
         #expect(r.stdout.contains("\"lpips\"") && r.stdout.contains("\"id\""), "\(r.stdout)")
     }
 
+    /// `evaluate-generator` on a one-iteration 64-pixel generator: the generated and floor figures, all finite and
+    /// in range; a generator of a size the testbed does not render and too small a count are refused.
+    @Test func evaluateGeneratorPrintsItsFiguresAndTheFloor() throws {
+        let dir = try Scratch()
+        let classifier = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../Models/testbed/attributes.safetensors").standardized.path
+        var r = try CLI.run(["testbed", "render", "--count", "4", "--size", "64", "--out", dir.path("data"), "--threads", "1"])
+        try #require(r.status == 0, "\(r.stderr)")
+        func generator(_ size: Int) throws -> String {
+            let r = try CLI.run(["train", "generator", dir.path("data/images"), "--outdir", dir.path("g\(size)"), "--size",
+                                 "\(size)", "--batch", "2", "--mbstd", "2", "--n_sample", "2", "--cbase", "256", "--cmax", "16",
+                                 "--latent", "16", "--n_mlp", "2", "--iter", "1", "--save_every", "1", "--sample_every", "1",
+                                 "--workers", "1", "--threads", "1"])
+            try #require(r.status == 0, "\(r.stderr)")
+            return dir.path("g\(size)/checkpoint/000001.pt")
+        }
+        r = try CLI.run(["testbed", "evaluate-generator", "--checkpoint", try generator(64), "--count", "8", "--classifier",
+                         classifier, "--threads", "1"])
+        try #require(r.status == 0, "\(r.stderr)")
+        var values: [String: Double] = [:]
+        for line in r.stdout.split(separator: "\n") {
+            let parts = line.split(separator: " ")
+            if parts.count == 2, let value = Double(parts[1]) { values[String(parts[0])] = value }
+        }
+        for set in ["generated", "floor"] {
+            let fd = try #require(values["\(set)_frechet"], "\(r.stdout)")
+            #expect(fd.isFinite && fd >= -1e-6)
+            for name in ["precision", "recall"] {
+                let v = try #require(values["\(set)_\(name)"], "\(r.stdout)")
+                #expect(v >= 0 && v <= 1)
+            }
+        }
+        r = try CLI.run(["testbed", "evaluate-generator", "--checkpoint", try generator(32), "--count", "8", "--classifier",
+                         classifier, "--threads", "1"])
+        #expect(r.status != 0 && r.stderr.contains("32-pixel") && r.stderr.contains("64, 128, 256, 512"), "\(r.stderr)")
+        r = try CLI.run(["testbed", "evaluate-generator", "--checkpoint", dir.path("g64/checkpoint/000001.pt"), "--count", "2",
+                         "--classifier", classifier])
+        #expect(r.status != 0 && r.stderr.contains("--count"), "\(r.stderr)")
+    }
+
     @Test func badInputIsAClearError() throws {
         let dir = try Scratch()
         var r = try CLI.run(["testbed", "train-perception", "nose", "--outdir", dir.path("x")])
