@@ -113,9 +113,7 @@ public struct EncoderLossNetworks {
     /// E2Style's multi-layer identity features of images [N, 3, S, S]: the four stage outputs and the embedding.
     func identityLayers(_ images: Tensor) throws -> [Tensor] {
         guard let identity else { throw EncoderTrainingError("the identity network is not loaded") }
-        let side = identity.configuration == .official ? 112 : identity.configuration.inputSize
-        return try identity.multiLayerFeatures(IRSE50.idLossInput(precision.input(images), size: side)).flattened()
-            .map(precision.output)
+        return try identity.idLossMultiLayerFeatures(precision.input(images)).flattened().map(precision.output)
     }
 
     /// The U-Net parser's five features of images [N, 3, S, S].

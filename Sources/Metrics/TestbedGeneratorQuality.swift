@@ -31,23 +31,17 @@ public struct TestbedGeneratorQuality: Sendable {
         }
         guard count >= 4 else { throw TorchError("testbed generator quality: count must be at least 4, got \(count)") }
         let renderer = try TestbedRenderer(size: size, device: device)
-        func features(_ images: (Range<Int>) throws -> Tensor) throws -> Tensor {
-            try withNoGrad {
-                var parts: [Tensor] = []
-                for start in stride(from: 0, to: count, by: chunk) {
-                    parts.append(try classifier.features(images(start..<min(count, start + chunk))).to(device: .cpu))
-                }
-                return try Tensor.cat(parts)
-            }
-        }
         let rng = try Torch.Generator(seed: seed)
-        let fake = try features { range in
+        let fake = try TestbedFeatures.features(classifier, count: count, chunk: chunk) { range in
             let z = try Tensor.randn([range.count, generator.config.styleDim], generator: rng).to(device: device)
             let w = try generator.mapping(z).unsqueeze(1).expand([range.count, generator.nLatent, generator.config.styleDim])
             return try generator.synthesis(w, noise: .random(seed: seed &+ UInt64(range.lowerBound))).clamp(min: -1, max: 1)
         }
-        let real = try features { try renderer.render(split: .test, indices: $0).images }
-        let other = try features { try renderer.render(split: .test, indices: (count + $0.lowerBound)..<(count + $0.upperBound)).images }
+        func renders(_ indices: Range<Int>) throws -> Tensor {
+            try TestbedFeatures.features(classifier, renderer: renderer, split: .test, indices: indices, chunk: chunk)
+        }
+        let real = try renders(0..<count)
+        let other = try renders(count..<(2 * count))
         func figures(_ a: Tensor, _ b: Tensor) throws -> Figures {
             let fd = try Metrics.frechetDistance(FeatureStatistics(features: a), FeatureStatistics(features: b))
             let (precision, recall) = try Metrics.precisionRecall(real: a, generated: b)

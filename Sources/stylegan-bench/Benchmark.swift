@@ -341,4 +341,16 @@ enum Shell {
         }
         return String(decoding: data, as: UTF8.self)
     }
+
+    /// Runs a measuring process and decodes the one JSON object it prints; `what` names the result in the error.
+    static func result<T: Decodable>(_ type: T.Type, of command: String, _ arguments: [String],
+                                     environment: [String: String], what: String) throws -> T
+    {
+        let output = try run(command, arguments, environment: environment)
+        do {
+            return try JSONDecoder().decode(type, from: Foundation.Data(output.utf8))
+        } catch {
+            throw TorchError("\(command) \(arguments.joined(separator: " ")) printed no \(what) result: \(output)")
+        }
+    }
 }

@@ -27,20 +27,12 @@ enum EncoderTrainingBenchmark {
         }
     }
 
-    static let settings = [
-        Setting(method: .psp, divisor: 8, size: 64, warmup: 1, repeats: 3),
-        Setting(method: .e4e, divisor: 8, size: 64, warmup: 1, repeats: 3),
-        Setting(method: .restylePSP, divisor: 8, size: 64, warmup: 1, repeats: 3),
-        Setting(method: .e2style, divisor: 8, size: 64, warmup: 1, repeats: 3),
-        Setting(method: .featureStyle, divisor: 8, size: 64, warmup: 1, repeats: 3),
-        Setting(method: .clcae, divisor: 8, size: 64, warmup: 1, repeats: 3),
-        Setting(method: .psp, divisor: 1, size: 256, warmup: 1, repeats: 2),
-        Setting(method: .e4e, divisor: 1, size: 256, warmup: 1, repeats: 2),
-        Setting(method: .restylePSP, divisor: 1, size: 256, warmup: 1, repeats: 1),
-        Setting(method: .e2style, divisor: 1, size: 256, warmup: 1, repeats: 2),
-        Setting(method: .featureStyle, divisor: 1, size: 256, warmup: 1, repeats: 2),
-        Setting(method: .clcae, divisor: 1, size: 256, warmup: 1, repeats: 2),
-    ]
+    /// Every method `stylegan train encoder` trains, each with its own reference step.
+    static let methods: [EncoderMethod] = [.psp, .e4e, .restylePSP, .e2style, .featureStyle, .clcae]
+
+    /// Each method at 1/8 width, then at the official width (ReStyle's five passes timed once there: minutes each).
+    static let settings = methods.map { Setting(method: $0, divisor: 8, size: 64, warmup: 1, repeats: 3) }
+        + methods.map { Setting(method: $0, divisor: 1, size: 256, warmup: 1, repeats: $0 == .restylePSP ? 1 : 2) }
 
     struct Measurement: Decodable {
         var ms: Double
@@ -106,18 +98,13 @@ enum EncoderTrainingBenchmark {
         + "width the full-width ArcFace and LPIPS networks, the same work on both sides, are most of the step."
 
     static func measure(command: String, _ arguments: [String], environment: [String: String]) throws -> Measurement {
-        let output = try Shell.run(command, arguments, environment: environment)
-        do {
-            return try JSONDecoder().decode(Measurement.self, from: Foundation.Data(output.utf8))
-        } catch {
-            throw TorchError("\(command) \(arguments.joined(separator: " ")) printed no encoder-training result: \(output)")
-        }
+        try Shell.result(Measurement.self, of: command, arguments, environment: environment, what: "encoder-training")
     }
 
     // MARK: our side, in a process of its own (`--encoder-training-run METHOD DIVISOR SIZE WARMUP REPEATS PRECISION`)
 
     static func runOurs(_ values: [String]) throws {
-        guard values.count == 6, let method = EncoderMethod(rawValue: values[0]), [.psp, .e4e, .restylePSP, .e2style, .featureStyle, .clcae].contains(method),
+        guard values.count == 6, let method = EncoderMethod(rawValue: values[0]), methods.contains(method),
               let divisor = Int(values[1]), let size = Int(values[2]), let warmup = Int(values[3]),
               let repeats = Int(values[4]), repeats > 0, let precision = ComputePrecision(rawValue: values[5])
         else {

@@ -137,12 +137,7 @@ enum TrainingBenchmark {
     }
 
     static func measure(command: String, _ arguments: [String], environment: [String: String]) throws -> Measurement {
-        let output = try Shell.run(command, arguments, environment: environment)
-        do {
-            return try JSONDecoder().decode(Measurement.self, from: Foundation.Data(output.utf8))
-        } catch {
-            throw TorchError("\(command) \(arguments.joined(separator: " ")) printed no training result: \(output)")
-        }
+        try Shell.result(Measurement.self, of: command, arguments, environment: environment, what: "training")
     }
 
     /// Our trainer at `size` and rosinality's widths / `divisor`, reading a new temporary folder of 32 random PNGs

@@ -84,11 +84,12 @@ public final class CLCAEContrastiveTrainer: Trainer {
                 throw EncoderTrainingError("\(config.dataset) holds pre-generated pairs; give their validation pairs with "
                     + "--test_dataset (a folder with image/ and latent/)")
             }
-            folders = (try CLCAEPairFolder(path: config.dataset), try CLCAEPairFolder(path: test))
-            guard folders!.train.count >= config.batchSize, folders!.test.count >= config.testBatchSize else {
+            let (train, validation) = (try CLCAEPairFolder(path: config.dataset), try CLCAEPairFolder(path: test))
+            guard train.count >= config.batchSize, validation.count >= config.testBatchSize else {
                 throw EncoderTrainingError("\(config.dataset), \(test): fewer pairs than a batch (--batch_size "
                     + "\(config.batchSize), --test_batch_size \(config.testBatchSize))")
             }
+            folders = (train, validation)
         } else {
             folders = nil
         }

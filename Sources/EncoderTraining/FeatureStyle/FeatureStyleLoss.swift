@@ -30,10 +30,8 @@ struct FeatureStyleLoss {
 
     /// The trainer's `LPIPS(input, target, multi_scale)`: a scalar.
     func lpips(_ a: Tensor, _ b: Tensor) throws -> Tensor {
-        guard let network = networks.lpips else { throw EncoderTrainingError("the LPIPS network is not loaded") }
-        let p = networks.precision
         func distance(_ times: Int) throws -> Tensor {
-            try p.output(network(p.input(downscale(a, times)), p.input(downscale(b, times)))).mean()
+            try networks.lpipsDistance(downscale(a, times), downscale(b, times)).mean()
         }
         guard config.multiscaleLpips else { return try distance(config.scale) }
         var total: Tensor?
@@ -46,31 +44,22 @@ struct FeatureStyleLoss {
 
     /// The identity features of the targets b, without autograd; the renders of one step share them.
     func identityTargets(_ b: Tensor) throws -> [Tensor] {
-        guard let network = networks.identity else { throw EncoderTrainingError("the identity network is not loaded") }
-        let p = networks.precision
-        return try withNoGrad { try network.features(p.input(b), multiLayer: config.multiLayerIdloss).map(p.output) }
+        try withNoGrad { try networks.identityFeatures(b, multiLayer: config.multiLayerIdloss) }
     }
 
     /// The trainer's `IDloss(input, target).mean()`, the target's features given.
     func identity(_ a: Tensor, targets: [Tensor]) throws -> Tensor {
-        guard let network = networks.identity else { throw EncoderTrainingError("the identity network is not loaded") }
-        let p = networks.precision
-        return try Self.cosineDistance(network.features(p.input(a), multiLayer: config.multiLayerIdloss).map(p.output), targets)
+        try Self.cosineDistance(networks.identityFeatures(a, multiLayer: config.multiLayerIdloss), targets)
     }
 
     /// BiSeNet's outputs for the targets b, without autograd; the renders of one step share them.
     func landmarkTargets(_ b: Tensor) throws -> [Tensor] {
-        guard let parser = networks.parser else { throw EncoderTrainingError("the parsing network is not loaded") }
-        let p = networks.precision
-        return try withNoGrad { try parser(p.input(BiSeNet.lossInput(b, size: parsingSize))).flattened().map(p.output) }
+        try withNoGrad { try networks.parserOutputs(b, size: parsingSize) }
     }
 
     /// The trainer's `landmarkloss(input, target)`, the target's outputs given.
     func landmark(_ a: Tensor, targets: [Tensor]) throws -> Tensor {
-        guard let parser = networks.parser else { throw EncoderTrainingError("the parsing network is not loaded") }
-        let p = networks.precision
-        return try Self.cosineDistance(parser(p.input(BiSeNet.lossInput(a, size: parsingSize))).flattened().map(p.output),
-                                       targets)
+        try Self.cosineDistance(networks.parserOutputs(a, size: parsingSize), targets)
     }
 
     /// Mean over the batch of Σ_i 1 - cos(a_i, b_i) (`nn.CosineSimilarity(dim=1, eps=1e-6)`), a_i, b_i [N, -1].

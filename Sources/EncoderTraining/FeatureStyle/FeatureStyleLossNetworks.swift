@@ -27,8 +27,7 @@ public enum FeatureStyleIdentity {
             let all = try network.multiLayerFeatures(IResNet50.idLossInput(images))
             return multiLayer ? try all.flattened() : [all.embedding]
         case .irse(let network):
-            let side = network.configuration == .official ? 112 : network.configuration.inputSize
-            let all = try network.multiLayerFeatures(IRSE50.idLossInput(images, size: side))
+            let all = try network.idLossMultiLayerFeatures(images)
             return multiLayer ? try all.flattened() : [try all.embedding.flatten(from: 1)]
         }
     }
@@ -58,6 +57,24 @@ public struct FeatureStyleLossNetworks {
         self.identity = try identity?.prepared(for: precision)
         self.parser = try parser.map { try precision.prepare($0) }
         self.precision = precision
+    }
+
+    /// LPIPS(a, b) [N, 1, 1, 1] of images [N, 3, H, W] in [-1, 1].
+    func lpipsDistance(_ a: Tensor, _ b: Tensor) throws -> Tensor {
+        guard let lpips else { throw EncoderTrainingError("the LPIPS network is not loaded") }
+        return try precision.output(lpips(precision.input(a), precision.input(b)))
+    }
+
+    /// The identity network's features of images [N, 3, H, W] (`FeatureStyleIdentity.features`).
+    func identityFeatures(_ images: Tensor, multiLayer: Bool) throws -> [Tensor] {
+        guard let identity else { throw EncoderTrainingError("the identity network is not loaded") }
+        return try identity.features(precision.input(images), multiLayer: multiLayer).map(precision.output)
+    }
+
+    /// BiSeNet's three outputs, flattened, for images [N, 3, H, W] in [-1, 1] on its `size`-pixel view.
+    func parserOutputs(_ images: Tensor, size: Int) throws -> [Tensor] {
+        guard let parser else { throw EncoderTrainingError("the parsing network is not loaded") }
+        return try parser(precision.input(BiSeNet.lossInput(images, size: size))).flattened().map(precision.output)
     }
 
     /// The files looked up in the weights folder, first match wins: the official trainer's names, then the testbed's.

@@ -31,6 +31,12 @@ extension IRSE50 {
         return (scaled(35)..<scaled(223), scaled(32)..<scaled(220))
     }
 
+    /// E2Style's multi-layer ID view: `multiLayerFeatures` of the face crop of square images [N, 3, S, S], pooled to the
+    /// network's input size (112 for the official one).
+    public func idLossMultiLayerFeatures(_ images: Tensor) throws -> MultiLayerFeatures {
+        try multiLayerFeatures(Self.idLossInput(images, size: configuration.inputSize))
+    }
+
     /// The normalised embedding pSp's IDLoss compares: [N, 3, S, S] in [-1, 1] -> [N, embedding]; S = 256 for
     /// the official network, any square side for the others (their crop is pooled to their input size).
     public func idLossEmbedding(_ images: Tensor) throws -> Tensor {

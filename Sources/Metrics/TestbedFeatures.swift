@@ -10,11 +10,20 @@ public enum TestbedFeatures {
     public static func features(_ network: ResNet18Classifier, renderer: TestbedRenderer, split: TestbedSplit,
                                 indices: Range<Int>, chunk: Int = 250) throws -> Tensor
     {
+        try features(network, count: indices.count, chunk: chunk) { range in
+            try renderer.render(split: split, indices: (indices.lowerBound + range.lowerBound)..<(indices.lowerBound + range.upperBound)).images
+        }
+    }
+
+    /// Features of `count` images made `chunk` at a time by `images` (given the range of the chunk's positions), without
+    /// gradients: [count, 8 · width] on the CPU.
+    public static func features(_ network: ResNet18Classifier, count: Int, chunk: Int = 250,
+                                images: (Range<Int>) throws -> Tensor) throws -> Tensor
+    {
         try withNoGrad {
             var parts: [Tensor] = []
-            for start in stride(from: indices.lowerBound, to: indices.upperBound, by: chunk) {
-                let images = try renderer.render(split: split, indices: start..<Swift.min(indices.upperBound, start + chunk)).images
-                parts.append(try network.features(images).to(device: .cpu))
+            for start in stride(from: 0, to: count, by: chunk) {
+                parts.append(try network.features(images(start..<Swift.min(count, start + chunk))).to(device: .cpu))
             }
             return try Tensor.cat(parts)
         }
