@@ -84,6 +84,11 @@ let package = Package(
         .target(name: "Metrics", dependencies: ["Torch", "Checkpoints", "Images", "StyleGAN", "Perception", "Testbed"]),
         // liblinear's linear SVM for InterFaceGAN boundaries; it has no pkg-config file, the module map links it.
         .systemLibrary(name: "CLibLinear", path: "Sources/CLibLinear", providers: [.apt(["liblinear-dev"])]),
+        .target(
+            name: "Evaluation",
+            dependencies: ["Torch", "Checkpoints", "Images", "StyleGAN", "Perception", "Inversion", "Encoders", "Editing",
+                           "Metrics", "Testbed"]
+        ),
         .target(name: "Editing", dependencies: ["Torch", "Checkpoints", "StyleGAN", "CLibLinear"]),
         // rosinality train.py semantics: losses, R1, path length, style mixing.
         .target(name: "GeneratorTraining", dependencies: ["Torch", "Checkpoints", "StyleGAN", "Perception", "Metrics", "Data", "Training"]),
@@ -113,7 +118,7 @@ let package = Package(
             name: "stylegan",
             dependencies: [
                 "Torch", "Checkpoints", "StyleGAN", "Images", "Perception", "Metrics", "Inversion", "Editing", "Encoders",
-                "Training", "GeneratorTraining", "Testbed", "PerceptionTraining", "EncoderTraining",
+                "Training", "GeneratorTraining", "Testbed", "PerceptionTraining", "EncoderTraining", "Evaluation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             resources: [.copy("Resources")]

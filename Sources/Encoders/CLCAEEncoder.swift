@@ -16,6 +16,7 @@ public final class CLCAEEncoder: Module, InversionEncoder {
     public static let methodName = "clcae"
     public let method = CLCAEEncoder.methodName
     public var inputSize: Int { encoder.design.trunk.inputSize }
+    public var networks: [Module] { [self] }
     /// The inversion network, registered as `encoder` so keys read as in the checkpoints' `state_dict`.
     public let encoder: CLCAE.GradualStyleEncoder
     /// The generator's average w [D].
@@ -139,7 +140,7 @@ public final class CLCAEEncoder: Module, InversionEncoder {
         let wPlus = try !design.forFeature && !design.forWW
             ? w.unsqueeze(1).expand([w.size(0), encoder.styleCount, design.width])
             : offsets.latentOffset.squeeze(2) + w.unsqueeze(1)  // [N, L, D]
-        return EncoderOutput(wPlus: wPlus, feature: try offsets.featureOffset.map {
+        return EncoderOutput(wPlus: wPlus, feature: offsets.featureOffset.map {
             FeatureInjection(layer: featureLayer, tensor: $0, blend: 1)
         })
     }

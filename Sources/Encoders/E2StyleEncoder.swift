@@ -14,6 +14,7 @@ public final class E2StyleEncoder: InversionEncoder {
     /// official `--stage`).
     public let stages: Int
     public var inputSize: Int { firstStage.inputSize }
+    public var networks: [Module] { [firstStage] + refineStages }
 
     /// `latentAvg` may be [D], [1, D] or [L, D].
     public init(firstStage: E2StyleStageEncoder, refineStages: [E2StyleStageEncoder], latentAvg: Tensor?) throws {

@@ -20,6 +20,7 @@ public final class FeatureStyleEncoder: Module, InversionEncoder {
     public let method = FeatureStyleEncoder.methodName
     public let configuration: Configuration
     public var inputSize: Int { configuration.inputSize }
+    public var networks: [Module] { [self] }
     public let styleCount: Int
 
     /// 3x3 conv, batch norm, PReLU: [N, 3, S, S] -> [N, stem, S, S] (iResNet's `conv1`, `bn1`, `prelu`).

@@ -32,6 +32,8 @@ public protocol InversionEncoder: AnyObject {
     func encode(_ images: Tensor, generator: StyleGAN2Generator, options: EncodingOptions) throws -> EncoderOutput
     /// The settings a run with `options` uses, resolved against the checkpoint's own (for inversion records).
     func settings(_ options: EncodingOptions) throws -> [String: String]
+    /// The networks holding its weights (for parameter counts).
+    var networks: [Module] { get }
 }
 
 extension InversionEncoder {

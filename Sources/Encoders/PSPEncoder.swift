@@ -34,6 +34,7 @@ public final class PSPEncoder: InversionEncoder {
     /// [L, D], added to the codes; nil when the network predicts w+ directly.
     public let latentAvg: Tensor?
     public var inputSize: Int { network.inputSize }
+    public var networks: [Module] { [network] }
 
     /// `latentAvg` may be [D], [1, D] or [L, D] (pSp files store the average repeated per row).
     public init(method: String, network: any StyleCodeNetwork, latentAvg: Tensor?) throws {

@@ -18,6 +18,7 @@ public final class ReStyleEncoder: InversionEncoder {
     /// 192x256 (`dataset_type` cars_encode); nil for the whole square.
     public let reconstructionRows: Range<Int>?
     public var inputSize: Int { network.inputSize }
+    public var networks: [Module] { [network] }
 
     /// G(latent_avg) face-pooled, for the generator it was rendered with.
     private weak var averageImageSource: StyleGAN2Generator?

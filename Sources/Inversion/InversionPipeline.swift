@@ -26,9 +26,11 @@ public final class InversionPipeline {
 
     /// Loads what `settings` needs: the generator from `checkpoint`, or from the encoder file when it holds one
     /// (its decoder, as the published inference scripts use it); the encoder; the loss networks from `weights`;
-    /// MTCNN when aligning. Any missing or mismatched file fails here, before any image.
+    /// MTCNN when aligning. Any missing or mismatched file fails here, before any image. `networks`, when given,
+    /// replaces the loss networks read from `weights` (the testbed's, shared by several pipelines).
     public static func load(_ settings: InversionSettings, checkpoint: String?, encoder encoderPath: String?,
-                            weights: WeightFiles = WeightFiles(), device: Device = .cpu) throws -> InversionPipeline
+                            weights: WeightFiles = WeightFiles(), networks given: LossNetworks? = nil,
+                            device: Device = .cpu) throws -> InversionPipeline
     {
         try settings.validate()
         let method = settings.method
@@ -62,8 +64,8 @@ public final class InversionPipeline {
             generatorPath = checkpoint
         }
         if method == .fs { generatorPath = checkpoint! }
-        let networks = try LossNetworks.load(for: settings, hasEncoderPivot: loadedEncoder != nil, weights: weights,
-                                             device: device)
+        let networks = try given ?? LossNetworks.load(for: settings, hasEncoderPivot: loadedEncoder != nil,
+                                                      weights: weights, device: device)
         let aligner = settings.align ? FaceAligner(detector: try MTCNN(device: device)) : nil
         return try InversionPipeline(settings, generator: generator, generatorPath: generatorPath,
                                      generatorSHA256: SHA256.hex(ofFile: generatorPath),

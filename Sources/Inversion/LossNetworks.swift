@@ -1,3 +1,4 @@
+import Foundation
 import Perception
 import Torch
 
@@ -63,5 +64,43 @@ public struct LossNetworks {
             }
         }
         return networks
+    }
+}
+
+extension LossNetworks {
+    /// The testbed's networks (`Models/testbed`) standing in for the published ones, so that the optimisation and
+    /// tuning methods run on a testbed generator: its LPIPS in both perceptual slots (the projectors' and the
+    /// tunings'), its identity network as GANI's ArcFace and its U-Net parser as E2Style's. There is no testbed
+    /// StyleGAN2-ADA VGG16, so PTI's pivot projects with LPIPS there (`InversionSettings.onTestbed`).
+    public static func testbed(folder: String, device: Device = .cpu) throws -> LossNetworks {
+        func file(_ name: String) throws -> String {
+            let path = (folder as NSString).appendingPathComponent(name)
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw InversionError.badInput(path: path, reason: "no such file (the testbed networks are attributes, "
+                    + "lpips, identity and unet .safetensors)")
+            }
+            return path
+        }
+        let lpips = try LPIPS(testbed: ResNet18Classifier.load(from: file("attributes.safetensors"), device: device),
+                              linearLayers: file("lpips.safetensors"))
+        try lpips.to(device: device)
+        var networks = LossNetworks()
+        networks.lpipsVGG = lpips
+        networks.lpipsAlex = lpips
+        networks.identity = .arcFace(try IRSE50.load(from: file("identity.safetensors"), device: device))
+        networks.parser = try UNetFaceParser.load(from: file("unet.safetensors"), device: device)
+        return networks
+    }
+}
+
+extension InversionSettings {
+    /// These settings as they run with `LossNetworks.testbed`: a PTI pivot projects with LPIPS (the testbed has no
+    /// StyleGAN2-ADA VGG16) unless told otherwise.
+    public var onTestbed: InversionSettings {
+        var settings = self
+        if settings.method.projectsPivot, settings.pivotLosses == nil, settings.resolvedPivotLosses.contains(.vgg) {
+            settings.pivotLosses = settings.resolvedPivotLosses.subtracting([.vgg]).union([.lpips])
+        }
+        return settings
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Ground-truth attributes, one column each in `TestbedBatch.attributes`, in `allCases` order.
 public enum TestbedAttribute: String, CaseIterable, Codable, Sendable {
     case smile, eyesOpen, mouthOpen, glasses, beard, moustache, earrings, hat, necklace, bald, bangs, longHair
@@ -66,5 +68,14 @@ public enum TestbedAttribute: String, CaseIterable, Codable, Sendable {
         case .gazeX: return v.gazeX
         case .gazeY: return v.gazeY
         }
+    }
+}
+
+extension TestbedAttribute {
+    /// The attribute classifier's raw output for this attribute in the attribute's units: a probability for binary
+    /// attributes (the output is a logit), the de-normalised value for continuous ones (the output regresses the
+    /// value normalised to [0, 1] over `range`).
+    public func score(output: Float) -> Float {
+        isBinary ? 1 / (1 + exp(-output)) : range.lowerBound + output * (range.upperBound - range.lowerBound)
     }
 }

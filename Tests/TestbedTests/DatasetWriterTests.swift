@@ -18,7 +18,7 @@ struct DatasetWriterTests {
         let walker = FileManager.default.enumerator(atPath: root)!
         for case let name as String in walker {
             var folder: ObjCBool = false
-            FileManager.default.fileExists(atPath: root + "/" + name, isDirectory: &folder)
+            _ = FileManager.default.fileExists(atPath: root + "/" + name, isDirectory: &folder)
             if !folder.boolValue { files[name] = [UInt8](try Foundation.Data(contentsOf: URL(fileURLWithPath: root + "/" + name))) }
         }
         return files

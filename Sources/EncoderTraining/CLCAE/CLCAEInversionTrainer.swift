@@ -159,7 +159,7 @@ public final class CLCAEInversionTrainer: Trainer {
         let refine = try offsets.latentOffset.squeeze(2) + rows
         let design = encoder.design
         var own: Tensor?
-        let injection = try offsets.featureOffset.map {
+        let injection = offsets.featureOffset.map {
             FeatureInjection(layer: featureLayer, tensor: $0, blend: Swift.min(1, blend))
         }
         let first = design.forFeature || design.forWW ? refine : rows

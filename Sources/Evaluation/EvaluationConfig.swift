@@ -1,0 +1,78 @@
+import Inversion
+import Testbed
+
+/// What `stylegan evaluate` measures: which methods, on how many held-out images, with how many optimisation steps,
+/// and which attribute edits at which strengths. Named presets: `standard` (the papers' steps, the report in
+/// docs/results.md) and `quick` (a few steps and images, for tests).
+public struct EvaluationConfig: Codable, Equatable, Sendable {
+    /// In the report's row order.
+    public var methods: [InversionMethod]
+    /// Test images inverted by every method.
+    public var count: Int
+    /// Steps of the optimisation and tuning methods; nil: each method's published count.
+    public var steps: Int?
+    /// Steps of a projected tuning pivot; nil: the method's own.
+    public var pivotSteps: Int?
+    /// InterFaceGAN edits measured, each along its boundary.
+    public var attributes: [TestbedAttribute]
+    /// Edit strengths (InterFaceGAN offsets along the unit normal, in W units); 0 is the reconstruction itself.
+    public var strengths: [Double]
+    /// Generated samples labelled by the attribute classifier to fit a boundary that no direction file gives.
+    public var directionSamples: Int
+    /// Seed of the optimisations and of the boundary samples.
+    public var seed: UInt64
+    /// Images per method shown in the report's grids.
+    public var gridCount: Int
+
+    /// Every method `stylegan evaluate` compares, in the papers' order: optimisation, tuning, then the encoders.
+    public static let allMethods: [InversionMethod] = [
+        .projector, .pti, .gani, .psp, .e4e, .restylePSP, .restyleE4E, .e2style, .fs, .clcae,
+    ]
+
+    /// The edits of the papers' figures that the testbed draws: smile, eyes, glasses, pose.
+    public static let editAttributes: [TestbedAttribute] = [.smile, .eyesOpen, .glasses, .yaw]
+
+    /// The published steps on 24 test images.
+    public static let standard = EvaluationConfig(
+        methods: allMethods, count: 24, steps: nil, pivotSteps: nil, attributes: editAttributes,
+        strengths: [-3, -2, -1, 0, 1, 2, 3], directionSamples: 4000, seed: 0, gridCount: 6)
+
+    /// Two steps, two images, three strengths: every code path in seconds.
+    public static let quick = EvaluationConfig(
+        methods: allMethods, count: 2, steps: 2, pivotSteps: 2, attributes: [.smile, .yaw],
+        strengths: [-2, 0, 2], directionSamples: 64, seed: 0, gridCount: 2)
+
+    /// Checks the values a front end may have set; the message names the setting.
+    public func validate() throws {
+        guard !methods.isEmpty else { throw EvaluationError("no methods to evaluate") }
+        guard Set(methods).count == methods.count else { throw EvaluationError("a method is listed twice") }
+        guard count >= 2 else { throw EvaluationError("count must be at least 2 (the Fréchet distance needs two images), got \(count)") }
+        for (name, value) in [("steps", steps), ("pivot steps", pivotSteps)] {
+            if let value, !(1...InversionSettings.maximumSteps).contains(value) {
+                throw EvaluationError("\(name) must be in 1...\(InversionSettings.maximumSteps), got \(value)")
+            }
+        }
+        guard strengths.allSatisfy(\.isFinite), strengths.contains(0) else {
+            throw EvaluationError("strengths must be finite and include 0 (the reconstruction), got \(strengths)")
+        }
+        guard directionSamples >= 16 else { throw EvaluationError("direction samples must be at least 16, got \(directionSamples)") }
+        guard gridCount >= 1 else { throw EvaluationError("grid count must be at least 1, got \(gridCount)") }
+    }
+
+    /// A method's inversion settings under this evaluation: steps overridden, no alignment (the test renders are
+    /// already the generator's crop), the testbed's stand-in networks.
+    public func settings(for method: InversionMethod) -> InversionSettings {
+        var settings = InversionSettings(method: method)
+        settings.align = false
+        settings.seed = seed
+        if method.family != .encoder { settings.steps = steps }
+        if method.projectsPivot { settings.pivotSteps = pivotSteps }
+        return settings.onTestbed
+    }
+}
+
+/// A failure of the evaluation harness, with its reason.
+public struct EvaluationError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

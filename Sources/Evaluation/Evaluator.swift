@@ -1,0 +1,270 @@
+import Checkpoints
+import Editing
+import Foundation
+import Images
+import Inversion
+import Metrics
+import Perception
+import StyleGAN
+import Testbed
+import Torch
+
+/// Runs every method of an evaluation over the same held-out images and measures the papers' tables: each
+/// reconstruction against its input, then each inversion edited along every attribute boundary, against the
+/// unedited reconstruction, the input's identity and (on testbed renders) the renderer's counterfactuals.
+public final class Evaluator {
+    public let config: EvaluationConfig
+    public let models: EvaluationModels
+    public let device: Device
+    let generator: LoadedGenerator
+    let generatorSHA256: String
+    let classifier: ResNet18Classifier
+    let identity: IRSE50
+    let lpips: LPIPS
+    let lossNetworks: LossNetworks
+
+    /// Checks every file first (one error names all missing ones), then loads the generator and the testbed networks.
+    public init(config: EvaluationConfig, models: EvaluationModels, device: Device = .cpu) throws {
+        try config.validate()
+        try models.check(config.methods)
+        self.config = config
+        self.models = models
+        self.device = device
+        generator = try GeneratorCheckpoint.load(models.generator, device: device)
+        generatorSHA256 = try SHA256.hex(ofFile: models.generator)
+        lossNetworks = try LossNetworks.testbed(folder: models.networks, device: device)
+        classifier = try ResNet18Classifier.load(from: (models.networks as NSString).appendingPathComponent("attributes.safetensors"),
+                                                 device: device)
+        identity = try IRSE50.load(from: (models.networks as NSString).appendingPathComponent("identity.safetensors"), device: device)
+        lpips = try lossNetworks.lpipsAlex.orThrow("the testbed LPIPS")
+    }
+
+    /// The generator's image size: the test images are rendered at it.
+    public var size: Int { generator.generator.config.size }
+
+    /// Evaluates every method on `images`, writing the grids into `folder` (which must exist) as it goes; `progress`
+    /// hears one line per stage.
+    public func run(_ images: EvaluationImages, folder: String, progress: (String) -> Void = { _ in }) throws
+        -> EvaluationReport
+    {
+        guard images.size == size, images.images.size(2) == size else {
+            throw EvaluationError("the test images are \(images.images.shape), the generator draws \(size)x\(size)")
+        }
+        let inputs = try images.images.to(device: device)
+        var notes = ["The loss networks of the optimisation and tuning methods are the testbed's: its LPIPS stands in "
+            + "for LPIPS-VGG and LPIPS-Alex, its identity network for ArcFace, its U-Net for E2Style's parser; PTI's "
+            + "pivot projects with LPIPS (no StyleGAN2-ADA VGG16 exists for the testbed)."]
+        if config.steps != nil || config.pivotSteps != nil {
+            notes.append("Optimisation and tuning ran \(config.steps.map(String.init) ?? "their published") steps "
+                + "(pivots \(config.pivotSteps.map(String.init) ?? "their published")), not the papers' counts.")
+        }
+        progress("boundaries for \(config.attributes.map(\.rawValue).joined(separator: ", "))")
+        let (directions, boundaries) = try boundaries()
+        let counterfactuals = try self.counterfactuals(images)
+        let inputScores = try scores(inputs)
+        let inputIdentity = try embeddings(inputs)
+
+        var rows: [ReconstructionRow] = []
+        var points: [EditPoint] = []
+        var reconstructionGrid = [try inputs.narrow(0, start: 0, length: min(config.gridCount, images.count)).to(device: .cpu)]
+        var editGrids: [TestbedAttribute: [Tensor]] = [:]
+        for attribute in config.attributes {
+            editGrids[attribute] = try config.strengths.map { s in
+                let truth = s == 0 ? nil : counterfactuals?[attribute]?[s > 0 ? 1 : 0]
+                return try (truth ?? inputs).narrow(0, start: 0, length: 1).to(device: .cpu)
+            }
+        }
+        for method in config.methods {
+            progress("\(method.rawValue): inverting \(images.count) images")
+            let settings = config.settings(for: method)
+            let pipeline = try InversionPipeline.load(settings, checkpoint: models.generator,
+                                                      encoder: models.encoder(for: method), networks: lossNetworks,
+                                                      device: device)
+            notes += pipeline.notes.map { "\(method.rawValue): \($0)." }
+            var reconstructions: [Tensor] = []
+            var edits: [TestbedAttribute: [[Tensor]]] = [:]
+            var seconds = 0.0
+            for i in 0..<images.count {
+                let started = Date()
+                let outcome = try pipeline.invert(inputs.narrow(0, start: i, length: 1))
+                seconds += Date().timeIntervalSince(started)
+                let editor = try InversionEditor(pipeline.generator, inversion: pipeline.inversionFile(outcome),
+                                                 generatorSHA256: pipeline.generatorSHA256, device: device)
+                reconstructions.append(try editor.render(editor.inversion).clamp(min: -1, max: 1))
+                let w = try editor.wPlus
+                let rows = try RowWeights.all(w.size(0))
+                for attribute in config.attributes {
+                    let frames = try config.strengths.map { s in
+                        try editor.render(editor.edited(DirectionEdit.apply(w, along: directions[attribute]!, strength: s,
+                                                                             rows: rows))).clamp(min: -1, max: 1)
+                    }
+                    edits[attribute, default: []].append(frames)
+                }
+            }
+            let reconstruction = try Tensor.cat(reconstructions).to(device: device)
+            rows.append(try row(method, reconstruction: reconstruction, inputs: inputs, inputIdentity: inputIdentity,
+                                seconds: seconds / Double(images.count), pipeline: pipeline))
+            reconstructionGrid.append(try reconstruction.narrow(0, start: 0, length: min(config.gridCount, images.count)).to(device: .cpu))
+            progress("\(method.rawValue): editing")
+            let reconstructionScores = try scores(reconstruction)
+            for attribute in config.attributes {
+                for (k, s) in config.strengths.enumerated() {
+                    let edited = try Tensor.cat(edits[attribute]!.map { $0[k] }).to(device: device)
+                    points.append(try point(method, attribute, strength: s, edited: edited, base: reconstructionScores,
+                                            inputIdentity: inputIdentity,
+                                            truth: counterfactuals?[attribute].map { s == 0 ? inputs : $0[s > 0 ? 1 : 0] }))
+                    editGrids[attribute]!.append(try edited.narrow(0, start: 0, length: 1).to(device: .cpu))
+                }
+            }
+        }
+
+        progress("writing the grids")
+        try save(imageGrid(reconstructionGrid, columns: min(config.gridCount, images.count)), folder, "reconstructions.png")
+        for attribute in config.attributes {
+            try save(imageGrid(editGrids[attribute]!, columns: config.strengths.count), folder, "edit-\(attribute.rawValue).png")
+        }
+        var accuracy: [String: Double] = [:]
+        if let faces = images.faces {
+            for attribute in config.attributes where attribute.isBinary {
+                let column = try scoreColumn(attribute)
+                let predicted = try inputScores.select(1, column).doubles()
+                let hits = zip(predicted, faces).filter { ($0.0 > 0.5) == (attribute.value(of: $0.1) > 0.5) }.count
+                accuracy[attribute.rawValue] = Double(hits) / Double(faces.count)
+            }
+        }
+        let formatter = ISO8601DateFormatter()
+        return EvaluationReport(config: config, images: images.source, imageSize: size,
+                                generator: (models.generator as NSString).lastPathComponent, date: formatter.string(from: Date()),
+                                device: device == .cpu ? "CPU" : "\(device)", reconstruction: rows, editing: points,
+                                boundaries: boundaries, classifierAccuracy: accuracy, notes: notes)
+    }
+
+    // MARK: measures
+
+    func row(_ method: InversionMethod, reconstruction x: Tensor, inputs: Tensor, inputIdentity: Tensor,
+             seconds: Double, pipeline: InversionPipeline) throws -> ReconstructionRow
+    {
+        try withNoGrad {
+            let ssim = size >= Metrics.ssimWindowSize ? mean(try Metrics.ssim(x, inputs)) : nil
+            let msssim = size > 160 ? mean(try Metrics.msssim(x, inputs)) : nil
+            let features = try TestbedFeatures.features(classifier, count: x.size(0)) { try x.narrow(0, start: $0.lowerBound, length: $0.count) }
+            let reference = try TestbedFeatures.features(classifier, count: inputs.size(0)) { try inputs.narrow(0, start: $0.lowerBound, length: $0.count) }
+            let encoder = (pipeline.inverter as? EncoderInverter)?.encoder.networks
+            return ReconstructionRow(
+                method: method, l2: mean(try Metrics.l2(x, inputs)), mse: mean(try Metrics.mse(x, inputs)),
+                lpips: mean(try Metrics.lpips(x, inputs, network: lpips)), ssim: ssim, msssim: msssim,
+                psnr: mean(try Metrics.psnr(x, inputs)), identity: mean(try similarity(embeddings(x), inputIdentity)),
+                frechet: try Metrics.frechetDistance(FeatureStatistics(features: features), FeatureStatistics(features: reference)),
+                secondsPerImage: seconds, parameters: encoder.map(Metrics.parameterCount))
+        }
+    }
+
+    func point(_ method: InversionMethod, _ attribute: TestbedAttribute, strength: Double, edited: Tensor, base: Tensor,
+               inputIdentity: Tensor, truth: Tensor?) throws -> EditPoint
+    {
+        try withNoGrad {
+            let editScores = try scores(edited)
+            let column = try scoreColumn(attribute)
+            let change = try (editScores.select(1, column) - base.select(1, column)).doubles()
+            var reached: Double?
+            if strength != 0 {
+                let after = try editScores.select(1, column).doubles()
+                let hits = attribute.isBinary
+                    ? after.filter { strength > 0 ? $0 > 0.5 : $0 < 0.5 }.count
+                    : change.filter { strength > 0 ? $0 > 0 : $0 < 0 }.count
+                reached = Double(hits) / Double(after.count)
+            }
+            let others = try TestbedAttribute.allCases.filter { $0.isBinary && $0 != attribute }.map(scoreColumn)
+            let index = try Tensor(others.map(Int64.init))
+            let otherChange = try (editScores.indexSelect(1, index) - base.indexSelect(1, index)).abs().mean().item()
+            return EditPoint(method: method, attribute: attribute, strength: strength, attributeChange: mean(change),
+                             reached: reached, identity: mean(try similarity(embeddings(edited), inputIdentity)),
+                             otherChange: otherChange,
+                             groundTruthLPIPS: try truth.map { mean(try Metrics.lpips(edited, $0, network: lpips)) })
+        }
+    }
+
+    /// The classifier's scores in attribute units (`TestbedAttribute.score`), [N, A] in the classifier's column order.
+    func scores(_ images: Tensor) throws -> Tensor {
+        let outputs = try withNoGrad { try classifier(images).to(device: .cpu, dtype: .float32) }
+        let names = classifier.outputNames.map(TestbedAttribute.init(rawValue:))
+        let columns = try outputs.unbind(1).enumerated().map { j, column in
+            guard let attribute = names[j] else { return column }
+            return try Tensor(column.floats().map(attribute.score(output:)))
+        }
+        return try Tensor.stack(columns, dim: 1)
+    }
+
+    func scoreColumn(_ attribute: TestbedAttribute) throws -> Int {
+        guard let column = classifier.outputNames.firstIndex(of: attribute.rawValue) else {
+            throw EvaluationError("the attribute classifier has no output \(attribute.rawValue)")
+        }
+        return column
+    }
+
+    /// Unit identity embeddings [N, D] (the testbed network's pSp-style face crop).
+    func embeddings(_ images: Tensor) throws -> Tensor {
+        try withNoGrad { try F.normalize(identity.idLossEmbedding(images).to(dtype: .float64), p: 2, dim: 1) }
+    }
+
+    func similarity(_ a: Tensor, _ b: Tensor) throws -> [Double] {
+        try (a * b).sum([1]).doubles()
+    }
+
+    // MARK: inputs of the edits
+
+    /// Each edited attribute's boundary: the directions folder's file when it has one (for this generator), else
+    /// fitted on generated samples.
+    func boundaries() throws -> ([TestbedAttribute: LatentDirection], [BoundaryRecord]) {
+        var directions: [TestbedAttribute: LatentDirection] = [:]
+        var records: [BoundaryRecord] = []
+        var missing: [TestbedAttribute] = []
+        for attribute in config.attributes {
+            guard let path = models.direction(for: attribute.rawValue) else { missing.append(attribute); continue }
+            let (direction, sidecar) = try DirectionFile.read(path)
+            if let sha = sidecar?.generatorSHA256, sha != generatorSHA256 {
+                throw EvaluationError("\(path) was found for another generator (SHA-256 \(sha.prefix(12))…)")
+            }
+            directions[attribute] = direction
+            records.append(BoundaryRecord(attribute: attribute, source: (path as NSString).lastPathComponent,
+                                          validationAccuracy: sidecar?.validationAccuracy))
+        }
+        if !missing.isEmpty {
+            let fitted = try TestbedDirections.interFaceGAN(generator.generator, classifier: classifier, attributes: missing,
+                                                            samples: config.directionSamples, seed: config.seed, device: device)
+            for attribute in missing {
+                directions[attribute] = fitted[attribute]!.direction
+                records.append(BoundaryRecord(attribute: attribute, source: "fitted on \(config.directionSamples) samples",
+                                              validationAccuracy: fitted[attribute]!.validationAccuracy))
+            }
+        }
+        return (directions, config.attributes.compactMap { a in records.first { $0.attribute == a } })
+    }
+
+    /// For each edited attribute with a counterfactual, the inputs re-rendered at its negative and positive ends; nil
+    /// without ground truth.
+    func counterfactuals(_ images: EvaluationImages) throws -> [TestbedAttribute: [Tensor]]? {
+        guard let faces = images.faces else { return nil }
+        let renderer = try TestbedRenderer(size: size, device: device)
+        var result: [TestbedAttribute: [Tensor]] = [:]
+        for attribute in config.attributes where attribute.hasCounterfactual {
+            result[attribute] = try [false, true].map { positive in
+                try renderer.render(faces: faces.map { attribute.counterfactual(of: $0, positive: positive)! }).images
+            }
+        }
+        return result
+    }
+
+    func save(_ image: Tensor, _ folder: String, _ name: String) throws {
+        try Image(tensor: image.clamp(min: -1, max: 1)).write(to: (folder as NSString).appendingPathComponent(name))
+    }
+}
+
+func mean(_ values: [Double]) -> Double { values.reduce(0, +) / Double(max(values.count, 1)) }
+
+extension Optional {
+    func orThrow(_ what: String) throws -> Wrapped {
+        guard let value = self else { throw EvaluationError("\(what) is not loaded") }
+        return value
+    }
+}
