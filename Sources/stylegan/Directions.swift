@@ -1,7 +1,10 @@
 import ArgumentParser
 import Checkpoints
 import Editing
+import Evaluation
 import Foundation
+import Perception
+import Testbed
 import StyleGAN
 import Torch
 
@@ -15,7 +18,7 @@ struct Directions: ParsableCommand {
             eigenvalue or explained variance, std, the generator's SHA-256). `stylegan edit --direction NAME.npy` \
             reads both: GANSpace strengths are in standard deviations, SeFa edits its factorised layers.
             """,
-        subcommands: [SeFaDirections.self, GANSpaceDirections.self, InterFaceGANDirections.self]
+        subcommands: [SeFaDirections.self, GANSpaceDirections.self, InterFaceGANDirections.self, TestbedAttributeDirections.self]
     )
 }
 
@@ -241,5 +244,76 @@ struct RowList {
 
     static func parse(_ argument: String) throws -> RowList {
         RowList(rows: Array(Set(try SeedList.parse(argument).values)).sorted())
+    }
+}
+
+/// `stylegan directions testbed`: InterFaceGAN boundaries of a testbed generator for its attributes, the samples
+/// labelled by the testbed's attribute classifier (`TestbedDirections`).
+struct TestbedAttributeDirections: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "testbed",
+        abstract: "InterFaceGAN boundaries for the testbed's attributes, on samples scored by its classifier.",
+        discussion: """
+            SAMPLES codes w = mapping(z) are rendered with the constant noise and scored by the attribute classifier; \
+            for each attribute the highest and lowest \(Int(TestbedDirections.chosen * 100))% of the scores become \
+            positives and negatives of a linear SVM (InterFaceGAN's recipe). Writes interfacegan_ATTRIBUTE.npy \
+            [1, D] and its .json (validation accuracy, the generator's SHA-256), the layout `stylegan evaluate` and \
+            the demo read from a models folder's directions/.
+            """
+    )
+
+    @Option(help: "Comma-separated attributes (default: all).")
+    var attributes: String?
+
+    @Option(parsing: .unconditional, help: "Generated samples to label.")
+    var samples = 10_000
+
+    @Option(parsing: .unconditional, help: "Seed of z and of the training/validation split.")
+    var seed = 0
+
+    @Option(help: "The attribute classifier.")
+    var classifier = "Models/testbed/attributes.safetensors"
+
+    @OptionGroup var output: DirectionOutput
+
+    var chosen: [TestbedAttribute] {
+        get throws {
+            guard let attributes else { return TestbedAttribute.allCases }
+            return try attributes.split(separator: ",").map { name in
+                guard let attribute = TestbedAttribute(rawValue: String(name)) else {
+                    throw ValidationError("--attributes: unknown attribute \(name); choose from "
+                        + TestbedAttribute.allCases.map(\.rawValue).joined(separator: ","))
+                }
+                return attribute
+            }
+        }
+    }
+
+    func validate() throws {
+        _ = try chosen
+        guard samples >= 16 else { throw ValidationError("--samples must be at least 16, got \(samples)") }
+        try Seed.check("--seed", seed)
+        guard FileManager.default.fileExists(atPath: classifier) else {
+            throw ValidationError("\(classifier): no such file (--classifier, the attribute classifier)")
+        }
+    }
+
+    func run() throws {
+        let attributes = try chosen
+        let names = attributes.map { "interfacegan_\($0.rawValue)" }
+        let (loaded, device, sha) = try output.start(names, inputs: [classifier])
+        let network = try ResNet18Classifier.load(from: classifier, device: device)
+        let fitted = try TestbedDirections.interFaceGAN(loaded.generator, classifier: network, attributes: attributes,
+                                                        samples: samples, seed: UInt64(seed), device: device)
+        try output.write(zip(attributes, names).map { attribute, name in
+            let f = fitted[attribute]!
+            return (name: name, vector: f.direction.vector,
+                    sidecar: DirectionFile.Sidecar(method: "interfacegan", generatorSHA256: sha, samples: samples,
+                                                   validationAccuracy: f.validationAccuracy))
+        })
+        for (attribute, name) in zip(attributes, names) {
+            let accuracy = fitted[attribute]!.validationAccuracy.map { String(format: "%.3f", $0) } ?? "—"
+            print(output.out.file(name + ".npy").padded + "  validation accuracy \(accuracy)")
+        }
     }
 }
