@@ -17,12 +17,16 @@ public struct EvaluationConfig: Codable, Equatable, Sendable {
     public var attributes: [TestbedAttribute]
     /// Edit strengths (InterFaceGAN offsets along the unit normal, in W units); 0 is the reconstruction itself.
     public var strengths: [Double]
-    /// Generated samples labelled by the attribute classifier to fit a boundary that no direction file gives.
+    /// Generated samples labelled by the attribute classifier to fit a boundary that no direction file gives, and
+    /// mapped for the GANSpace components of the figures.
     public var directionSamples: Int
     /// Seed of the optimisations and of the boundary samples.
     public var seed: UInt64
     /// Images per method shown in the report's grids.
     public var gridCount: Int
+    /// Also draw the classic figures of each method's first two inversions: GANSpace and SeFa components, style
+    /// mixing, interpolation.
+    public var figures: Bool
 
     /// Every method `stylegan evaluate` compares, in the papers' order: optimisation, tuning, then the encoders.
     public static let allMethods: [InversionMethod] = [
@@ -32,15 +36,16 @@ public struct EvaluationConfig: Codable, Equatable, Sendable {
     /// The edits of the papers' figures that the testbed draws: smile, eyes, glasses, pose.
     public static let editAttributes: [TestbedAttribute] = [.smile, .eyesOpen, .glasses, .yaw]
 
-    /// The published steps on 24 test images.
+    /// The published steps on 16 test images: about 25 minutes on two CPU cores at 64 pixels, most of it the
+    /// projector, PTI and GANI.
     public static let standard = EvaluationConfig(
-        methods: allMethods, count: 24, steps: nil, pivotSteps: nil, attributes: editAttributes,
-        strengths: [-3, -2, -1, 0, 1, 2, 3], directionSamples: 4000, seed: 0, gridCount: 6)
+        methods: allMethods, count: 16, steps: nil, pivotSteps: nil, attributes: editAttributes,
+        strengths: [-3, -2, -1, 0, 1, 2, 3], directionSamples: 4000, seed: 0, gridCount: 6, figures: true)
 
     /// Two steps, two images, three strengths: every code path in seconds.
     public static let quick = EvaluationConfig(
         methods: allMethods, count: 2, steps: 2, pivotSteps: 2, attributes: [.smile, .yaw],
-        strengths: [-2, 0, 2], directionSamples: 64, seed: 0, gridCount: 2)
+        strengths: [-2, 0, 2], directionSamples: 64, seed: 0, gridCount: 2, figures: true)
 
     /// Checks the values a front end may have set; the message names the setting.
     public func validate() throws {

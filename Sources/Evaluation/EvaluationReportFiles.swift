@@ -150,6 +150,19 @@ extension EvaluationReport {
                 + plots.filter { $0.0.hasPrefix("plot-\(name)-") }.map { "<img src=\"\($0.0)\" alt=\"\(esc($0.1.title))\">" }.joined()
                 + "</div>\n"
         }
+        let captions = [
+            "components.png": "Each method's first inversion: the reconstruction, GANSpace components 0 and 1 (−2σ, +2σ, "
+                + "coarse rows), SeFa directions 0 and 1 (−3, +3, every row).",
+            "mixing.png": "The first and second inversions, then the first with the second's coarse rows, and with its "
+                + "fine rows.",
+            "interpolation.png": "From the first inversion to the second in W+ (and F), five frames; the methods that "
+                + "tune the generator are left out.",
+        ]
+        if !figures.isEmpty {
+            body += "<h2>Figures</h2>" + figures.map {
+                "<p>\(esc(captions[$0] ?? $0)) Rows: the methods in table order.</p><img src=\"\($0)\" alt=\"\($0)\">"
+            }.joined(separator: "\n")
+        }
         body += "<h2>Boundaries</h2>" + table(["attribute", "source", "validation accuracy"], boundaries.map {
             [$0.attribute.rawValue, $0.source, $0.validationAccuracy.map(fmt) ?? "—"]
         })

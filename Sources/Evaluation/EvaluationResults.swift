@@ -67,6 +67,8 @@ public struct EvaluationReport: Codable, Equatable, Sendable {
     /// The attribute classifier's accuracy against the ground truth on the inputs, per edited binary attribute
     /// (how far its scores of the edits can be trusted); empty without ground truth.
     public var classifierAccuracy: [String: Double]
+    /// The figure files written beside the report (components.png, mixing.png, interpolation.png).
+    public var figures: [String]
     /// What a reader should know (stand-in networks, pivots, skipped measures), one sentence each.
     public var notes: [String]
 }

@@ -67,6 +67,9 @@ public final class Evaluator {
         var rows: [ReconstructionRow] = []
         var points: [EditPoint] = []
         var reconstructionGrid = [try inputs.narrow(0, start: 0, length: min(config.gridCount, images.count)).to(device: .cpu)]
+        var figures = config.figures && images.count >= 2
+            ? try EvaluationFigures(generator.generator, samples: config.directionSamples, seed: config.seed, device: device)
+            : nil
         var editGrids: [TestbedAttribute: [Tensor]] = [:]
         for attribute in config.attributes {
             editGrids[attribute] = try config.strengths.map { s in
@@ -84,12 +87,14 @@ public final class Evaluator {
             var reconstructions: [Tensor] = []
             var edits: [TestbedAttribute: [[Tensor]]] = [:]
             var seconds = 0.0
+            var firstEditors: [InversionEditor] = []
             for i in 0..<images.count {
                 let started = Date()
                 let outcome = try pipeline.invert(inputs.narrow(0, start: i, length: 1))
                 seconds += Date().timeIntervalSince(started)
                 let editor = try InversionEditor(pipeline.generator, inversion: pipeline.inversionFile(outcome),
                                                  generatorSHA256: pipeline.generatorSHA256, device: device)
+                if i < 2 { firstEditors.append(editor) }
                 reconstructions.append(try editor.render(editor.inversion).clamp(min: -1, max: 1))
                 let w = try editor.wPlus
                 let rows = try RowWeights.all(w.size(0))
@@ -101,6 +106,7 @@ public final class Evaluator {
                     edits[attribute, default: []].append(frames)
                 }
             }
+            if figures != nil { try figures!.add(method, first: firstEditors[0], second: firstEditors[1]) }
             let reconstruction = try Tensor.cat(reconstructions).to(device: device)
             rows.append(try row(method, reconstruction: reconstruction, inputs: inputs, inputIdentity: inputIdentity,
                                 seconds: seconds / Double(images.count), pipeline: pipeline))
@@ -123,6 +129,14 @@ public final class Evaluator {
         for attribute in config.attributes {
             try save(imageGrid(editGrids[attribute]!, columns: config.strengths.count), folder, "edit-\(attribute.rawValue).png")
         }
+        var figureFiles: [String] = []
+        if let figures {
+            try figures.write(to: folder) { try save($0, folder, $1); figureFiles.append($1) }
+            if !figures.skipped.isEmpty {
+                notes.append("No interpolation for \(figures.skipped.map(\.rawValue).joined(separator: ", ")): each "
+                    + "inversion tuned its own generator, so frames between two of them have none to render with.")
+            }
+        }
         var accuracy: [String: Double] = [:]
         if let faces = images.faces {
             for attribute in config.attributes where attribute.isBinary {
@@ -136,7 +150,7 @@ public final class Evaluator {
         return EvaluationReport(config: config, images: images.source, imageSize: size,
                                 generator: (models.generator as NSString).lastPathComponent, date: formatter.string(from: Date()),
                                 device: device == .cpu ? "CPU" : "\(device)", reconstruction: rows, editing: points,
-                                boundaries: boundaries, classifierAccuracy: accuracy, notes: notes)
+                                boundaries: boundaries, classifierAccuracy: accuracy, figures: figureFiles, notes: notes)
     }
 
     // MARK: measures

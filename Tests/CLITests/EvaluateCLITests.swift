@@ -121,8 +121,14 @@ struct EvaluateCLITests {
         }
         let grid = try Image.read(path: "\(out)/reconstructions.png")
         #expect(grid.width == 2 * 66 + 2 && grid.height == 11 * 66 + 2)
+        // Figures: components and mixing for every method, interpolation for the eight that tune no generator.
+        for (name, columns, rows) in [("components", 9, 10), ("mixing", 4, 10), ("interpolation", 5, 8)] {
+            let figure = try Image.read(path: "\(out)/\(name).png")
+            #expect(figure.width == columns * 66 + 2 && figure.height == rows * 66 + 2, "\(name).png")
+        }
         let html = try String(contentsOfFile: "\(out)/index.html", encoding: .utf8)
-        for file in ["reconstructions.png", "edit-smile.png", "plot-yaw-identity.svg"] { #expect(html.contains(file)) }
+        for file in ["reconstructions.png", "edit-smile.png", "plot-yaw-identity.svg", "components.png", "mixing.png",
+                     "interpolation.png"] { #expect(html.contains(file)) }
         let markdown = try String(contentsOfFile: "\(out)/report.md", encoding: .utf8)
         #expect(markdown.contains("The attribute classifier against the ground truth on the inputs: smile"))
         #expect(!markdown.contains("no e4e encoder given"), "GANI should take the e4e file as its pivot")
