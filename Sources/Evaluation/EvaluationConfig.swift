@@ -42,6 +42,11 @@ public struct EvaluationConfig: Codable, Equatable, Sendable {
         methods: allMethods, count: 16, steps: nil, pivotSteps: nil, attributes: editAttributes,
         strengths: [-3, -2, -1, 0, 1, 2, 3], directionSamples: 4000, seed: 0, gridCount: 6, figures: true)
 
+    /// `stylegan demo`: four images, the optimisation and tuning methods at 100 steps (their pivots too), every edit.
+    public static let demo = EvaluationConfig(
+        methods: allMethods, count: 4, steps: 100, pivotSteps: 100, attributes: editAttributes,
+        strengths: [-3, -2, -1, 0, 1, 2, 3], directionSamples: 4000, seed: 0, gridCount: 4, figures: true)
+
     /// Two steps, two images, three strengths: every code path in seconds.
     public static let quick = EvaluationConfig(
         methods: allMethods, count: 2, steps: 2, pivotSteps: 2, attributes: [.smile, .yaw],

@@ -20,6 +20,24 @@ public struct EvaluationModels: Sendable {
         self.directions = directions
     }
 
+    /// The models folder layout (the shipped `Models/testbed64`): generator.safetensors (or .pt / .pkl), one encoder
+    /// file per method named after it (psp.pt, e4e.safetensors, fs.pth.tar, ...) and directions/ with the
+    /// `interfacegan_ATTRIBUTE.npy` boundaries; nil generator when the folder has none.
+    public static func folder(_ folder: String, networks: String) -> (generator: String?, models: EvaluationModels) {
+        func find(_ stem: String, _ extensions: [String]) -> String? {
+            extensions.map { (folder as NSString).appendingPathComponent("\(stem).\($0)") }
+                .first { FileManager.default.fileExists(atPath: $0) }
+        }
+        var encoders: [InversionMethod: String] = [:]
+        for method in InversionMethod.allCases where method.family == .encoder {
+            encoders[method] = find(method.rawValue, ["safetensors", "pt", "pth", "pth.tar"])
+        }
+        let directions = (folder as NSString).appendingPathComponent("directions")
+        let generator = find("generator", ["safetensors", "pt", "pkl"])
+        return (generator, EvaluationModels(generator: generator ?? "", encoders: encoders, networks: networks,
+                                            directions: FileManager.default.fileExists(atPath: directions) ? directions : nil))
+    }
+
     /// The encoder file a method needs, or the error naming the method; nil for the methods that need none.
     func encoder(for method: InversionMethod) throws -> String? {
         if method == .gani { return encoders[.e4e] }

@@ -6,8 +6,11 @@ import Testbed
 /// editing.csv (every number), report.json (the whole record), one SVG per edit curve and index.html (tables,
 /// plots and the grids the evaluator wrote).
 extension EvaluationReport {
-    /// Writes every file into `folder` (which must exist), each through a temporary file.
-    public func write(to folder: String) throws {
+    /// Writes every file into `folder` (which must exist), each through a temporary file; the page gets `title`, an
+    /// HTML `intro` under it and an HTML `appendix` at its end.
+    public func write(to folder: String, title: String = "StyleGANKit evaluation", intro: String = "",
+                      appendix: String = "") throws
+    {
         func put(_ text: String, _ name: String) throws {
             let path = (folder as NSString).appendingPathComponent(name)
             try text.write(toFile: path + ".tmp", atomically: false, encoding: .utf8)
@@ -20,7 +23,7 @@ extension EvaluationReport {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try put(String(decoding: try encoder.encode(self), as: UTF8.self), "report.json")
         for (name, plot) in plots { try put(plot.svg, name) }
-        try put(html, "index.html")
+        try put(html(title: title, intro: intro, appendix: appendix), "index.html")
     }
 
     // MARK: tables
@@ -130,14 +133,14 @@ extension EvaluationReport {
         }
     }
 
-    public var html: String {
+    public func html(title: String, intro: String, appendix: String) -> String {
         let esc = SVGPlot.escape
         func table(_ header: [String], _ rows: [[String]]) -> String {
             "<table><tr>" + header.map { "<th>\(esc($0))</th>" }.joined() + "</tr>"
                 + rows.map { "<tr>" + $0.map { "<td>\(esc($0))</td>" }.joined() + "</tr>" }.joined() + "</table>\n"
         }
-        var body = "<h1>Evaluation</h1><p>\(esc(images)), \(imageSize)x\(imageSize); generator \(esc(generator)); "
-            + "\(esc(date)), \(esc(device)).</p>\n<h2>Reconstruction</h2>\n"
+        var body = "<h1>\(esc(title))</h1>\(intro)<p>\(esc(images)), \(imageSize)x\(imageSize); generator "
+            + "\(esc(generator)); \(esc(date)), \(esc(device)).</p>\n<h2>Reconstruction</h2>\n"
         body += table(Self.reconstructionColumns, reconstruction.map(cells))
         body += "<p>Rows: the inputs, then each method in table order.</p><img src=\"reconstructions.png\" alt=\"reconstructions\">\n"
         body += "<h2>Editing</h2>\n"
@@ -169,11 +172,12 @@ extension EvaluationReport {
         if !notes.isEmpty { body += "<h2>Notes</h2><ul>" + notes.map { "<li>\(esc($0))</li>" }.joined() + "</ul>" }
         return """
             <!doctype html>
-            <html><head><meta charset="utf-8"><title>StyleGANKit evaluation</title>
+            <html><head><meta charset="utf-8"><title>\(esc(title))</title>
             <style>body{font-family:sans-serif;max-width:1100px;margin:2em auto}img{image-rendering:pixelated;\
             max-width:100%;margin:.3em}table{border-collapse:collapse}td,th{padding:.2em .7em;border-bottom:1px solid #ddd;\
             text-align:right}</style></head><body>
             \(body)
+            \(appendix)
             <p>Also: report.md, reconstruction.csv, editing.csv, report.json.</p>
             </body></html>
 

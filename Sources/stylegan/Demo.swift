@@ -1,31 +1,44 @@
 import ArgumentParser
 import Checkpoints
 import Editing
+import Evaluation
 import Foundation
 import Images
 import Inversion
 import Metrics
 import StyleGAN
+import Testbed
 import Torch
 
-/// `stylegan demo`: the toolkit's main job end to end on a generator, by default the small one shipped with it.
+/// `stylegan demo`: the toolkit's main job end to end.
 ///
-/// Renders a target, inverts it with the projector, edits the inversion along two SeFa directions and one
-/// GANSpace direction, and writes `index.html` with the target, the reconstruction, the sweeps and the metrics;
-/// the classic figures (seeds, truncation, style mixing) come along.
+/// With the trained testbed models (the default, `Models/testbed64`): held-out "in the wild" testbed renders
+/// inverted by every method, edited (InterFaceGAN smile, eyes, glasses and pose; GANSpace and SeFa; F-space for
+/// Feature-Style and CLCAE; mixing, interpolation) and scored, on one page with the generator's classic figures
+/// (`EvaluationConfig.demo` through `Evaluator`). With `--checkpoint` (a user's generator, e.g. ffhq.pt), or when no
+/// trained models are present, a rendered target is inverted with the projector and edited along SeFa and GANSpace.
 struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Invert a rendered target, edit it (SeFa, GANSpace) and write an HTML page of the results."
+        abstract: "Invert, edit and score held-out testbed faces with every method; write an HTML page of the results."
     )
 
-    @Option(help: "Generator checkpoint (default: the bundled 64x64 generator with random weights).")
+    @Option(help: "A generator of your own (e.g. ffhq.pt): the projector demo on it instead of the testbed models.")
     var checkpoint: String?
+
+    @Option(help: "Folder of the trained testbed models (generator, encoders, directions).")
+    var models = "Models/testbed64"
+
+    @Option(help: "Folder of the testbed networks (attributes, lpips, identity, unet).")
+    var networks = "Models/testbed"
 
     @Option(help: "Output folder.")
     var outdir: OutputFolder = "demo"
 
-    @Option(help: "Projector steps.")
-    var steps: Int = 400
+    @Option(parsing: .unconditional, help: "Optimisation steps (testbed demo: projector, PTI and GANI, default 100; projector demo: 400).")
+    var steps: Int?
+
+    @Option(parsing: .unconditional, help: "Testbed demo: held-out images.")
+    var count = 4
 
     @Option(help: "Mapped samples for the GANSpace PCA.")
     var samples: Int = 20_000
@@ -39,13 +52,77 @@ struct Demo: ParsableCommand {
     }
 
     func validate() throws {
-        guard steps >= 1 else { throw ValidationError("--steps must be at least 1") }
+        if let steps { guard steps >= 1 else { throw ValidationError("--steps must be at least 1") } }
         guard samples >= 100 else { throw ValidationError("--samples must be at least 100") }
+        guard count >= 2 else { throw ValidationError("--count must be at least 2") }
     }
 
     func run() throws {
         try outdir.check()
         try runtime.start()
+        let (generator, files) = EvaluationModels.folder(models, networks: networks)
+        if checkpoint == nil, let generator {
+            try testbedDemo(files, generator: generator)
+        } else {
+            try generatorDemo()
+        }
+    }
+
+    /// Every method on `count` wild-split renders with the trained testbed models.
+    func testbedDemo(_ files: EvaluationModels, generator: String) throws {
+        var files = files
+        files.generator = generator
+        var config = EvaluationConfig.demo
+        config.count = count
+        config.gridCount = count
+        config.directionSamples = min(config.directionSamples, samples)
+        if let steps { (config.steps, config.pivotSteps) = (steps, steps) }
+        config.methods = config.methods.filter { !$0.needsEncoder || files.encoders[$0] != nil }
+        let missing = EvaluationConfig.allMethods.filter { !config.methods.contains($0) }
+        let evaluator = try Evaluator(config: config, models: files)
+        let loaded = try GeneratorCheckpoint.load(generator)
+        let images = try EvaluationImages.testbed(.wild, count: count, size: evaluator.size)
+        let report = try outdir.writeAll { scratch in
+            let report = try evaluator.run(images, folder: scratch, progress: StageLog().line)
+            try Self.classicFigures(loaded) { image, name in try Image(tensor: image.clamp(min: -1, max: 1)).write(to: (scratch as NSString).appendingPathComponent(name)) }
+            let intro = """
+                <p>Held-out identities of the testbed's <i>wild</i> split (photo-like noise, blur and JPEG), inverted by \
+                each method with the models in <code>\(files.generator)</code>'s folder, trained on the testbed's train \
+                split (model cards beside them). The optimisation and tuning methods ran \(config.steps ?? 0) steps, not \
+                their published counts. \(missing.isEmpty ? "" : "No encoder file for: \(missing.map(\.rawValue).joined(separator: ", ")).")</p>
+                """
+            try report.write(to: scratch, title: "StyleGANKit demo", intro: intro, appendix: Self.classicFiguresHTML)
+            return report
+        }
+        for row in report.reconstruction {
+            print(row.method.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0)
+                + String(format: "PSNR %6.2f dB  LPIPS %.4f  ID %.4f  %.3g s/image", row.psnr, row.lpips, row.identity,
+                         row.secondsPerImage))
+        }
+        print("open \(outdir.file("index.html"))")
+    }
+
+    /// The generator's classic figures: seeds, a truncation sweep, style mixing of seeds.
+    static func classicFigures(_ loaded: LoadedGenerator, save: (Tensor, String) throws -> Void) throws {
+        let g = loaded.generator
+        try save(try imageGrid(loaded.seedSheet(Array(0..<8)).unbind(0).map { try $0.unsqueeze(0) }, columns: 4), "seeds.png")
+        try save(try imageGrid(loaded.truncationSweep(seeds: Array(0..<4), psis: [1, 0.8, 0.6, 0.4, 0.2, 0]).unbind(0)
+            .map { try $0.unsqueeze(0) }, columns: 6), "truncation.png")
+        try save(try imageGrid(loaded.mixingGrid(sources: [10, 11, 12], destinations: [20, 21, 22], layers: 0..<min(4, g.nLatent))
+            .unbind(0).map { try $0.unsqueeze(0) }, columns: 4), "mixing-seeds.png")
+    }
+
+    static let classicFiguresHTML = """
+        <h2>The generator</h2>
+        <h3>Seeds</h3><img src="seeds.png" alt="seeds">
+        <h3>Truncation (rows: seeds; columns: psi 1 → 0)</h3><img src="truncation.png" alt="truncation sweep">
+        <h3>Style mixing (top: sources of the coarse rows; left: destinations)</h3><img src="mixing-seeds.png" alt="mixing">
+        """
+
+    /// The projector on a rendered target of a user's generator (or the bundled random one), edited along SeFa and
+    /// GANSpace.
+    func generatorDemo() throws {
+        let steps = self.steps ?? 400
         let started = Date()
         let path = checkpoint ?? Demo.bundledGenerator
         let loaded = try GeneratorCheckpoint.load(path)
@@ -97,11 +174,7 @@ struct Demo: ParsableCommand {
         }
 
         // 4. The classic figures.
-        try save(try imageGrid(loaded.seedSheet(Array(0..<8)).unbind(0).map { try $0.unsqueeze(0) }, columns: 4), "seeds.png")
-        try save(try imageGrid(loaded.truncationSweep(seeds: Array(0..<4), psis: [1, 0.8, 0.6, 0.4, 0.2, 0]).unbind(0)
-            .map { try $0.unsqueeze(0) }, columns: 6), "truncation.png")
-        try save(try imageGrid(loaded.mixingGrid(sources: [10, 11, 12], destinations: [20, 21, 22], layers: 0..<min(4, g.nLatent))
-            .unbind(0).map { try $0.unsqueeze(0) }, columns: 4), "mixing.png")
+        try Self.classicFigures(loaded, save: save)
 
         page.seconds = Date().timeIntervalSince(started)
         try page.write(to: outdir.file("index.html"))
@@ -147,10 +220,7 @@ struct DemoPage {
             <table>\(rows)</table>
             <h2>Edits of the inversion</h2>
             \(sweepHTML)
-            <h2>The generator</h2>
-            <h3>Seeds</h3><img src="seeds.png" alt="seeds">
-            <h3>Truncation (rows: seeds; columns: psi 1 → 0)</h3><img src="truncation.png" alt="truncation sweep">
-            <h3>Style mixing (top: sources of the coarse rows; left: destinations)</h3><img src="mixing.png" alt="mixing">
+            \(Demo.classicFiguresHTML)
             <p>Made in \(String(format: "%.0f", seconds)) s.</p>
             </body></html>
             """

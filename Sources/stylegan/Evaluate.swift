@@ -116,28 +116,21 @@ struct Evaluate: ParsableCommand {
     }
 
     /// The model files: the models folder's, overridden by --checkpoint and --encoder.
-    func modelFiles(for methods: [InversionMethod]) throws -> EvaluationModels {
-        func inModels(_ stem: String, _ extensions: [String]) -> String? {
-            extensions.map { (models as NSString).appendingPathComponent("\(stem).\($0)") }
-                .first { FileManager.default.fileExists(atPath: $0) }
-        }
-        guard let generator = checkpoint ?? inModels("generator", ["safetensors", "pt", "pkl"]) else {
+    func modelFiles() throws -> EvaluationModels {
+        var (generator, files) = EvaluationModels.folder(models, networks: networks)
+        generator = checkpoint ?? generator
+        guard let generator else {
             throw ValidationError("no generator: \(models) has no generator.safetensors or generator.pt; give --checkpoint")
         }
-        var encoders: [InversionMethod: String] = [:]
-        for method in EvaluationConfig.allMethods where method.needsEncoder {
-            encoders[method] = inModels(method.rawValue, ["safetensors", "pt", "pth", "pth.tar"])
-        }
+        files.generator = generator
         for entry in encoder {
             let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
             guard parts.count == 2, let method = try? Self.parseMethods(parts[0]).first, method.needsEncoder else {
                 throw ValidationError("--encoder \(entry): expected METHOD=PATH with an encoder method")
             }
-            encoders[method] = parts[1]
+            files.encoders[method] = parts[1]
         }
-        let directions = (models as NSString).appendingPathComponent("directions")
-        return EvaluationModels(generator: generator, encoders: encoders, networks: networks,
-                                directions: FileManager.default.fileExists(atPath: directions) ? directions : nil)
+        return files
     }
 
     func validate() throws {
@@ -154,7 +147,7 @@ struct Evaluate: ParsableCommand {
 
     func run() throws {
         let config = try self.config
-        let files = try modelFiles(for: config.methods)
+        let files = try modelFiles()
         try out.check()
         try runtime.start()
         let device = try self.device.resolve()
@@ -168,23 +161,40 @@ struct Evaluate: ParsableCommand {
             ? EvaluationImages.testbed(TestbedSplit(rawValue: String(data.dropFirst("testbed:".count)))!, count: config.count,
                                        size: evaluator.size, device: device)
             : EvaluationImages.folder(data, count: config.count, size: evaluator.size, device: device)
-        // Everything is written into a scratch folder beside the report and moved in at the end, so a failed run
-        // leaves no half report.
-        try out.prepare()
-        let scratch = out.path + ".partial-\(getpid())"
-        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
-        let started = Date()
-        let report = try evaluator.run(images, folder: scratch) { line in
-            FileHandle.standardError.write(Data(String(format: "[%5.0f s] %@\n", Date().timeIntervalSince(started), line).utf8))
-        }
-        try report.write(to: scratch)
-        for name in try FileManager.default.contentsOfDirectory(atPath: scratch) {
-            guard rename((scratch as NSString).appendingPathComponent(name), out.file(name)) == 0 else {
-                throw CLIError("cannot move \(name) into \(out.path): \(CLIError.systemReason(errno))")
-            }
+        let report = try out.writeAll { scratch in
+            let report = try evaluator.run(images, folder: scratch, progress: StageLog().line)
+            try report.write(to: scratch)
+            return report
         }
         print(report.markdown)
         print("open \(out.file("index.html"))")
+    }
+}
+
+extension OutputFolder {
+    /// Runs `work` on a scratch folder beside this one and moves what it wrote in at the end, so that a failed run
+    /// leaves no half-written set of files.
+    func writeAll<Result>(_ work: (String) throws -> Result) throws -> Result {
+        try prepare()
+        let scratch = path + ".partial-\(getpid())"
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let result = try work(scratch)
+        for name in try FileManager.default.contentsOfDirectory(atPath: scratch) {
+            guard rename((scratch as NSString).appendingPathComponent(name), file(name)) == 0 else {
+                throw CLIError("cannot move \(name) into \(path): \(CLIError.systemReason(errno))")
+            }
+        }
+        return result
+    }
+}
+
+/// A long job's stages on stderr, each with the seconds since the first.
+final class StageLog {
+    private let started = Date()
+
+    func line(_ text: String) {
+        guard Progress.style != .silent else { return }
+        FileHandle.standardError.write(Data(String(format: "[%5.0f s] %@\n", Date().timeIntervalSince(started), text).utf8))
     }
 }

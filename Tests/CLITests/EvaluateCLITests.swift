@@ -137,6 +137,25 @@ struct EvaluateCLITests {
         #expect(try !dir.files().contains { $0.contains(".partial-") }, "the scratch folder was left behind")
     }
 
+    /// `stylegan demo` on a models folder: every method on wild-split renders, the evaluation page titled as the demo
+    /// with the generator's figures after it.
+    @Test func demoShowsEveryMethodOnWildRenders() throws {
+        let dir = try Scratch()
+        let (models, _) = try Self.models(dir)
+        let r = try CLI.run(["demo", "--models", models, "--networks", Self.networks, "--outdir", dir.path("demo"),
+                             "--count", "2", "--steps", "2", "--samples", "200", "--threads", "1"])
+        try #require(r.status == 0, "\(r.stderr)")
+        for method in Self.methods { #expect(r.stdout.contains("\(method) "), "\(method) missing from \(r.stdout)") }
+        let html = try String(contentsOfFile: dir.path("demo/index.html"), encoding: .utf8)
+        #expect(html.contains("<title>StyleGANKit demo</title>") && html.contains("<i>wild</i> split") && html.contains("ran 2 steps"))
+        for file in ["seeds.png", "truncation.png", "mixing-seeds.png", "reconstructions.png", "edit-glasses.png",
+                     "edit-eyesOpen.png", "components.png", "interpolation.png"] {
+            #expect(html.contains(file) && FileManager.default.fileExists(atPath: dir.path("demo/\(file)")), "\(file)")
+        }
+        let reconstruction = try Self.rows(dir.path("demo/reconstruction.csv"))
+        #expect(reconstruction.map { $0[0] } == Self.methods)
+    }
+
     /// A folder of images has no ground truth: the counterfactual distances and classifier accuracy are left out;
     /// bad settings and missing files fail before any work, naming the problem, and write nothing.
     @Test func imageFoldersAndBadInput() throws {
