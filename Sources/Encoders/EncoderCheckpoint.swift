@@ -94,10 +94,16 @@ public enum EncoderCheckpoint {
 
     /// Writes `file` as safetensors: its tensors under the same keys, `latent_avg`, and the method and opts (JSON) in
     /// the metadata, so `load` reads it back without guessing.
-    public static func save(_ file: EncoderCheckpointFile, to path: String) throws {
+    /// `half` stores the weights as float16 (the shipped form; loading converts them back), latent_avg stays float32.
+    public static func save(_ file: EncoderCheckpointFile, to path: String, half: Bool = false) throws {
         let (_, method) = try identify(file)
         var tensors = file.weights.dictionary
-        tensors[latentAvgKey] = file.latentAvg
+        if half {
+            for (key, tensor) in tensors where tensor.dtype.isFloatingPoint {
+                tensors[key] = try tensor.to(device: .cpu, dtype: .float16)
+            }
+        }
+        tensors[latentAvgKey] = try file.latentAvg?.to(device: .cpu, dtype: .float32)
         try Safetensors.write(tensors, metadata: [methodKey: method, optionsKey: try file.options.json()], to: path)
     }
 

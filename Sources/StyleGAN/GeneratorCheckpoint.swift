@@ -128,9 +128,16 @@ public enum GeneratorCheckpoint {
 extension GeneratorCheckpoint {
     /// Writes our canonical file: every weight under its rosinality key, `latent_avg`, and the architecture as
     /// JSON in the metadata, so the file loads without inference.
-    public static func save(_ loaded: LoadedGenerator, to path: String) throws {
+    /// Writes our canonical safetensors; `half` stores the weights as float16 (the shipped form; loading converts
+    /// them back), latent_avg stays float32.
+    public static func save(_ loaded: LoadedGenerator, to path: String, half: Bool = false) throws {
         var tensors = try loaded.generator.stateDict().dictionary
-        tensors[latentAvgKey] = loaded.latentAvg
+        if half {
+            for (key, tensor) in tensors where tensor.dtype.isFloatingPoint {
+                tensors[key] = try tensor.to(device: .cpu, dtype: .float16)
+            }
+        }
+        tensors[latentAvgKey] = try loaded.latentAvg.to(device: .cpu, dtype: .float32)
         let config = try String(decoding: JSONEncoder().encode(loaded.generator.config), as: UTF8.self)
         try Safetensors.write(tensors, metadata: [configKey: config, "format": "stylegan2-rosinality"], to: path)
     }

@@ -10,7 +10,7 @@ import Testing
 struct EvaluateCLITests {
     static let networks = Fixtures.packageRoot.appendingPathComponent("Models/testbed").path
 
-    /// A models folder in `dir` (generator.pt and METHOD.pt / fs.pth.tar) and the folder of the renders.
+    /// A models folder in `dir` (generator.safetensors and METHOD.safetensors, one METHOD.pt) and the folder of the renders.
     static func models(_ dir: Scratch) throws -> (models: String, images: String) {
         func run(_ arguments: [String]) throws {
             let r = try CLI.run(arguments + ["--threads", "1"])
@@ -53,13 +53,15 @@ struct EvaluateCLITests {
                  "--contrastive_model_image", dir.path("clcae-c/checkpoint/best_model_image.pt"),
                  "--contrastive_model_latent", dir.path("clcae-c/checkpoint/best_model_latent.pt"),
                  "--lpips_lambda", "0", "--id_lambda", "0"] + common)
+        // The shipped form (float16 safetensors from `convert --half`), but for one encoder left as training wrote it.
         let models = dir.path("models")
         try FileManager.default.createDirectory(atPath: models, withIntermediateDirectories: true)
-        var files = ["generator.pt": generator, "fs.pth.tar": dir.path("fs/enc.pth.tar")]
-        for method in ["psp", "e4e", "restyle-psp", "restyle-e4e", "e2style", "clcae"] {
-            files["\(method).pt"] = dir.path("\(method)/checkpoint/000001.pt")
+        try run(["convert", generator, "\(models)/generator.safetensors", "--half"])
+        try run(["convert", dir.path("fs/enc.pth.tar"), "\(models)/fs.safetensors", "--encoder", "--half"])
+        for method in ["psp", "e4e", "restyle-psp", "e2style", "clcae"] {
+            try run(["convert", dir.path("\(method)/checkpoint/000001.pt"), "\(models)/\(method).safetensors", "--encoder", "--half"])
         }
-        for (name, source) in files { try FileManager.default.copyItem(atPath: source, toPath: "\(models)/\(name)") }
+        try FileManager.default.copyItem(atPath: dir.path("restyle-e4e/checkpoint/000001.pt"), toPath: "\(models)/restyle-e4e.pt")
         return (models, images)
     }
 
@@ -161,10 +163,10 @@ struct EvaluateCLITests {
     @Test func imageFoldersAndBadInput() throws {
         let dir = try Scratch()
         let (models, images) = try Self.models(dir)
-        var r = try CLI.run(["directions", "testbed", "--checkpoint", "\(models)/generator.pt", "--attributes", "smile,wings",
+        var r = try CLI.run(["directions", "testbed", "--checkpoint", "\(models)/generator.safetensors", "--attributes", "smile,wings",
                              "--out", "\(models)/directions", "--classifier", "\(Self.networks)/attributes.safetensors"])
         #expect(r.status != 0 && r.stderr.contains("unknown attribute wings"), "\(r.stderr)")
-        r = try CLI.run(["directions", "testbed", "--checkpoint", "\(models)/generator.pt", "--attributes", "smile",
+        r = try CLI.run(["directions", "testbed", "--checkpoint", "\(models)/generator.safetensors", "--attributes", "smile",
                          "--samples", "64", "--out", "\(models)/directions", "--classifier", "\(Self.networks)/attributes.safetensors",
                          "--threads", "1"])
         try #require(r.status == 0, "\(r.stderr)")
@@ -191,12 +193,13 @@ struct EvaluateCLITests {
             (["--encoder", "psp"], "METHOD=PATH"),
             (["--methods", "psp", "--encoder", "psp=\(dir.path("missing.pt"))"], "missing.pt: no such file"),
             (["--methods", "fs", "--models", dir.path("data")], "no generator"),
+            (["--methods", "fs", "--checkpoint", "\(models)/fs.safetensors"], "fs.safetensors"),
         ]
         for (arguments, message) in bad {
             r = try CLI.run(base + ["--out", dir.path("bad")] + arguments)
             #expect(r.status != 0 && r.stderr.contains(message), "\(arguments): \(r.stderr)")
         }
-        try FileManager.default.removeItem(atPath: "\(models)/clcae.pt")
+        try FileManager.default.removeItem(atPath: "\(models)/clcae.safetensors")
         r = try CLI.run(base + ["--out", dir.path("bad"), "--methods", "psp,clcae"])
         #expect(r.status != 0 && r.stderr.contains("clcae needs an encoder file"), "\(r.stderr)")
         #expect(!FileManager.default.fileExists(atPath: dir.path("bad")))

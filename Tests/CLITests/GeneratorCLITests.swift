@@ -113,6 +113,20 @@ struct GeneratorCLITests {
         }
         try expectClose(try NumPy.readArray(dir.path("a.npy")), try NumPy.readArray(dir.path("b.npy")), tol: 0,
                         "original vs converted")
+        // --half: float16 weights (about half the file), latent_avg float32, images within float16's rounding.
+        r = try CLI.run(["convert", tiny, dir.path("h.safetensors"), "--half"])
+        try #require(r.status == 0, "\(r.stderr)")
+        let half = try Safetensors.read(dir.path("h.safetensors")).tensors
+        #expect(half["latent_avg"]?.dtype == .float32 && half["conv1.conv.weight"]?.dtype == .float16)
+        let sizes = try [dir.path("g.safetensors"), dir.path("h.safetensors")].map {
+            try FileManager.default.attributesOfItem(atPath: $0)[.size] as! Int
+        }
+        #expect(Double(sizes[1]) < 0.6 * Double(sizes[0]), "\(sizes)")
+        r = try CLI.run(["generate", "--checkpoint", dir.path("h.safetensors"), "--seeds", "5", "--truncation", "0.5",
+                         "--outdir", dir.path("h"), "--save-raw", dir.path("h.npy")])
+        #expect(r.status == 0, "\(r.stderr)")
+        let difference = try maxAbsDifference(NumPy.readArray(dir.path("a.npy")), NumPy.readArray(dir.path("h.npy")))
+        #expect(difference > 0 && difference < 0.05, "float16 weights moved the image by \(difference)")
     }
 
     /// A configuration unlike the fixture's (size 32, style_dim 48, 3 mapping layers, uneven channels) through
