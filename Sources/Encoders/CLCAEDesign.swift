@@ -62,6 +62,11 @@ extension CLCAE {
             try check(width % heads == 0, "the code width \(width) must split into \(heads) heads")
             try check(featureChannels >= 1 && featureSize >= 1 && featureSize.nonzeroBitCount == 1 && featureSize <= p1Size,
                       "the feature must be a power-of-two side up to \(p1Size), got \(featureChannels)x\(featureSize)")
+            // `content_layer`'s convs both halve p1 and set the channels; with none (p1 already the feature's side) the
+            // feature keeps the code width.
+            try check(featureSize < p1Size || featureChannels == width,
+                      "a \(featureSize)x\(featureSize) feature from a \(p1Size)x\(p1Size) p1 keeps the code width (\(width) "
+                          + "channels), but the layer has \(featureChannels); use larger encoder inputs")
             try check(featureAttention || featureSize * 4 == p1Size,
                       "without the feature attention the feature is p1 halved twice (\(p1Size / 4)), got \(featureSize)")
         }

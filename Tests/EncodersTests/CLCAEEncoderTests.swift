@@ -115,6 +115,20 @@ struct CLCAEEncoderTests {
         try expectClose(pooled, try F.adaptiveAvgPool2d(image, (256, 256)), tol: 0, "x_avg")
     }
 
+    /// `content_layer` has no conv to set the feature's channels when p1 is already the feature's side: such a design
+    /// is refused with the way out, and one conv (p1 twice the side) serves.
+    @Test func aFeatureOfOtherChannelsNeedsAContentConv() throws {
+        let trunk = StyleEncoderConfiguration.narrow(divisor: 4, styleDim: 128, inputSize: 64)
+        let flat = CLCAE.Design(trunk: trunk, featureChannels: 64, featureSize: 16)
+        let message = try #require(FeatureSpaceTestSupport.thrownMessage { try flat.validate() })
+        #expect(message.contains("keeps the code width (128 channels), but the layer has 64"), "\(message)")
+        try CLCAE.Design(trunk: trunk, featureChannels: 128, featureSize: 16).validate()
+        let wider = CLCAE.Design(trunk: .narrow(divisor: 4, styleDim: 128, inputSize: 128), featureChannels: 64, featureSize: 16)
+        try wider.validate()
+        let encoder = try CLCAE.GradualStyleEncoder(forImage: false, styleCount: 10, design: wider)
+        #expect(encoder.content_layer?.convs.count == 2)  // one conv and its activation
+    }
+
     @Test func refusesOtherFiles() throws {
         let path = FeatureSpaceTestSupport.scratchPath("clcae-stub.safetensors")
         defer { try? FileManager.default.removeItem(atPath: path) }
