@@ -105,8 +105,9 @@ public class PSPTrainer: Trainer {
         let parameters = encoder.parameters() + (config.trainDecoder ? decoder.parameters() : [])
         optimizer = try config.optimName.make(parameters, lr: config.learningRate)
 
+        // The official transforms resize every image to the encoder's input (`transforms.Resize`), whatever its size.
         func open(_ path: String) throws -> ImageDataset {
-            try ImageDataset.open(path, options: DatasetOptions(size: widths.inputSize, allowUpscale: true))
+            try ImageDataset.open(path, options: DatasetOptions(size: widths.inputSize, fit: .centerCropResize, allowUpscale: true))
         }
         dataset = try open(config.dataset)
         guard dataset.count >= config.batchSize else {

@@ -110,8 +110,9 @@ public final class CLCAEInversionTrainer: Trainer {
         try decoder.requiresGrad(false)
         optimizer = try config.optimName.make(encoder.parameters(), lr: config.learningRate)
         scheduler = try ReduceLROnPlateau(optimizer, mode: .min, factor: 0.1, patience: 10)
+        // The official transforms resize every image to the encoder's input (`transforms.Resize`), whatever its size.
         func open(_ path: String) throws -> ImageDataset {
-            try ImageDataset.open(path, options: DatasetOptions(size: design.trunk.inputSize, allowUpscale: true))
+            try ImageDataset.open(path, options: DatasetOptions(size: design.trunk.inputSize, fit: .centerCropResize, allowUpscale: true))
         }
         dataset = try open(config.dataset)
         guard dataset.count >= config.batchSize else {

@@ -124,7 +124,7 @@ public final class FeatureStyleTrainer: Trainer {
             guard let realImages else {
                 throw EncoderTrainingError("use_realimg is true: give the real images (DATASET), or set use_realimg: false")
             }
-            let dataset = try ImageDataset.open(realImages, options: DatasetOptions(size: config.resolution, allowUpscale: true))
+            let dataset = try ImageDataset.open(realImages, options: DatasetOptions(size: config.resolution, fit: .centerCropResize, allowUpscale: true))
             guard dataset.count >= config.batchSize else {
                 throw EncoderTrainingError("\(realImages): \(dataset.count) images, fewer than one batch of \(config.batchSize)")
             }
