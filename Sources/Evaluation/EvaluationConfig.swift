@@ -5,8 +5,8 @@ import Testbed
 /// and which attribute edits at which strengths. Named presets: `standard` (the papers' steps, the report in
 /// docs/results.md) and `quick` (a few steps and images, for tests).
 public struct EvaluationConfig: Codable, Equatable, Sendable {
-    /// In the report's row order.
-    public var methods: [InversionMethod]
+    /// The rows, in the report's order.
+    public var methods: [EvaluationEntry]
     /// Test images inverted by every method.
     public var count: Int
     /// Steps of the optimisation and tuning methods; nil: each method's published count.
@@ -39,23 +39,23 @@ public struct EvaluationConfig: Codable, Equatable, Sendable {
     /// The published steps on 16 test images: about 25 minutes on two CPU cores at 64 pixels, most of it the
     /// projector, PTI and GANI.
     public static let standard = EvaluationConfig(
-        methods: allMethods, count: 16, steps: nil, pivotSteps: nil, attributes: editAttributes,
+        methods: allMethods.map { EvaluationEntry($0) }, count: 16, steps: nil, pivotSteps: nil, attributes: editAttributes,
         strengths: [-3, -2, -1, 0, 1, 2, 3], directionSamples: 4000, seed: 0, gridCount: 6, figures: true)
 
     /// `stylegan demo`: four images, the optimisation and tuning methods at 100 steps (their pivots too), every edit.
     public static let demo = EvaluationConfig(
-        methods: allMethods, count: 4, steps: 100, pivotSteps: 100, attributes: editAttributes,
+        methods: allMethods.map { EvaluationEntry($0) }, count: 4, steps: 100, pivotSteps: 100, attributes: editAttributes,
         strengths: [-3, -2, -1, 0, 1, 2, 3], directionSamples: 4000, seed: 0, gridCount: 4, figures: true)
 
     /// Two steps, two images, three strengths: every code path in seconds.
     public static let quick = EvaluationConfig(
-        methods: allMethods, count: 2, steps: 2, pivotSteps: 2, attributes: [.smile, .yaw],
+        methods: allMethods.map { EvaluationEntry($0) }, count: 2, steps: 2, pivotSteps: 2, attributes: [.smile, .yaw],
         strengths: [-2, 0, 2], directionSamples: 64, seed: 0, gridCount: 2, figures: true)
 
     /// Checks the values a front end may have set; the message names the setting.
     public func validate() throws {
         guard !methods.isEmpty else { throw EvaluationError("no methods to evaluate") }
-        guard Set(methods).count == methods.count else { throw EvaluationError("a method is listed twice") }
+        guard Set(methods.map(\.description)).count == methods.count else { throw EvaluationError("a method is listed twice") }
         guard count >= 2 else { throw EvaluationError("count must be at least 2 (the Fréchet distance needs two images), got \(count)") }
         for (name, value) in [("steps", steps), ("pivot steps", pivotSteps)] {
             if let value, !(1...InversionSettings.maximumSteps).contains(value) {
@@ -69,10 +69,12 @@ public struct EvaluationConfig: Codable, Equatable, Sendable {
         guard gridCount >= 1 else { throw EvaluationError("grid count must be at least 1, got \(gridCount)") }
     }
 
-    /// A method's inversion settings under this evaluation: steps overridden, no alignment (the test renders are
+    /// An entry's inversion settings under this evaluation: steps overridden, no alignment (the test renders are
     /// already the generator's crop), the testbed's stand-in networks.
-    public func settings(for method: InversionMethod) -> InversionSettings {
+    public func settings(for entry: EvaluationEntry) -> InversionSettings {
+        let method = entry.method
         var settings = InversionSettings(method: method)
+        settings.encoder = entry.encoding
         settings.align = false
         settings.seed = seed
         if method.family != .encoder { settings.steps = steps }

@@ -32,7 +32,7 @@ extension EvaluationReport {
                                         "s/image", "parameters"]
 
     func cells(_ row: ReconstructionRow) -> [String] {
-        [row.method.rawValue, fmt(row.l2), fmt(row.mse), fmt(row.lpips), row.ssim.map(fmt) ?? "—",
+        [row.label, fmt(row.l2), fmt(row.mse), fmt(row.lpips), row.ssim.map(fmt) ?? "—",
          row.msssim.map(fmt) ?? "—", String(format: "%.2f", row.psnr), fmt(row.identity), String(format: "%.2f", row.frechet),
          String(format: "%.3g", row.secondsPerImage), row.parameters.map(Self.millions) ?? "—"]
     }
@@ -41,10 +41,10 @@ extension EvaluationReport {
     /// identity kept, the other attributes' change and the distance to the ground truth.
     var editSummary: [EditSummary] {
         let (low, high) = (config.strengths.min()!, config.strengths.max()!)
-        return config.methods.flatMap { method in
+        return config.methods.flatMap { entry in
             config.attributes.map { attribute in
-                let points = editing.filter { $0.method == method && $0.attribute == attribute }
-                return EditSummary(method: method, attribute: attribute,
+                let points = editing.filter { $0.label == entry.description && $0.attribute == attribute }
+                return EditSummary(label: entry.description, attribute: attribute,
                                    negative: low < 0 ? points.first { $0.strength == low } : nil,
                                    positive: high > 0 ? points.first { $0.strength == high } : nil)
             }
@@ -54,7 +54,7 @@ extension EvaluationReport {
     public var markdown: String {
         var out = "# Evaluation\n\n"
         out += "- Images: \(images), \(imageSize)x\(imageSize)\n- Generator: \(generator)\n- Date: \(date), \(device)\n"
-        out += "- Methods: \(config.methods.map(\.rawValue).joined(separator: ", "))\n\n"
+        out += "- Methods: \(config.methods.map(\.description).joined(separator: ", "))\n\n"
         out += "## Reconstruction\n\n"
         out += "L2 on [-1, 1] (pSp), MSE on [0, 1], LPIPS and FD (Fréchet distance, \(config.count) images) in the testbed "
             + "networks, ID the testbed identity network's cosine similarity; time is wall-clock per image.\n\n"
@@ -67,7 +67,7 @@ extension EvaluationReport {
         for (side, pick) in [("negative", \EditSummary.negative), ("positive", \EditSummary.positive)] {
             let rows = editSummary.compactMap { entry -> [String]? in
                 guard let p = entry[keyPath: pick] else { return nil }
-                return [entry.method.rawValue, entry.attribute.rawValue, String(format: "%g", p.strength),
+                return [entry.label, entry.attribute.rawValue, String(format: "%g", p.strength),
                         String(format: "%+.3f", p.attributeChange), p.reached.map(fmt) ?? "—", fmt(p.identity),
                         fmt(p.otherChange), p.groundTruthLPIPS.map(fmt) ?? "—"]
             }
@@ -89,7 +89,7 @@ extension EvaluationReport {
     var reconstructionCSV: String {
         let header = "method,l2,mse,lpips,ssim,msssim,psnr,id,fd,seconds_per_image,parameters\n"
         return header + reconstruction.map { r in
-            [r.method.rawValue, "\(r.l2)", "\(r.mse)", "\(r.lpips)", r.ssim.map { "\($0)" } ?? "", r.msssim.map { "\($0)" } ?? "",
+            [r.label, "\(r.l2)", "\(r.mse)", "\(r.lpips)", r.ssim.map { "\($0)" } ?? "", r.msssim.map { "\($0)" } ?? "",
              "\(r.psnr)", "\(r.identity)", "\(r.frechet)", "\(r.secondsPerImage)", r.parameters.map(String.init) ?? ""]
                 .joined(separator: ",") + "\n"
         }.joined()
@@ -97,7 +97,7 @@ extension EvaluationReport {
 
     var editingCSV: String {
         "method,attribute,strength,attribute_change,reached,id,other_change,gt_lpips\n" + editing.map { p in
-            [p.method.rawValue, p.attribute.rawValue, "\(p.strength)", "\(p.attributeChange)", p.reached.map { "\($0)" } ?? "",
+            [p.label, p.attribute.rawValue, "\(p.strength)", "\(p.attributeChange)", p.reached.map { "\($0)" } ?? "",
              "\(p.identity)", "\(p.otherChange)", p.groundTruthLPIPS.map { "\($0)" } ?? ""].joined(separator: ",") + "\n"
         }.joined()
     }
@@ -109,9 +109,9 @@ extension EvaluationReport {
     var plots: [(String, SVGPlot)] {
         config.attributes.flatMap { attribute -> [(String, SVGPlot)] in
             func series(_ x: KeyPath<EditPoint, Double>, _ y: (EditPoint) -> Double?) -> [SVGPlot.Series] {
-                config.methods.map { method in
-                    SVGPlot.Series(name: method.rawValue, points: editing
-                        .filter { $0.method == method && $0.attribute == attribute }
+                config.methods.map { entry in
+                    SVGPlot.Series(name: entry.description, points: editing
+                        .filter { $0.label == entry.description && $0.attribute == attribute }
                         .compactMap { p in y(p).map { (p[keyPath: x], $0) } })
                 }
             }
@@ -196,7 +196,7 @@ extension EvaluationReport {
 
 /// A method's edit of one attribute at the largest strength either way (nil where the strengths have no such side).
 struct EditSummary {
-    let method: InversionMethod
+    let label: String
     let attribute: TestbedAttribute
     let negative: EditPoint?
     let positive: EditPoint?

@@ -4,6 +4,8 @@ import Testbed
 /// One method's row of the reconstruction table (CLCAE's Table 1, GANI's Table 2): means over the test images.
 public struct ReconstructionRow: Codable, Equatable, Sendable {
     public var method: InversionMethod
+    /// The entry's spelling (`EvaluationEntry.description`): the row's name.
+    public var label: String
     /// pSp's L2: mean squared error on [-1, 1].
     public var l2: Double
     /// Mean squared error on [0, 1] (L2 / 4).
@@ -27,7 +29,8 @@ public struct ReconstructionRow: Codable, Equatable, Sendable {
 /// One point of an edit's curves: a method's inversions moved along an attribute's boundary by `strength`,
 /// averaged over the test images.
 public struct EditPoint: Codable, Equatable, Sendable {
-    public var method: InversionMethod
+    /// The entry's spelling (`EvaluationEntry.description`).
+    public var label: String
     public var attribute: TestbedAttribute
     public var strength: Double
     /// Classifier score of the edit minus that of the unedited reconstruction (probability for binary attributes,

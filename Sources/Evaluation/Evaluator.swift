@@ -26,7 +26,7 @@ public final class Evaluator {
     /// Checks every file first (one error names all missing ones), then loads the generator and the testbed networks.
     public init(config: EvaluationConfig, models: EvaluationModels, device: Device = .cpu) throws {
         try config.validate()
-        try models.check(config.methods)
+        try models.check(config.methods.map(\.method))
         self.config = config
         self.models = models
         self.device = device
@@ -77,21 +77,23 @@ public final class Evaluator {
                 return try (truth ?? inputs).narrow(0, start: 0, length: 1).to(device: .cpu)
             }
         }
-        for method in config.methods {
-            progress("\(method.rawValue): inverting \(images.count) images")
-            let settings = config.settings(for: method)
+        for entry in config.methods {
+            let method = entry.method
+            progress("\(entry): inverting \(images.count) images")
+            let settings = config.settings(for: entry)
             let pipeline = try InversionPipeline.load(settings, checkpoint: models.generator,
                                                       encoder: models.encoder(for: method), networks: lossNetworks,
                                                       device: device)
-            notes += pipeline.notes.map { "\(method.rawValue): \($0)." }
+            notes += pipeline.notes.map { "\(entry): \($0)." }
             var reconstructions: [Tensor] = []
             var edits: [TestbedAttribute: [[Tensor]]] = [:]
             var seconds = 0.0
             var firstEditors: [InversionEditor] = []
             for i in 0..<images.count {
                 let started = Date()
-                let outcome = try pipeline.invert(inputs.narrow(0, start: i, length: 1))
+                var outcome = try pipeline.invert(inputs.narrow(0, start: i, length: 1))
                 seconds += Date().timeIntervalSince(started)
+                if entry.wPlusOnly { outcome.feature = nil }
                 let editor = try InversionEditor(pipeline.generator, inversion: pipeline.inversionFile(outcome),
                                                  generatorSHA256: pipeline.generatorSHA256, device: device)
                 if i < 2 { firstEditors.append(editor) }
@@ -108,15 +110,15 @@ public final class Evaluator {
             }
             if figures != nil { try figures!.add(method, first: firstEditors[0], second: firstEditors[1]) }
             let reconstruction = try Tensor.cat(reconstructions).to(device: device)
-            rows.append(try row(method, reconstruction: reconstruction, inputs: inputs, inputIdentity: inputIdentity,
+            rows.append(try row(entry, reconstruction: reconstruction, inputs: inputs, inputIdentity: inputIdentity,
                                 seconds: seconds / Double(images.count), pipeline: pipeline))
             reconstructionGrid.append(try reconstruction.narrow(0, start: 0, length: min(config.gridCount, images.count)).to(device: .cpu))
-            progress("\(method.rawValue): editing")
+            progress("\(entry): editing")
             let reconstructionScores = try scores(reconstruction)
             for attribute in config.attributes {
                 for (k, s) in config.strengths.enumerated() {
                     let edited = try Tensor.cat(edits[attribute]!.map { $0[k] }).to(device: device)
-                    points.append(try point(method, attribute, strength: s, edited: edited, base: reconstructionScores,
+                    points.append(try point(entry.description, attribute, strength: s, edited: edited, base: reconstructionScores,
                                             inputIdentity: inputIdentity,
                                             truth: counterfactuals?[attribute].map { s == 0 ? inputs : $0[s > 0 ? 1 : 0] }))
                     editGrids[attribute]!.append(try edited.narrow(0, start: 0, length: 1).to(device: .cpu))
@@ -155,7 +157,7 @@ public final class Evaluator {
 
     // MARK: measures
 
-    func row(_ method: InversionMethod, reconstruction x: Tensor, inputs: Tensor, inputIdentity: Tensor,
+    func row(_ entry: EvaluationEntry, reconstruction x: Tensor, inputs: Tensor, inputIdentity: Tensor,
              seconds: Double, pipeline: InversionPipeline) throws -> ReconstructionRow
     {
         try withNoGrad {
@@ -165,7 +167,7 @@ public final class Evaluator {
             let reference = try TestbedFeatures.features(classifier, count: inputs.size(0)) { try inputs.narrow(0, start: $0.lowerBound, length: $0.count) }
             let encoder = (pipeline.inverter as? EncoderInverter)?.encoder.networks
             return ReconstructionRow(
-                method: method, l2: mean(try Metrics.l2(x, inputs)), mse: mean(try Metrics.mse(x, inputs)),
+                method: entry.method, label: entry.description, l2: mean(try Metrics.l2(x, inputs)), mse: mean(try Metrics.mse(x, inputs)),
                 lpips: mean(try Metrics.lpips(x, inputs, network: lpips)), ssim: ssim, msssim: msssim,
                 psnr: mean(try Metrics.psnr(x, inputs)), identity: mean(try similarity(embeddings(x), inputIdentity)),
                 frechet: try Metrics.frechetDistance(FeatureStatistics(features: features), FeatureStatistics(features: reference)),
@@ -173,7 +175,7 @@ public final class Evaluator {
         }
     }
 
-    func point(_ method: InversionMethod, _ attribute: TestbedAttribute, strength: Double, edited: Tensor, base: Tensor,
+    func point(_ label: String, _ attribute: TestbedAttribute, strength: Double, edited: Tensor, base: Tensor,
                inputIdentity: Tensor, truth: Tensor?) throws -> EditPoint
     {
         try withNoGrad {
@@ -191,7 +193,7 @@ public final class Evaluator {
             let others = try TestbedAttribute.allCases.filter { $0.isBinary && $0 != attribute }.map(scoreColumn)
             let index = try Tensor(others.map(Int64.init))
             let otherChange = try (editScores.indexSelect(1, index) - base.indexSelect(1, index)).abs().mean().item()
-            return EditPoint(method: method, attribute: attribute, strength: strength, attributeChange: mean(change),
+            return EditPoint(label: label, attribute: attribute, strength: strength, attributeChange: mean(change),
                              reached: reached, identity: mean(try similarity(embeddings(edited), inputIdentity)),
                              otherChange: otherChange,
                              groundTruthLPIPS: try truth.map { mean(try Metrics.lpips(edited, $0, network: lpips)) })

@@ -77,8 +77,8 @@ struct Demo: ParsableCommand {
         config.gridCount = count
         config.directionSamples = min(config.directionSamples, samples)
         if let steps { (config.steps, config.pivotSteps) = (steps, steps) }
-        config.methods = config.methods.filter { !$0.needsEncoder || files.encoders[$0] != nil }
-        let missing = EvaluationConfig.allMethods.filter { !config.methods.contains($0) }
+        config.methods = config.methods.filter { !$0.method.needsEncoder || files.encoders[$0.method] != nil }
+        let missing = EvaluationConfig.allMethods.filter { method in !config.methods.contains { $0.method == method } }
         let evaluator = try Evaluator(config: config, models: files)
         let loaded = try GeneratorCheckpoint.load(generator)
         let images = try EvaluationImages.testbed(.wild, count: count, size: evaluator.size)
@@ -95,7 +95,7 @@ struct Demo: ParsableCommand {
             return report
         }
         for row in report.reconstruction {
-            print(row.method.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0)
+            print(row.label.padding(toLength: 12, withPad: " ", startingAt: 0)
                 + String(format: "PSNR %6.2f dB  LPIPS %.4f  ID %.4f  %.3g s/image", row.psnr, row.lpips, row.identity,
                          row.secondsPerImage))
         }

@@ -19,7 +19,10 @@ struct Evaluate: ParsableCommand {
             """
     )
 
-    @Option(help: "Comma-separated methods (default all): \(EvaluationConfig.allMethods.map(\.rawValue).joined(separator: ",")).")
+    @Option(help: """
+        Comma-separated methods (default all): \(EvaluationConfig.allMethods.map(\.rawValue).joined(separator: ",")); \
+        e2style:N and restyle-psp:N run N stages or iterations, fs:w+ and clcae:w+ render w+ without the feature.
+        """)
     var methods: String?
 
     @Option(help: "testbed:test, testbed:wild or a folder of PNG/JPEG images (no ground truth).")
@@ -72,7 +75,13 @@ struct Evaluate: ParsableCommand {
     var config: EvaluationConfig {
         get throws {
             var config = quick ? EvaluationConfig.quick : EvaluationConfig.standard
-            if let methods { config.methods = try Self.parseMethods(methods) }
+            if let methods {
+                config.methods = try methods.split(separator: ",").map { text in
+                    do { return try EvaluationEntry(parsing: String(text)) } catch let error as EvaluationError {
+                        throw ValidationError("--methods: \(error.description)")
+                    }
+                }
+            }
             if let count { config.count = count }
             if let steps { config.steps = steps }
             if let pivotSteps { config.pivotSteps = pivotSteps }
@@ -103,18 +112,6 @@ struct Evaluate: ParsableCommand {
         }
     }
 
-    /// Methods as `--methods` spells them; underscores are accepted for hyphens (restyle_psp).
-    static func parseMethods(_ text: String) throws -> [InversionMethod] {
-        try text.split(separator: ",").map { name in
-            let spelled = name.replacingOccurrences(of: "_", with: "-")
-            guard let method = InversionMethod(rawValue: spelled), EvaluationConfig.allMethods.contains(method) else {
-                throw ValidationError("--methods: unknown method \(name); choose from "
-                    + EvaluationConfig.allMethods.map(\.rawValue).joined(separator: ","))
-            }
-            return method
-        }
-    }
-
     /// The model files: the models folder's, overridden by --checkpoint and --encoder.
     func modelFiles() throws -> EvaluationModels {
         var (generator, files) = EvaluationModels.folder(models, networks: networks)
@@ -125,7 +122,7 @@ struct Evaluate: ParsableCommand {
         files.generator = generator
         for entry in encoder {
             let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2, let method = try? Self.parseMethods(parts[0]).first, method.needsEncoder else {
+            guard parts.count == 2, let method = try? EvaluationEntry(parsing: parts[0]).method, method.needsEncoder else {
                 throw ValidationError("--encoder \(entry): expected METHOD=PATH with an encoder method")
             }
             files.encoders[method] = parts[1]

@@ -28,6 +28,10 @@ struct EvaluateCLITests {
             try run(["train", "encoder", images, "--method", method, "--outdir", dir.path(method), "--lpips_lambda", "0",
                      "--id_lambda", "0", "--l2_lambda", "1", "--parse_lambda", "0"] + common)
         }
+        // E2Style's second stage refines the first's (the shipped file holds both).
+        try run(["train", "encoder", images, "--method", "e2style", "--training_stage", "2", "--checkpoint_path",
+                 dir.path("e2style/checkpoint/000001.pt"), "--outdir", dir.path("e2style-2"), "--lpips_lambda", "0",
+                 "--id_lambda", "0", "--l2_lambda", "1", "--parse_lambda", "0"] + common)
         let config = dir.path("fs.yaml")
         try """
             resolution: 64
@@ -58,8 +62,9 @@ struct EvaluateCLITests {
         try FileManager.default.createDirectory(atPath: models, withIntermediateDirectories: true)
         try run(["convert", generator, "\(models)/generator.safetensors", "--half"])
         try run(["convert", dir.path("fs/enc.pth.tar"), "\(models)/fs.safetensors", "--encoder", "--half"])
-        for method in ["psp", "e4e", "restyle-psp", "e2style", "clcae"] {
-            try run(["convert", dir.path("\(method)/checkpoint/000001.pt"), "\(models)/\(method).safetensors", "--encoder", "--half"])
+        for method in ["psp", "e4e", "restyle-psp", "e2style-2", "clcae"] {
+            let name = method == "e2style-2" ? "e2style" : method
+            try run(["convert", dir.path("\(method)/checkpoint/000001.pt"), "\(models)/\(name).safetensors", "--encoder", "--half"])
         }
         try FileManager.default.copyItem(atPath: dir.path("restyle-e4e/checkpoint/000001.pt"), toPath: "\(models)/restyle-e4e.pt")
         return (models, images)
@@ -81,13 +86,14 @@ struct EvaluateCLITests {
         let (models, _) = try Self.models(dir)
         let out = dir.path("report")
         let r = try CLI.run(["evaluate", "--quick", "--models", models, "--networks", Self.networks, "--out", out,
-                             "--methods", "projector,pti,gani,psp,e4e,restyle_psp,restyle_e4e,e2style,fs,clcae",
+                             "--methods", "projector,pti,gani,psp,e4e,restyle_psp,restyle_e4e,e2style,fs,clcae,e2style:1,clcae:w+",
                              "--threads", "1"])
         try #require(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("| method | L2 | MSE | LPIPS |"), "\(r.stdout)")
 
+        let rows = Self.methods + ["e2style:1", "clcae:w+"]
         let reconstruction = try Self.rows("\(out)/reconstruction.csv")
-        #expect(reconstruction.map { $0[0] } == Self.methods)
+        #expect(reconstruction.map { $0[0] } == rows)
         for row in reconstruction {
             // l2 ... fd and seconds are numbers; SSIM exists at 64 px, MS-SSIM does not (below 161 px).
             for (k, field) in row.enumerated() where [1, 2, 3, 4, 6, 7, 8, 9].contains(k) {
@@ -98,8 +104,8 @@ struct EvaluateCLITests {
             #expect(optimises ? row[10].isEmpty : (Int(row[10]) ?? 0) > 0, "\(row[0]) parameters \(row[10])")
         }
         let editing = try Self.rows("\(out)/editing.csv")
-        #expect(editing.count == Self.methods.count * 2 * 3)
-        for method in Self.methods {
+        #expect(editing.count == rows.count * 2 * 3)
+        for method in rows {
             for attribute in ["smile", "yaw"] {
                 let points = editing.filter { $0[0] == method && $0[1] == attribute }
                 #expect(points.map { Double($0[2])! } == [-2, 0, 2], "\(method) \(attribute)")
@@ -115,19 +121,22 @@ struct EvaluateCLITests {
         for attribute in ["smile", "yaw"] {
             for plot in ["change", "identity", "others", "truth"] {
                 let svg = try String(contentsOfFile: "\(out)/plot-\(attribute)-\(plot).svg", encoding: .utf8)
-                #expect(svg.hasPrefix("<svg") && svg.components(separatedBy: "<polyline").count == Self.methods.count + 1)
+                #expect(svg.hasPrefix("<svg") && svg.components(separatedBy: "<polyline").count == rows.count + 1)
                 #expect(!svg.contains("nan") && !svg.contains("inf"), "plot-\(attribute)-\(plot).svg")
             }
             let grid = try Image.read(path: "\(out)/edit-\(attribute).png")
-            #expect(grid.width == 3 * 66 + 2 && grid.height == 11 * 66 + 2)
+            #expect(grid.width == 3 * 66 + 2 && grid.height == 13 * 66 + 2)
         }
         let grid = try Image.read(path: "\(out)/reconstructions.png")
-        #expect(grid.width == 2 * 66 + 2 && grid.height == 11 * 66 + 2)
-        // Figures: components and mixing for every method, interpolation for the eight that tune no generator.
-        for (name, columns, rows) in [("components", 9, 10), ("mixing", 4, 10), ("interpolation", 5, 8)] {
+        #expect(grid.width == 2 * 66 + 2 && grid.height == 13 * 66 + 2)
+        // Figures: components and mixing for every row, interpolation for the ten that tune no generator.
+        for (name, columns, count) in [("components", 9, 12), ("mixing", 4, 12), ("interpolation", 5, 10)] {
             let figure = try Image.read(path: "\(out)/\(name).png")
-            #expect(figure.width == columns * 66 + 2 && figure.height == rows * 66 + 2, "\(name).png")
+            #expect(figure.width == columns * 66 + 2 && figure.height == count * 66 + 2, "\(name).png")
         }
+        // CLCAE's w+ alone is another reconstruction than with its feature; E2Style's first stage another than both.
+        let psnr = Dictionary(uniqueKeysWithValues: reconstruction.map { ($0[0], $0[6]) })
+        #expect(psnr["clcae"] != psnr["clcae:w+"] && psnr["e2style"] != psnr["e2style:1"], "\(psnr)")
         let html = try String(contentsOfFile: "\(out)/index.html", encoding: .utf8)
         for file in ["reconstructions.png", "edit-smile.png", "plot-yaw-identity.svg", "components.png", "mixing.png",
                      "interpolation.png"] { #expect(html.contains(file)) }
@@ -135,7 +144,7 @@ struct EvaluateCLITests {
         #expect(markdown.contains("The attribute classifier against the ground truth on the inputs: smile"))
         #expect(!markdown.contains("no e4e encoder given"), "GANI should take the e4e file as its pivot")
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(out)/report.json"))) as? [String: Any]
-        #expect((json?["reconstruction"] as? [Any])?.count == Self.methods.count)
+        #expect((json?["reconstruction"] as? [Any])?.count == rows.count)
         #expect(try !dir.files().contains { $0.contains(".partial-") }, "the scratch folder was left behind")
     }
 
@@ -185,6 +194,8 @@ struct EvaluateCLITests {
         let bad: [([String], String)] = [
             (["--methods", "psp,stylegan"], "unknown method stylegan"),
             (["--methods", "psp,psp"], "listed twice"),
+            (["--methods", "psp:2"], "only e2style:N"),
+            (["--methods", "e2style:0"], "must be in 1...100"),
             (["--strengths", "1,2"], "include 0"),
             (["--count", "1"], "at least 2"),
             (["--data", dir.path("nowhere")], "no such folder"),
