@@ -39,25 +39,37 @@ struct EvaluationFigures {
         ]
     }
 
+    /// One method's rows of the three figures.
+    struct Rows {
+        var components: [Tensor]
+        var mixing: [Tensor]
+        /// nil for the tuning methods (their two inversions tuned two different generators).
+        var interpolation: [Tensor]?
+    }
+
     /// The figures' rows for `method` from the editors of its first two inversions.
-    mutating func add(_ method: InversionMethod, first a: InversionEditor, second b: InversionEditor) throws {
+    func rows(_ method: InversionMethod, first a: InversionEditor, second b: InversionEditor) throws -> Rows {
         let w = try a.wPlus
         func render(_ code: Tensor) throws -> Tensor { try a.render(a.edited(code)).clamp(min: -1, max: 1) }
-        var row = [try a.render(a.inversion).clamp(min: -1, max: 1)]
+        var components = [try a.render(a.inversion).clamp(min: -1, max: 1)]
         for (direction, rows, strengths) in directions {
-            for s in strengths { row.append(try render(DirectionEdit.apply(w, along: direction, strength: s, rows: rows))) }
+            for s in strengths { components.append(try render(DirectionEdit.apply(w, along: direction, strength: s, rows: rows))) }
         }
-        components.append(row)
         let other = try b.wPlus
-        mixing.append([row[0], try b.render(b.inversion).clamp(min: -1, max: 1),
-                       try render(StyleMixing.apply(w, from: other, strength: 1, rows: coarse)),
-                       try render(StyleMixing.apply(w, from: other, strength: 1, rows: fine))])
-        if method.family == .tuning {
-            skipped.append(method)
-        } else {
-            interpolation.append(try InversionInterpolation.frames(from: a, to: b.inversion, count: Self.interpolationColumns)
-                .map { try a.render($0).clamp(min: -1, max: 1) })
-        }
+        let mixing = [components[0], try b.render(b.inversion).clamp(min: -1, max: 1),
+                      try render(StyleMixing.apply(w, from: other, strength: 1, rows: coarse)),
+                      try render(StyleMixing.apply(w, from: other, strength: 1, rows: fine))]
+        let interpolation = method.family == .tuning ? nil
+            : try InversionInterpolation.frames(from: a, to: b.inversion, count: Self.interpolationColumns)
+                .map { try a.render($0).clamp(min: -1, max: 1) }
+        return Rows(components: components, mixing: mixing, interpolation: interpolation)
+    }
+
+    /// Adds a method's rows to the figures.
+    mutating func add(_ method: InversionMethod, _ rows: Rows) {
+        components.append(rows.components)
+        mixing.append(rows.mixing)
+        if let row = rows.interpolation { interpolation.append(row) } else { skipped.append(method) }
     }
 
     /// Writes components.png, mixing.png and (when a method has one) interpolation.png into `folder`.

@@ -77,54 +77,26 @@ public final class Evaluator {
                 return try (truth ?? inputs).narrow(0, start: 0, length: 1).to(device: .cpu)
             }
         }
+        let cache = try EvaluationCache(folder: folder, fingerprint: fingerprint(images))
         for entry in config.methods {
-            let method = entry.method
-            progress("\(entry): inverting \(images.count) images")
-            let settings = config.settings(for: entry)
-            let pipeline = try InversionPipeline.load(settings, checkpoint: models.generator,
-                                                      encoder: models.encoder(for: method), networks: lossNetworks,
-                                                      device: device)
-            notes += pipeline.notes.map { "\(entry): \($0)." }
-            var reconstructions: [Tensor] = []
-            var edits: [TestbedAttribute: [[Tensor]]] = [:]
-            var seconds = 0.0
-            var firstEditors: [InversionEditor] = []
-            for i in 0..<images.count {
-                let started = Date()
-                var outcome = try pipeline.invert(inputs.narrow(0, start: i, length: 1))
-                seconds += Date().timeIntervalSince(started)
-                if entry.wPlusOnly { outcome.feature = nil }
-                let editor = try InversionEditor(pipeline.generator, inversion: pipeline.inversionFile(outcome),
-                                                 generatorSHA256: pipeline.generatorSHA256, device: device)
-                if i < 2 { firstEditors.append(editor) }
-                reconstructions.append(try editor.render(editor.inversion).clamp(min: -1, max: 1))
-                let w = try editor.wPlus
-                let rows = try RowWeights.all(w.size(0))
-                for attribute in config.attributes {
-                    let frames = try config.strengths.map { s in
-                        try editor.render(editor.edited(DirectionEdit.apply(w, along: directions[attribute]!, strength: s,
-                                                                             rows: rows))).clamp(min: -1, max: 1)
-                    }
-                    edits[attribute, default: []].append(frames)
-                }
+            let result: EntryResult
+            if let cached = try cache.load(entry) {
+                progress("\(entry): from the previous run's results")
+                result = cached
+            } else {
+                result = try evaluate(entry, images: images, inputs: inputs, inputIdentity: inputIdentity,
+                                      directions: directions, counterfactuals: counterfactuals, figures: figures,
+                                      progress: progress)
+                try cache.save(result, for: entry)
             }
-            if figures != nil { try figures!.add(method, first: firstEditors[0], second: firstEditors[1]) }
-            let reconstruction = try Tensor.cat(reconstructions).to(device: device)
-            rows.append(try row(entry, reconstruction: reconstruction, inputs: inputs, inputIdentity: inputIdentity,
-                                seconds: seconds / Double(images.count), pipeline: pipeline))
-            reconstructionGrid.append(try reconstruction.narrow(0, start: 0, length: min(config.gridCount, images.count)).to(device: .cpu))
-            progress("\(entry): editing")
-            let reconstructionScores = try scores(reconstruction)
-            for attribute in config.attributes {
-                for (k, s) in config.strengths.enumerated() {
-                    let edited = try Tensor.cat(edits[attribute]!.map { $0[k] }).to(device: device)
-                    points.append(try point(entry.description, attribute, strength: s, edited: edited, base: reconstructionScores,
-                                            inputIdentity: inputIdentity,
-                                            truth: counterfactuals?[attribute].map { s == 0 ? inputs : $0[s > 0 ? 1 : 0] }))
-                    editGrids[attribute]!.append(try edited.narrow(0, start: 0, length: 1).to(device: .cpu))
-                }
-            }
+            rows.append(result.record.row)
+            points += result.record.points
+            notes += result.record.notes
+            reconstructionGrid.append(result.reconstructions)
+            for (attribute, frames) in zip(config.attributes, result.edits) { editGrids[attribute]! += frames }
+            if let rows = result.figureRows { figures?.add(entry.method, rows) }
         }
+        try cache.remove()
 
         progress("writing the grids")
         try save(imageGrid(reconstructionGrid, columns: min(config.gridCount, images.count)), folder, "reconstructions.png")
@@ -153,6 +125,80 @@ public final class Evaluator {
                                 generator: (models.generator as NSString).lastPathComponent, date: formatter.string(from: Date()),
                                 device: device == .cpu ? "CPU" : "\(device)", reconstruction: rows, editing: points,
                                 boundaries: boundaries, classifierAccuracy: accuracy, figures: figureFiles, notes: notes)
+    }
+
+    /// Inverts every image with one entry, measures the reconstructions and the edits, and keeps the pictures the
+    /// report shows.
+    func evaluate(_ entry: EvaluationEntry, images: EvaluationImages, inputs: Tensor, inputIdentity: Tensor,
+                  directions: [TestbedAttribute: LatentDirection], counterfactuals: [TestbedAttribute: [Tensor]]?,
+                  figures: EvaluationFigures?, progress: (String) -> Void) throws -> EntryResult
+    {
+        let method = entry.method
+        let settings = config.settings(for: entry)
+        let pipeline = try InversionPipeline.load(settings, checkpoint: models.generator,
+                                                  encoder: models.encoder(for: method), networks: lossNetworks, device: device)
+        var reconstructions: [Tensor] = []
+        var edits: [TestbedAttribute: [[Tensor]]] = [:]
+        var seconds = 0.0
+        var firstEditors: [InversionEditor] = []
+        for i in 0..<images.count {
+            progress("\(entry): image \(i + 1) of \(images.count)")
+            let started = Date()
+            var outcome = try pipeline.invert(inputs.narrow(0, start: i, length: 1))
+            seconds += Date().timeIntervalSince(started)
+            if entry.wPlusOnly { outcome.feature = nil }
+            let editor = try InversionEditor(pipeline.generator, inversion: pipeline.inversionFile(outcome),
+                                             generatorSHA256: pipeline.generatorSHA256, device: device)
+            if i < 2 { firstEditors.append(editor) }
+            reconstructions.append(try editor.render(editor.inversion).clamp(min: -1, max: 1))
+            let w = try editor.wPlus
+            let rows = try RowWeights.all(w.size(0))
+            for attribute in config.attributes {
+                let frames = try config.strengths.map { s in
+                    try editor.render(editor.edited(DirectionEdit.apply(w, along: directions[attribute]!, strength: s,
+                                                                         rows: rows))).clamp(min: -1, max: 1)
+                }
+                edits[attribute, default: []].append(frames)
+            }
+        }
+        let reconstruction = try Tensor.cat(reconstructions).to(device: device)
+        let row = try self.row(entry, reconstruction: reconstruction, inputs: inputs, inputIdentity: inputIdentity,
+                               seconds: seconds / Double(images.count), pipeline: pipeline)
+        let reconstructionScores = try scores(reconstruction)
+        var points: [EditPoint] = []
+        var editFrames: [[Tensor]] = []
+        for attribute in config.attributes {
+            var frames: [Tensor] = []
+            for (k, s) in config.strengths.enumerated() {
+                let edited = try Tensor.cat(edits[attribute]!.map { $0[k] }).to(device: device)
+                points.append(try point(entry.description, attribute, strength: s, edited: edited, base: reconstructionScores,
+                                        inputIdentity: inputIdentity,
+                                        truth: counterfactuals?[attribute].map { s == 0 ? inputs : $0[s > 0 ? 1 : 0] }))
+                frames.append(try edited.narrow(0, start: 0, length: 1).to(device: .cpu))
+            }
+            editFrames.append(frames)
+        }
+        let figureRows = try figures.map { try $0.rows(method, first: firstEditors[0], second: firstEditors[1]) }
+        return EntryResult(
+            record: .init(row: row, points: points, notes: pipeline.notes.map { "\(entry): \($0)." }),
+            reconstructions: try reconstruction.narrow(0, start: 0, length: min(config.gridCount, images.count)).to(device: .cpu),
+            edits: editFrames, figureRows: figureRows)
+    }
+
+    /// What makes a previous run's results reusable: the settings, the model files and the images.
+    func fingerprint(_ images: EvaluationImages) throws -> String {
+        var files = [models.generator, models.networks] + config.methods.compactMap { try? models.encoder(for: $0.method) }
+        files += config.attributes.compactMap { models.direction(for: $0.rawValue) }
+        let stamps = files.map { path -> String in
+            let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+            let size = attributes?[.size] as? Int ?? -1
+            let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+            return "\(path) \(size) \(modified)"
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let settings = String(decoding: try encoder.encode(config), as: UTF8.self)
+        return ([settings, images.source, "\(images.names)", "\(device)"] + stamps).joined(separator: "\n")
     }
 
     // MARK: measures

@@ -169,14 +169,15 @@ struct Evaluate: ParsableCommand {
 }
 
 extension OutputFolder {
-    /// Runs `work` on a scratch folder beside this one and moves what it wrote in at the end, so that a failed run
-    /// leaves no half-written set of files.
+    /// Runs `work` on the scratch folder `PATH.partial` beside this one and moves what it wrote in at the end, so that
+    /// a failed run leaves no half-written set of files. The scratch folder stays when the work fails: a rerun finds
+    /// what the evaluation finished there (`EvaluationCache`) and goes on from it.
     func writeAll<Result>(_ work: (String) throws -> Result) throws -> Result {
         try prepare()
-        let scratch = path + ".partial-\(getpid())"
+        let scratch = path.hasSuffix("/") ? String(path.dropLast()) + ".partial" : path + ".partial"
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
         let result = try work(scratch)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
         for name in try FileManager.default.contentsOfDirectory(atPath: scratch) {
             guard rename((scratch as NSString).appendingPathComponent(name), file(name)) == 0 else {
                 throw CLIError("cannot move \(name) into \(path): \(CLIError.systemReason(errno))")

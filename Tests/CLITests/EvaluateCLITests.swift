@@ -145,7 +145,7 @@ struct EvaluateCLITests {
         #expect(!markdown.contains("no e4e encoder given"), "GANI should take the e4e file as its pivot")
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(out)/report.json"))) as? [String: Any]
         #expect((json?["reconstruction"] as? [Any])?.count == rows.count)
-        #expect(try !dir.files().contains { $0.contains(".partial-") }, "the scratch folder was left behind")
+        #expect(try !dir.files().contains { $0.hasSuffix(".partial") }, "the scratch folder was left behind")
     }
 
     /// `stylegan demo` on a models folder: every method on wild-split renders, the evaluation page titled as the demo
@@ -165,6 +165,31 @@ struct EvaluateCLITests {
         }
         let reconstruction = try Self.rows(dir.path("demo/reconstruction.csv"))
         #expect(reconstruction.map { $0[0] } == Self.methods)
+    }
+
+    /// An evaluation killed after its first entry goes on from it when run again, with the uninterrupted run's
+    /// figures; the scratch folder is gone once the report is complete.
+    @Test func aKilledEvaluationResumes() throws {
+        let dir = try Scratch()
+        let (models, _) = try Self.models(dir)
+        let arguments = ["evaluate", "--quick", "--models", models, "--networks", Self.networks, "--methods", "e4e,projector,psp",
+                         "--threads", "1"]
+        var r = try CLI.run(arguments + ["--out", dir.path("whole")])
+        try #require(r.status == 0, "\(r.stderr)")
+        #expect(try CLI.kill(arguments + ["--out", dir.path("killed")], once: dir.path("killed.partial/entries/e4e.json")))
+        #expect(!FileManager.default.fileExists(atPath: dir.path("killed/report.md")))
+        r = try CLI.run(arguments + ["--out", dir.path("killed")])
+        try #require(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("e4e: from the previous run's results") && !r.stderr.contains("projector: from"), "\(r.stderr)")
+        // Everything but the timing column is the uninterrupted run's.
+        func measures(_ run: String) throws -> [[String]] {
+            try Self.rows(dir.path("\(run)/reconstruction.csv")).map { Array($0[0..<9]) + [$0[10]] }
+        }
+        #expect(try measures("whole") == measures("killed"))
+        #expect(try String(contentsOfFile: dir.path("whole/editing.csv"), encoding: .utf8)
+            == String(contentsOfFile: dir.path("killed/editing.csv"), encoding: .utf8))
+        #expect(!FileManager.default.fileExists(atPath: dir.path("killed.partial")))
+        #expect(!FileManager.default.fileExists(atPath: dir.path("killed/entries")))
     }
 
     /// A folder of images has no ground truth: the counterfactual distances and classifier accuracy are left out;
