@@ -279,13 +279,7 @@ struct TestbedAttributeDirections: ParsableCommand {
     var chosen: [TestbedAttribute] {
         get throws {
             guard let attributes else { return TestbedAttribute.allCases }
-            return try attributes.split(separator: ",").map { name in
-                guard let attribute = TestbedAttribute(rawValue: String(name)) else {
-                    throw ValidationError("--attributes: unknown attribute \(name); choose from "
-                        + TestbedAttribute.allCases.map(\.rawValue).joined(separator: ","))
-                }
-                return attribute
-            }
+            return try TestbedAttribute.list(attributes)
         }
     }
 

@@ -85,15 +85,7 @@ struct Evaluate: ParsableCommand {
             if let count { config.count = count }
             if let steps { config.steps = steps }
             if let pivotSteps { config.pivotSteps = pivotSteps }
-            if let attributes {
-                config.attributes = try attributes.split(separator: ",").map { name in
-                    guard let attribute = TestbedAttribute(rawValue: String(name)) else {
-                        throw ValidationError("--attributes: unknown attribute \(name); choose from "
-                            + TestbedAttribute.allCases.map(\.rawValue).joined(separator: ","))
-                    }
-                    return attribute
-                }
-            }
+            if let attributes { config.attributes = try TestbedAttribute.list(attributes) }
             if let strengths {
                 config.strengths = try strengths.split(separator: ",").map { text in
                     guard let value = Double(text.trimmingCharacters(in: .whitespaces)) else {
@@ -194,5 +186,18 @@ final class StageLog {
     func line(_ text: String) {
         guard Progress.style != .silent else { return }
         FileHandle.standardError.write(Data(String(format: "[%5.0f s] %@\n", Date().timeIntervalSince(started), text).utf8))
+    }
+}
+
+extension TestbedAttribute {
+    /// `--attributes smile,yaw` as attributes; an unknown name is refused with the valid ones.
+    static func list(_ text: String) throws -> [TestbedAttribute] {
+        try text.split(separator: ",").map { name in
+            guard let attribute = TestbedAttribute(rawValue: String(name)) else {
+                throw ValidationError("--attributes: unknown attribute \(name); choose from "
+                    + TestbedAttribute.allCases.map(\.rawValue).joined(separator: ","))
+            }
+            return attribute
+        }
     }
 }
