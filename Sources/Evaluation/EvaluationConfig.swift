@@ -1,3 +1,4 @@
+import Encoders
 import Inversion
 import Testbed
 
@@ -33,13 +34,18 @@ public struct EvaluationConfig: Codable, Equatable, Sendable {
         .projector, .pti, .gani, .psp, .e4e, .restylePSP, .restyleE4E, .e2style, .fs, .clcae,
     ]
 
+    /// The rows the papers' ablations add: E2Style's first stage alone (its Table 2: stages improve), CLCAE's w+
+    /// without its feature (CLCAE_w+ in its Table 1).
+    public static let ablations = [EvaluationEntry(.e2style, encoding: EncodingOptions(stages: 1)),
+                                   EvaluationEntry(.clcae, wPlusOnly: true)]
+
     /// The edits of the papers' figures that the testbed draws: smile, eyes, glasses, pose.
     public static let editAttributes: [TestbedAttribute] = [.smile, .eyesOpen, .glasses, .yaw]
 
     /// The published steps on 16 test images: about 25 minutes on two CPU cores at 64 pixels, most of it the
     /// projector, PTI and GANI.
     public static let standard = EvaluationConfig(
-        methods: allMethods.map { EvaluationEntry($0) }, count: 16, steps: nil, pivotSteps: nil, attributes: editAttributes,
+        methods: allMethods.map { EvaluationEntry($0) } + ablations, count: 16, steps: nil, pivotSteps: nil, attributes: editAttributes,
         strengths: [-3, -2, -1, 0, 1, 2, 3], directionSamples: 4000, seed: 0, gridCount: 6, figures: true)
 
     /// `stylegan demo`: four images, the optimisation and tuning methods at 100 steps (their pivots too), every edit.
