@@ -16,7 +16,9 @@ public struct EvaluationConfig: Codable, Equatable, Sendable {
     public var pivotSteps: Int?
     /// InterFaceGAN edits measured, each along its boundary.
     public var attributes: [TestbedAttribute]
-    /// Edit strengths (InterFaceGAN offsets along the unit normal, in W units); 0 is the reconstruction itself.
+    /// Edit strengths: InterFaceGAN offsets along the normal in standard deviations of the generator's samples
+    /// along it (the testbed boundaries' unit), or in W units for boundary files without one; 0 is the
+    /// reconstruction itself.
     public var strengths: [Double]
     /// Generated samples labelled by the attribute classifier to fit a boundary that no direction file gives, and
     /// mapped for the GANSpace components of the figures.
@@ -48,9 +50,9 @@ public struct EvaluationConfig: Codable, Equatable, Sendable {
         methods: allMethods.map { EvaluationEntry($0) } + ablations, count: 16, steps: nil, pivotSteps: nil, attributes: editAttributes,
         strengths: [-3, -2, -1, 0, 1, 2, 3], directionSamples: 4000, seed: 0, gridCount: 6, figures: true)
 
-    /// `stylegan demo`: four images, the optimisation and tuning methods at 100 steps (their pivots too), every edit.
+    /// `stylegan demo`: four images, the optimisation and tuning methods at 50 steps (their pivots too), every edit.
     public static let demo = EvaluationConfig(
-        methods: allMethods.map { EvaluationEntry($0) }, count: 4, steps: 100, pivotSteps: 100, attributes: editAttributes,
+        methods: allMethods.map { EvaluationEntry($0) }, count: 4, steps: 50, pivotSteps: 50, attributes: editAttributes,
         strengths: [-3, -2, -1, 0, 1, 2, 3], directionSamples: 4000, seed: 0, gridCount: 4, figures: true)
 
     /// Two steps, two images, three strengths: every code path in seconds.

@@ -96,8 +96,6 @@ public final class Evaluator {
             for (attribute, frames) in zip(config.attributes, result.edits) { editGrids[attribute]! += frames }
             if let rows = result.figureRows { figures?.add(entry.method, rows) }
         }
-        try cache.remove()
-
         progress("writing the grids")
         try save(imageGrid(reconstructionGrid, columns: min(config.gridCount, images.count)), folder, "reconstructions.png")
         for attribute in config.attributes {
@@ -120,6 +118,7 @@ public final class Evaluator {
                 accuracy[attribute.rawValue] = Double(hits) / Double(faces.count)
             }
         }
+        try cache.remove()
         let formatter = ISO8601DateFormatter()
         return EvaluationReport(config: config, images: images.source, imageSize: size,
                                 generator: (models.generator as NSString).lastPathComponent, date: formatter.string(from: Date()),

@@ -9,6 +9,8 @@ import Torch
 /// of the scores separated by a linear SVM in W.
 public enum TestbedDirections {
     public struct Fitted {
+        /// Its strengths are in standard deviations of the samples along the normal (`unit` is that deviation), so
+        /// that one scale of strengths means as much for every generator.
         public let direction: LatentDirection
         public let samples: Int
         /// The SVM's accuracy on the held-out share of the chosen codes.
@@ -52,9 +54,10 @@ public enum TestbedDirections {
             let values = try scores.select(1, column).floats().map { Double(attribute.score(output: $0)) }
             let options = InterFaceGAN.TrainingOptions(chosen: chosen, seed: seed)
             let boundary = try InterFaceGAN.train(latents: latents, labels: .scores(values), options: options)
+            let std = try latents.matmul(boundary.normal.reshape([-1, 1]).to(dtype: latents.dtype)).std().item()
             fitted[attribute] = Fitted(
-                direction: try LatentDirection(vector: boundary.normal, label: attribute.rawValue, method: .interfacegan,
-                                               centre: Tensor.zeros([g.config.styleDim])),
+                direction: try LatentDirection(vector: boundary.normal, unit: std, label: attribute.rawValue,
+                                               method: .interfacegan, centre: Tensor.zeros([g.config.styleDim])),
                 samples: samples, validationAccuracy: boundary.validationAccuracy)
         }
         return fitted

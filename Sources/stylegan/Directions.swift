@@ -257,8 +257,9 @@ struct TestbedAttributeDirections: ParsableCommand {
             SAMPLES codes w = mapping(z) are rendered with the constant noise and scored by the attribute classifier; \
             for each attribute the highest and lowest \(Int(TestbedDirections.chosen * 100))% of the scores become \
             positives and negatives of a linear SVM (InterFaceGAN's recipe). Writes interfacegan_ATTRIBUTE.npy \
-            [1, D] and its .json (validation accuracy, the generator's SHA-256), the layout `stylegan evaluate` and \
-            the demo read from a models folder's directions/.
+            [1, D] and its .json (validation accuracy, the generator's SHA-256, and std: the samples' standard \
+            deviation along the normal, which makes edit strengths count in deviations), the layout \
+            `stylegan evaluate` and the demo read from a models folder's directions/.
             """
     )
 
@@ -302,8 +303,8 @@ struct TestbedAttributeDirections: ParsableCommand {
         try output.write(zip(attributes, names).map { attribute, name in
             let f = fitted[attribute]!
             return (name: name, vector: f.direction.vector,
-                    sidecar: DirectionFile.Sidecar(method: "interfacegan", generatorSHA256: sha, samples: samples,
-                                                   validationAccuracy: f.validationAccuracy))
+                    sidecar: DirectionFile.Sidecar(method: "interfacegan", generatorSHA256: sha, std: f.direction.unit,
+                                                   samples: samples, validationAccuracy: f.validationAccuracy))
         })
         for (attribute, name) in zip(attributes, names) {
             let accuracy = fitted[attribute]!.validationAccuracy.map { String(format: "%.3f", $0) } ?? "—"
