@@ -44,8 +44,7 @@ public struct EvaluationConfig: Codable, Equatable, Sendable {
     /// The edits of the papers' figures that the testbed draws: smile, eyes, glasses, pose.
     public static let editAttributes: [TestbedAttribute] = [.smile, .eyesOpen, .glasses, .yaw]
 
-    /// The published steps on 16 test images: about 25 minutes on two CPU cores at 64 pixels, most of it the
-    /// projector, PTI and GANI.
+    /// The published steps on 16 test images; most of the time goes to the projector, PTI and GANI.
     public static let standard = EvaluationConfig(
         methods: allMethods.map { EvaluationEntry($0) } + ablations, count: 16, steps: nil, pivotSteps: nil, attributes: editAttributes,
         strengths: [-3, -2, -1, 0, 1, 2, 3], directionSamples: 4000, seed: 0, gridCount: 6, figures: true)
