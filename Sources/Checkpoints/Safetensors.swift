@@ -28,6 +28,12 @@ public enum Safetensors {
 
     /// Writes `tensors` (sorted by name) and `metadata` to `path` through a temporary file, so that a failed
     /// write never leaves a partial file behind.
+    /// `tensors` with the floating-point ones as float16 on the CPU (the shipped form of trained weights; loading
+    /// into a module converts them back), the others as they are.
+    public static func halved(_ tensors: [String: Tensor]) throws -> [String: Tensor] {
+        try tensors.mapValues { $0.dtype.isFloatingPoint ? try $0.to(device: .cpu, dtype: .float16) : $0 }
+    }
+
     public static func write(_ tensors: [String: Tensor], metadata: [String: String] = [:], to path: String) throws {
         let out = try AtomicFile(path: path)
         try serialize(tensors, metadata: metadata, into: out, file: path)

@@ -97,12 +97,7 @@ public enum EncoderCheckpoint {
     /// `half` stores the weights as float16 (the shipped form; loading converts them back), latent_avg stays float32.
     public static func save(_ file: EncoderCheckpointFile, to path: String, half: Bool = false) throws {
         let (_, method) = try identify(file)
-        var tensors = file.weights.dictionary
-        if half {
-            for (key, tensor) in tensors where tensor.dtype.isFloatingPoint {
-                tensors[key] = try tensor.to(device: .cpu, dtype: .float16)
-            }
-        }
+        var tensors = half ? try Safetensors.halved(file.weights.dictionary) : file.weights.dictionary
         tensors[latentAvgKey] = try file.latentAvg?.to(device: .cpu, dtype: .float32)
         try Safetensors.write(tensors, metadata: [methodKey: method, optionsKey: try file.options.json()], to: path)
     }

@@ -16,7 +16,7 @@ public final class Evaluator {
     public let config: EvaluationConfig
     public let models: EvaluationModels
     public let device: Device
-    let generator: LoadedGenerator
+    public let generator: LoadedGenerator
     let generatorSHA256: String
     let classifier: ResNet18Classifier
     let identity: IRSE50
@@ -32,11 +32,12 @@ public final class Evaluator {
         self.device = device
         generator = try GeneratorCheckpoint.load(models.generator, device: device)
         generatorSHA256 = try SHA256.hex(ofFile: models.generator)
+        // The losses' networks serve the measures too: the testbed LPIPS's trunk is the attribute classifier.
         lossNetworks = try LossNetworks.testbed(folder: models.networks, device: device)
-        classifier = try ResNet18Classifier.load(from: (models.networks as NSString).appendingPathComponent("attributes.safetensors"),
-                                                 device: device)
-        identity = try IRSE50.load(from: (models.networks as NSString).appendingPathComponent("identity.safetensors"), device: device)
         lpips = try lossNetworks.lpipsAlex.orThrow("the testbed LPIPS")
+        classifier = try (lpips.net as? ResNet18Classifier).orThrow("the attribute classifier")
+        guard case .arcFace(let identity) = lossNetworks.identity else { throw EvaluationError("the identity network is not loaded") }
+        self.identity = identity
     }
 
     /// The generator's image size: the test images are rendered at it.

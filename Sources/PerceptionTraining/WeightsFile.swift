@@ -5,10 +5,6 @@ import Torch
 /// tensors in float16, in safetensors with the metadata its Perception loader reads.
 public enum WeightsFile {
     public static func write(_ network: Module, metadata: [String: String], to path: String) throws {
-        var tensors: [String: Tensor] = [:]
-        for (key, tensor) in try network.stateDict().dictionary {
-            tensors[key] = tensor.dtype.isFloatingPoint ? try tensor.to(device: .cpu, dtype: .float16) : tensor
-        }
-        try Safetensors.write(tensors, metadata: metadata, to: path)
+        try Safetensors.write(Safetensors.halved(network.stateDict().dictionary), metadata: metadata, to: path)
     }
 }

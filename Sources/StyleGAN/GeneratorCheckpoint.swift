@@ -132,11 +132,7 @@ extension GeneratorCheckpoint {
     /// them back), latent_avg stays float32.
     public static func save(_ loaded: LoadedGenerator, to path: String, half: Bool = false) throws {
         var tensors = try loaded.generator.stateDict().dictionary
-        if half {
-            for (key, tensor) in tensors where tensor.dtype.isFloatingPoint {
-                tensors[key] = try tensor.to(device: .cpu, dtype: .float16)
-            }
-        }
+        if half { tensors = try Safetensors.halved(tensors) }
         tensors[latentAvgKey] = try loaded.latentAvg.to(device: .cpu, dtype: .float32)
         let config = try String(decoding: JSONEncoder().encode(loaded.generator.config), as: UTF8.self)
         try Safetensors.write(tensors, metadata: [configKey: config, "format": "stylegan2-rosinality"], to: path)

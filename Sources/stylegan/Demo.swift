@@ -34,7 +34,7 @@ struct Demo: ParsableCommand {
     @Option(help: "Output folder.")
     var outdir: OutputFolder = "demo"
 
-    @Option(parsing: .unconditional, help: "Optimisation steps (testbed demo: projector, PTI and GANI, default 100; projector demo: 400).")
+    @Option(parsing: .unconditional, help: "Optimisation steps (testbed demo: projector, PTI and GANI, default 50; projector demo: 400).")
     var steps: Int?
 
     @Option(parsing: .unconditional, help: "Testbed demo: held-out images.")
@@ -80,11 +80,10 @@ struct Demo: ParsableCommand {
         config.methods = config.methods.filter { !$0.method.needsEncoder || files.encoders[$0.method] != nil }
         let missing = EvaluationConfig.allMethods.filter { method in !config.methods.contains { $0.method == method } }
         let evaluator = try Evaluator(config: config, models: files)
-        let loaded = try GeneratorCheckpoint.load(generator)
         let images = try EvaluationImages.testbed(.wild, count: count, size: evaluator.size)
         let report = try outdir.writeAll { scratch in
             let report = try evaluator.run(images, folder: scratch, progress: StageLog().line)
-            try Self.classicFigures(loaded) { image, name in try Image(tensor: image.clamp(min: -1, max: 1)).write(to: (scratch as NSString).appendingPathComponent(name)) }
+            try Self.classicFigures(evaluator.generator) { image, name in try Image(tensor: image.clamp(min: -1, max: 1)).write(to: (scratch as NSString).appendingPathComponent(name)) }
             let intro = """
                 <p>Held-out identities of the testbed's <i>wild</i> split (photo-like noise, blur and JPEG), inverted by \
                 each method with the models in <code>\(files.generator)</code>'s folder, trained on the testbed's train \
