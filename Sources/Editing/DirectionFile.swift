@@ -34,11 +34,15 @@ public enum DirectionFile {
         /// InterFaceGAN: accuracy of the boundary on the held-out split, and on the training split.
         public var validationAccuracy: Double?
         public var trainingAccuracy: Double?
+        /// InterFaceGAN on a testbed: per unit of strength, the mean change of the attribute's classifier score and
+        /// the mean absolute change of the other attributes' scores, each in the scores' standard deviations.
+        public var attributeChange: Double?
+        public var otherAttributesChange: Double?
 
         public init(method: String, generatorSHA256: String, index: Int? = nil, layers: [Int]? = nil,
                     eigenvalue: Double? = nil, explainedVarianceRatio: Double? = nil, std: Double? = nil,
                     samples: Int? = nil, validationAccuracy: Double? = nil, trainingAccuracy: Double? = nil,
-                    mean: [Double]? = nil)
+                    mean: [Double]? = nil, attributeChange: Double? = nil, otherAttributesChange: Double? = nil)
         {
             self.method = method
             self.generatorSHA256 = generatorSHA256
@@ -51,6 +55,8 @@ public enum DirectionFile {
             self.validationAccuracy = validationAccuracy
             self.trainingAccuracy = trainingAccuracy
             self.mean = mean
+            self.attributeChange = attributeChange
+            self.otherAttributesChange = otherAttributesChange
         }
 
         enum CodingKeys: String, CodingKey {
@@ -59,6 +65,8 @@ public enum DirectionFile {
             case explainedVarianceRatio = "explained_variance_ratio"
             case validationAccuracy = "validation_accuracy"
             case trainingAccuracy = "training_accuracy"
+            case attributeChange = "attribute_change"
+            case otherAttributesChange = "other_attributes_change"
         }
     }
 

@@ -20,6 +20,10 @@ public enum InterFaceGAN {
         /// scikit-learn's `LinearSVC()`: squared hinge, C = 1, the intercept a regularised constant feature
         /// (liblinear); faster on many codes, and what some re-implementations use.
         case linearSVC = "linear-svc"
+        /// Not InterFaceGAN's: the normal joins the two classes' means, the boundary halfway between them. It is the
+        /// codes' covariance with the label, so it keeps to the directions the codes vary along, where a max-margin
+        /// normal can lean on directions of little variance that the generator barely responds to.
+        case meanDifference = "mean-difference"
     }
 
     public struct TrainingOptions: Codable, Equatable, Sendable {

@@ -7,7 +7,8 @@ import Glibc
 import Darwin
 #endif
 
-/// A trained two-class linear SVM: the decision function w·x + b, positive for the positive class.
+/// A trained two-class linear classifier (an SVM, or the class means' difference): the decision function w·x + b,
+/// positive for the positive class.
 struct LinearSVM {
     /// [D] float64, the normal of the decision boundary.
     let weights: [Double]
@@ -32,6 +33,11 @@ struct LinearSVM {
         case .linearSVC:
             // scikit-learn's LinearSVC defaults: squared hinge, tol = 1e-4, intercept_scaling = 1.
             (weights, bias) = try LinearSVM.liblinear(data, y: y, c: c, tolerance: 1e-4)
+        case .meanDifference:
+            let positive = try data.indexSelect(0, Tensor(labels.indices.filter { labels[$0] }.map(Int64.init))).mean([0])
+            let negative = try data.indexSelect(0, Tensor(labels.indices.filter { !labels[$0] }.map(Int64.init))).mean([0])
+            weights = try (positive - negative).doubles()
+            bias = -zip(weights, try ((positive + negative) / 2).doubles()).map { $0 * $1 }.reduce(0, +)
         }
     }
 

@@ -293,7 +293,8 @@ public final class Evaluator {
         }
         if !missing.isEmpty {
             let fitted = try TestbedDirections.interFaceGAN(generator.generator, classifier: classifier, attributes: missing,
-                                                            samples: config.directionSamples, seed: config.seed, device: device)
+                                                            samples: config.directionSamples, probes: 0, seed: config.seed,
+                                                            device: device)
             for attribute in missing {
                 directions[attribute] = fitted[attribute]!.direction
                 records.append(BoundaryRecord(attribute: attribute, source: "fitted on \(config.directionSamples) samples",

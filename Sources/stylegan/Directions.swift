@@ -160,7 +160,8 @@ struct InterFaceGANDirections: ParsableCommand {
             are binary labels (every code is used); other numbers are attribute scores, of which the --chosen \
             highest and lowest become positives and negatives, as InterFaceGAN's train_boundary. Each class is \
             split --split-ratio : rest into training and validation. --classifier svc (default) is InterFaceGAN's \
-            SVC(kernel='linear'), linear-svc scikit-learn's LinearSVC. Writes NAME.npy [1, D] and NAME.json.
+            SVC(kernel='linear'), linear-svc scikit-learn's LinearSVC, mean-difference the line between the classes' \
+            means. Writes NAME.npy [1, D] and NAME.json.
             """
     )
 
@@ -179,7 +180,7 @@ struct InterFaceGANDirections: ParsableCommand {
     @Option(parsing: .unconditional, help: "Seed of the training/validation split.")
     var seed: Int = 0
 
-    @Option(help: "svc (InterFaceGAN's SVC with a linear kernel) or linear-svc (LinearSVC).")
+    @Option(help: "svc (InterFaceGAN's SVC with a linear kernel), linear-svc (LinearSVC) or mean-difference.")
     var classifier: InterFaceGAN.Classifier = .svc
 
     @Option(parsing: .unconditional, help: "Scores only: codes with this score are left out (e.g. -1).")
@@ -256,8 +257,12 @@ struct TestbedAttributeDirections: ParsableCommand {
         discussion: """
             SAMPLES codes w = mapping(z) are rendered with the constant noise and scored by the attribute classifier; \
             for each attribute the highest and lowest \(Int(TestbedDirections.chosen * 100))% of the scores become \
-            positives and negatives of a linear SVM (InterFaceGAN's recipe). Writes interfacegan_ATTRIBUTE.npy \
-            [1, D] and its .json (validation accuracy, the generator's SHA-256, and std: the samples' standard \
+            positives and negatives of a linear boundary: --fit mean-difference (default) joins the two classes' \
+            means, svc is InterFaceGAN's SVM (whose normals lean on directions of little variance in narrow \
+            generators). Each boundary then edits --probes further samples by ±\(Int(TestbedDirections.probeStrength)) \
+            deviations: the mean change of its attribute and of the others, per deviation and in each score's \
+            standard deviations, is printed and kept. Writes interfacegan_ATTRIBUTE.npy [1, D] and its .json \
+            (validation accuracy, the generator's SHA-256, the edit's effect, and std: the samples' standard \
             deviation along the normal, which makes edit strengths count in deviations), the layout \
             `stylegan evaluate` and the demo read from a models folder's directions/.
             """
@@ -268,6 +273,12 @@ struct TestbedAttributeDirections: ParsableCommand {
 
     @Option(parsing: .unconditional, help: "Generated samples to label.")
     var samples = 10_000
+
+    @Option(parsing: .unconditional, help: "Further samples the edits are measured on (0: none).")
+    var probes = 256
+
+    @Option(help: "mean-difference, svc or linear-svc: how each boundary is fitted.")
+    var fit: InterFaceGAN.Classifier = .meanDifference
 
     @Option(parsing: .unconditional, help: "Seed of z and of the training/validation split.")
     var seed = 0
@@ -287,6 +298,7 @@ struct TestbedAttributeDirections: ParsableCommand {
     func validate() throws {
         _ = try chosen
         guard samples >= 16 else { throw ValidationError("--samples must be at least 16, got \(samples)") }
+        guard probes >= 0 else { throw ValidationError("--probes must be 0 or more, got \(probes)") }
         try Seed.check("--seed", seed)
         guard FileManager.default.fileExists(atPath: classifier) else {
             throw ValidationError("\(classifier): no such file (--classifier, the attribute classifier)")
@@ -299,16 +311,20 @@ struct TestbedAttributeDirections: ParsableCommand {
         let (loaded, device, sha) = try output.start(names, inputs: [classifier])
         let network = try ResNet18Classifier.load(from: classifier, device: device)
         let fitted = try TestbedDirections.interFaceGAN(loaded.generator, classifier: network, attributes: attributes,
-                                                        samples: samples, seed: UInt64(seed), device: device)
+                                                        samples: samples, probes: probes, seed: UInt64(seed), fit: fit,
+                                                        device: device)
         try output.write(zip(attributes, names).map { attribute, name in
             let f = fitted[attribute]!
             return (name: name, vector: f.direction.vector,
                     sidecar: DirectionFile.Sidecar(method: "interfacegan", generatorSHA256: sha, std: f.direction.unit,
-                                                   samples: samples, validationAccuracy: f.validationAccuracy))
+                                                   samples: samples, validationAccuracy: f.validationAccuracy,
+                                                   attributeChange: f.effect?.target, otherAttributesChange: f.effect?.others))
         })
         for (attribute, name) in zip(attributes, names) {
-            let accuracy = fitted[attribute]!.validationAccuracy.map { String(format: "%.3f", $0) } ?? "—"
-            print(output.out.file(name + ".npy").padded + "  validation accuracy \(accuracy)")
+            let f = fitted[attribute]!
+            let accuracy = f.validationAccuracy.map { String(format: "%.3f", $0) } ?? "—"
+            let effect = f.effect.map { String(format: "  per deviation: attribute %+.3f, others %.3f", $0.target, $0.others) }
+            print(output.out.file(name + ".npy").padded + "  validation accuracy \(accuracy)" + (effect ?? ""))
         }
     }
 }

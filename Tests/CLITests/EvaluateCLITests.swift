@@ -1,3 +1,4 @@
+import Editing
 import Foundation
 import Images
 import TestSupport
@@ -201,10 +202,13 @@ struct EvaluateCLITests {
                              "--out", "\(models)/directions", "--classifier", "\(Self.networks)/attributes.safetensors"])
         #expect(r.status != 0 && r.stderr.contains("unknown attribute wings"), "\(r.stderr)")
         r = try CLI.run(["directions", "testbed", "--checkpoint", "\(models)/generator.safetensors", "--attributes", "smile",
-                         "--samples", "64", "--out", "\(models)/directions", "--classifier", "\(Self.networks)/attributes.safetensors",
+                         "--samples", "64", "--probes", "16", "--out", "\(models)/directions", "--classifier", "\(Self.networks)/attributes.safetensors",
                          "--threads", "1"])
         try #require(r.status == 0, "\(r.stderr)")
-        #expect(r.stdout.contains("interfacegan_smile.npy") && r.stdout.contains("validation accuracy"), "\(r.stdout)")
+        #expect(r.stdout.contains("interfacegan_smile.npy") && r.stdout.contains("validation accuracy")
+            && r.stdout.contains("per deviation: attribute"), "\(r.stdout)")
+        let sidecar = try DirectionFile.read("\(models)/directions/interfacegan_smile.npy").sidecar
+        #expect(sidecar?.attributeChange?.isFinite == true && sidecar?.otherAttributesChange?.isFinite == true)
         let base = ["evaluate", "--quick", "--models", models, "--networks", Self.networks, "--threads", "1"]
         r = try CLI.run(base + ["--methods", "e4e", "--data", images, "--out", dir.path("folder")])
         try #require(r.status == 0, "\(r.stderr)")

@@ -115,6 +115,35 @@ struct InterFaceGANTests {
         #expect(InterFaceGAN.TrainingOptions().classifier == .svc, "InterFaceGAN's SVC is the default")
     }
 
+    /// The class means' difference: with every chosen code in training, the normal is exactly the normalised
+    /// difference of the two classes' means and the boundary lies halfway between them. On codes spread widely along
+    /// one axis and hardly along another, with the classes apart along both, it follows the wide axis, where the
+    /// SVM's max-margin normal leans on the narrow one.
+    @Test func meanDifferenceFollowsTheCodesSpread() throws {
+        let rng = try Generator(seed: 5)
+        let n = 400
+        let labels = (0..<n).map { $0 % 2 == 0 }
+        let sign = try Tensor(labels.map { $0 ? 1.0 : -1.0 }, shape: [n, 1])
+        // Axis 0: spread 3, classes at ±1; axis 1: spread 0.02, classes at ±0.1; 6 further axes of noise.
+        let scale = try Tensor([3.0, 0.02, 1, 1, 1, 1, 1, 1], shape: [1, 8])
+        let offset = try Tensor([1.0, 0.1, 0, 0, 0, 0, 0, 0], shape: [1, 8])
+        let x = try Tensor.randn([n, 8], dtype: .float64, generator: rng) * scale + sign * offset
+        let options = InterFaceGAN.TrainingOptions(splitRatio: 1, classifier: .meanDifference)
+        let b = try InterFaceGAN.train(latents: x, labels: .binary(labels), options: options)
+        let index = { (flag: Bool) in try Tensor(labels.indices.filter { labels[$0] == flag }.map(Int64.init)) }
+        let difference = try x.indexSelect(0, index(true)).mean([0]) - x.indexSelect(0, index(false)).mean([0])
+        try expectClose(b.normal.reshape([-1]), try (difference / difference.norm()).to(dtype: .float32), tol: 1e-6,
+                        "normalised mean difference")
+        let svm = try LinearSVM(x, labels: labels, classifier: .meanDifference)
+        let midpoint = try (x.indexSelect(0, index(true)).mean([0]) + x.indexSelect(0, index(false)).mean([0])) / 2
+        #expect(abs(try svm.decisions(midpoint.reshape([1, 8]))[0]) < 1e-9, "the boundary passes through the midpoint")
+        let svc = try InterFaceGAN.train(latents: x, labels: .binary(labels), options: .init(splitRatio: 1))
+        let wide = { (b: InterFaceGAN.Boundary) in try abs(b.normal.reshape([-1]).select(0, 0).item()) }
+        let narrow = { (b: InterFaceGAN.Boundary) in try abs(b.normal.reshape([-1]).select(0, 1).item()) }
+        #expect(try wide(b) > 0.9 && narrow(b) < 0.2, "along the wide axis")
+        #expect(try narrow(svc) > wide(svc), "the SVM leans on the narrow axis")
+    }
+
     @Test func badTrainingInputs() throws {
         let x = try Tensor.randn([10, 4])
         #expect(throws: TorchError.self) { try InterFaceGAN.train(latents: x, labels: .binary(Array(repeating: true, count: 9))) }

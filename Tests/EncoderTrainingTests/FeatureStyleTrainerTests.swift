@@ -78,6 +78,9 @@ struct FeatureStyleTrainerTests {
         try "epochs: 3\nw:\n  id: 0\n".write(toFile: path, atomically: true, encoding: .utf8)
         let partial = try FeatureStyleTrainingConfig.load(yaml: path)
         #expect(partial.epochs == 3 && partial.w.id == 0 && partial.w.lpips == 0.2 && partial.resolution == 1024)
+        #expect(partial.featureBlendRate == 1e-4, "the official blend: full after 10,000 iterations")
+        try "feature_blend_rate: 0.01\n".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(try FeatureStyleTrainingConfig.load(yaml: path).featureBlendRate == 0.01)
 
         func message(_ text: String) -> String {
             do {
@@ -92,6 +95,7 @@ struct FeatureStyleTrainerTests {
         #expect(message("resolution: 100\n").contains("resolution must be a power of two, got 100"))
         #expect(message("optimizer: sgd\n").contains("001.yaml"))
         #expect(message("w:\n  lpips: -1\n").contains("loss weights must not be negative"))
+        #expect(message("feature_blend_rate: 0\n").contains("feature_blend_rate must be positive"))
     }
 
     /// A configuration for the tiny generator: L2 and the feature term alone (no loss networks needed).

@@ -10,10 +10,10 @@ import Training
 /// (z from `--label_path`'s seeds as its dataset draws them, or from the run's stream; w = mapping(z); the image
 /// rendered with the sample's noise) and, with `use_realimg`, as many real images; both go through the encoder,
 /// whose w+ (+ `latent_avg`) and feature f render twice: once with fresh noise, once with the synthetic images' noise,
-/// each with f replacing layer `idx_k` at the blend min(1, 1e-4 · iteration). The loss (`FeatureStyleLoss`) adds the
-/// L2 of the synthetic half, LPIPS, ID and parsing terms of both renders, and the L2 between f and the generator's
-/// own layer-`idx_k` feature of w+; Ranger (or Adam) steps the encoder, and StepLR lowers its rate every `step_size`
-/// epochs of `iter_per_epoch` iterations.
+/// each with f replacing layer `idx_k` at the blend min(1, 1e-4 · iteration) (the rate is `feature_blend_rate`). The
+/// loss (`FeatureStyleLoss`) adds the L2 of the synthetic half, LPIPS, ID and parsing terms of both renders, and the L2
+/// between f and the generator's own layer-`idx_k` feature of w+; Ranger (or Adam) steps the encoder, and StepLR
+/// lowers its rate every `step_size` epochs of `iter_per_epoch` iterations.
 ///
 /// As the official loop, which puts the encoder in eval mode for its end-of-epoch validation and never back, the
 /// encoder trains in train mode during the first epoch and in eval mode after it.
@@ -202,7 +202,8 @@ public final class FeatureStyleTrainer: Trainer {
         let (codes, feature) = try encoder.codesAndFeature(encoderInput(x))
         let wRecon = try codes + latentAvg
         let injection = config.useFsEncoder
-            ? FeatureInjection(layer: config.idxK, tensor: feature, blend: Swift.min(1, 1e-4 * Double(index))) : nil
+            ? FeatureInjection(layer: config.idxK, tensor: feature,
+                               blend: Swift.min(1, config.featureBlendRate * Double(index))) : nil
         var own: Tensor?
         let first = try decoder.synthesis(wRecon, noise: renderNoise, feature: injection) { event in
             if case .feature(let layer, let value) = event, layer == self.config.idxK { own = value }

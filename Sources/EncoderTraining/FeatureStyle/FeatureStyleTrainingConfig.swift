@@ -80,6 +80,9 @@ public struct FeatureStyleTrainingConfig: Codable, Equatable, Sendable {
     public var encWidthDivisor: Int
     /// Ours: the side of BiSeNet's input in the parsing term (the official 512).
     public var parsingSize: Int
+    /// Ours: the feature's blend is min(1, rate · iteration) (the official 1e-4, full after 10,000 iterations); a run
+    /// of a few thousand iterations raises it so that it trains the feature it will be used with.
+    public var featureBlendRate: Double
 
     enum CodingKeys: String, CodingKey {
         case resolution
@@ -107,6 +110,7 @@ public struct FeatureStyleTrainingConfig: Codable, Equatable, Sendable {
         case w
         case encWidthDivisor = "enc_width_divisor"
         case parsingSize = "parsing_size"
+        case featureBlendRate = "feature_blend_rate"
     }
 
     public init(resolution: Int = 1024, encResolution: Int = 256, batchSize: Int = 1, epochs: Int = 12,
@@ -115,7 +119,7 @@ public struct FeatureStyleTrainingConfig: Codable, Equatable, Sendable {
                 gamma: Double = 0.1, imageSaveIter: Int = 100, logIter: Int = 10, useFsEncoder: Bool = true,
                 fsStride: Int = 2, idxK: Int = 5, scaleMode: ScaleMode = .bilinear, multiscaleLpips: Bool = true,
                 multiLayerIdloss: Bool = true, l2lossOnRealImage: Bool = false, trainSplit: Double = 0.9,
-                w: Weights = Weights(), encWidthDivisor: Int = 1, parsingSize: Int = 512)
+                w: Weights = Weights(), encWidthDivisor: Int = 1, parsingSize: Int = 512, featureBlendRate: Double = 1e-4)
     {
         self.resolution = resolution
         self.encResolution = encResolution
@@ -143,6 +147,7 @@ public struct FeatureStyleTrainingConfig: Codable, Equatable, Sendable {
         self.w = w
         self.encWidthDivisor = encWidthDivisor
         self.parsingSize = parsingSize
+        self.featureBlendRate = featureBlendRate
     }
 
     /// `configs/001.yaml`, the published encoder's: a 1024 generator, batch 1, 12 epochs of 10,000 iterations, Ranger
@@ -176,7 +181,8 @@ public struct FeatureStyleTrainingConfig: Codable, Equatable, Sendable {
                   l2lossOnRealImage: try value(.l2lossOnRealImage, d.l2lossOnRealImage),
                   trainSplit: try value(.trainSplit, d.trainSplit), w: try value(.w, d.w),
                   encWidthDivisor: try value(.encWidthDivisor, d.encWidthDivisor),
-                  parsingSize: try value(.parsingSize, d.parsingSize))
+                  parsingSize: try value(.parsingSize, d.parsingSize),
+                  featureBlendRate: try value(.featureBlendRate, d.featureBlendRate))
     }
 
     /// Reads a configuration file of the official trainer's form; errors name the file and the key at fault.
@@ -229,6 +235,7 @@ public struct FeatureStyleTrainingConfig: Codable, Equatable, Sendable {
         try check(trainSplit > 0 && trainSplit <= 1, "train_split must be in (0, 1]")
         try check(encWidthDivisor >= 1, "enc_width_divisor must be at least 1")
         try check(parsingSize >= 32, "parsing_size must be at least 32, got \(parsingSize)")
+        try check(featureBlendRate > 0 && featureBlendRate.isFinite, "feature_blend_rate must be positive, got \(featureBlendRate)")
         try check([w.l1, w.l2, w.lpips, w.id, w.landmark, w.fRecon].allSatisfy { $0 >= 0 }, "loss weights must not be negative")
     }
 }
