@@ -34,8 +34,10 @@ struct LinearSVM {
             // scikit-learn's LinearSVC defaults: squared hinge, tol = 1e-4, intercept_scaling = 1.
             (weights, bias) = try LinearSVM.liblinear(data, y: y, c: c, tolerance: 1e-4)
         case .meanDifference:
-            let positive = try data.indexSelect(0, Tensor(labels.indices.filter { labels[$0] }.map(Int64.init))).mean([0])
-            let negative = try data.indexSelect(0, Tensor(labels.indices.filter { !labels[$0] }.map(Int64.init))).mean([0])
+            func mean(_ positive: Bool) throws -> Tensor {
+                try data.indexSelect(0, Tensor(labels.indices.filter { labels[$0] == positive }.map(Int64.init))).mean([0])
+            }
+            let (positive, negative) = (try mean(true), try mean(false))
             weights = try (positive - negative).doubles()
             bias = -zip(weights, try ((positive + negative) / 2).doubles()).map { $0 * $1 }.reduce(0, +)
         }

@@ -62,7 +62,7 @@ public final class Evaluator {
         progress("boundaries for \(config.attributes.map(\.rawValue).joined(separator: ", "))")
         let (directions, boundaries) = try boundaries()
         let counterfactuals = try self.counterfactuals(images)
-        let inputScores = try scores(inputs)
+        let inputScores = try classifier.attributeScores(inputs)
         let inputIdentity = try embeddings(inputs)
 
         var rows: [ReconstructionRow] = []
@@ -113,7 +113,7 @@ public final class Evaluator {
         var accuracy: [String: Double] = [:]
         if let faces = images.faces {
             for attribute in config.attributes where attribute.isBinary {
-                let column = try scoreColumn(attribute)
+                let column = try classifier.column(of: attribute)
                 let predicted = try inputScores.select(1, column).doubles()
                 let hits = zip(predicted, faces).filter { ($0.0 > 0.5) == (attribute.value(of: $0.1) > 0.5) }.count
                 accuracy[attribute.rawValue] = Double(hits) / Double(faces.count)
@@ -164,7 +164,7 @@ public final class Evaluator {
         let reconstruction = try Tensor.cat(reconstructions).to(device: device)
         let row = try self.row(entry, reconstruction: reconstruction, inputs: inputs, inputIdentity: inputIdentity,
                                seconds: seconds / Double(images.count), pipeline: pipeline)
-        let reconstructionScores = try scores(reconstruction)
+        let reconstructionScores = try classifier.attributeScores(reconstruction)
         var points: [EditPoint] = []
         var editFrames: [[Tensor]] = []
         for attribute in config.attributes {
@@ -225,8 +225,8 @@ public final class Evaluator {
                inputIdentity: Tensor, truth: Tensor?) throws -> EditPoint
     {
         try withNoGrad {
-            let editScores = try scores(edited)
-            let column = try scoreColumn(attribute)
+            let editScores = try classifier.attributeScores(edited)
+            let column = try classifier.column(of: attribute)
             let change = try (editScores.select(1, column) - base.select(1, column)).doubles()
             var reached: Double?
             if strength != 0 {
@@ -236,7 +236,7 @@ public final class Evaluator {
                     : change.filter { strength > 0 ? $0 > 0 : $0 < 0 }.count
                 reached = Double(hits) / Double(after.count)
             }
-            let others = try TestbedAttribute.allCases.filter { $0.isBinary && $0 != attribute }.map(scoreColumn)
+            let others = try TestbedAttribute.allCases.filter { $0.isBinary && $0 != attribute }.map(classifier.column(of:))
             let index = try Tensor(others.map(Int64.init))
             let otherChange = try (editScores.indexSelect(1, index) - base.indexSelect(1, index)).abs().mean().item()
             return EditPoint(label: label, attribute: attribute, strength: strength, attributeChange: mean(change),
@@ -244,24 +244,6 @@ public final class Evaluator {
                              otherChange: otherChange,
                              groundTruthLPIPS: try truth.map { mean(try Metrics.lpips(edited, $0, network: lpips)) })
         }
-    }
-
-    /// The classifier's scores in attribute units (`TestbedAttribute.score`), [N, A] in the classifier's column order.
-    func scores(_ images: Tensor) throws -> Tensor {
-        let outputs = try withNoGrad { try classifier(images).to(device: .cpu, dtype: .float32) }
-        let names = classifier.outputNames.map(TestbedAttribute.init(rawValue:))
-        let columns = try outputs.unbind(1).enumerated().map { j, column in
-            guard let attribute = names[j] else { return column }
-            return try Tensor(column.floats().map(attribute.score(output:)))
-        }
-        return try Tensor.stack(columns, dim: 1)
-    }
-
-    func scoreColumn(_ attribute: TestbedAttribute) throws -> Int {
-        guard let column = classifier.outputNames.firstIndex(of: attribute.rawValue) else {
-            throw EvaluationError("the attribute classifier has no output \(attribute.rawValue)")
-        }
-        return column
     }
 
     /// Unit identity embeddings [N, D] (the testbed network's pSp-style face crop).

@@ -37,21 +37,16 @@ public enum TestbedDirections {
     /// Boundaries for `attributes` from `samples` codes w = mapping(z), z from `seed`, rendered with the constant
     /// noise and scored by `classifier` (`Models/testbed/attributes.safetensors`), separated by `fit`; then each
     /// boundary's `EditEffect` on the next `probes` codes of the same stream, edited by ±`probeStrength` (none when
-    /// `probes` is 0: the evaluator measures edits on its own images). The
-    /// default fit is the class means' difference: on the testbed's narrow generators InterFaceGAN's SVM normals
-    /// lean on directions of little variance and edit far less per deviation (the model card has the figures).
+    /// `probes` is 0: the evaluator measures edits on its own images). The default fit is the class means'
+    /// difference: on the testbed's narrow generators InterFaceGAN's SVM normals lean on directions of little
+    /// variance and edit far less per deviation (the model card has the figures).
     public static func interFaceGAN(_ g: StyleGAN2Generator, classifier: ResNet18Classifier,
                                     attributes: [TestbedAttribute], samples: Int, probes: Int, seed: UInt64,
                                     fit: InterFaceGAN.Classifier = .meanDifference, chunk: Int = 200,
                                     device: Device = .cpu)
         throws -> [TestbedAttribute: Fitted]
     {
-        let columns = try attributes.map { attribute in
-            guard let column = classifier.outputNames.firstIndex(of: attribute.rawValue) else {
-                throw EvaluationError("the attribute classifier has no output \(attribute.rawValue)")
-            }
-            return column
-        }
+        let columns = try Tensor(attributes.map { Int64(try classifier.column(of: $0)) })
         /// [N, A] the attributes' scores in their units for codes w [N, D].
         func scores(_ w: Tensor) throws -> Tensor {
             var outputs: [Tensor] = []
@@ -60,13 +55,10 @@ public enum TestbedDirections {
                     let part = try w.narrow(0, start: start, length: Swift.min(chunk, w.size(0) - start)).to(device: device)
                     let images = try g.synthesis(part.unsqueeze(1).expand([part.size(0), g.nLatent, g.config.styleDim]),
                                                  noise: .const)
-                    outputs.append(try classifier(images.clamp(min: -1, max: 1)).to(device: .cpu, dtype: .float32))
+                    outputs.append(try classifier.attributeScores(images.clamp(min: -1, max: 1)))
                 }
             }
-            let raw = try Tensor.cat(outputs)
-            return try Tensor.stack(zip(attributes, columns).map { attribute, column in
-                try Tensor(raw.select(1, column).floats().map { attribute.score(output: $0) })
-            }, dim: 1)
+            return try Tensor.cat(outputs).indexSelect(1, columns)
         }
         let rng = try Torch.Generator(seed: seed)
         let latents = try withInferenceMode {
