@@ -46,7 +46,7 @@ struct Evaluate: ParsableCommand {
     @Flag(help: "Two images, two optimisation steps, two edits at three strengths (for tests and a first look).")
     var quick = false
 
-    @Option(parsing: .unconditional, help: "Test images (default 24; quick 2).")
+    @Option(parsing: .unconditional, help: "Test images (default 4; quick 2).")
     var count: Int?
 
     @Option(parsing: .unconditional, help: "Optimisation and tuning steps (default: each method's published count; quick 2).")
@@ -58,7 +58,7 @@ struct Evaluate: ParsableCommand {
     @Option(help: "Comma-separated edited attributes (default smile,eyesOpen,glasses,yaw).")
     var attributes: String?
 
-    @Option(help: "Comma-separated edit strengths, 0 among them (default -3,-2,-1,0,1,2,3).")
+    @Option(help: "Comma-separated edit strengths, 0 among them (default -1.5,-1,-0.5,0,0.5,1,1.5).")
     var strengths: String?
 
     @Option(name: .customLong("direction-samples"), parsing: .unconditional, help: "Samples to fit a missing boundary on.")

@@ -25,12 +25,15 @@ struct ReStyleTrainingParityTests {
         try expectClose(trainer.averageImage.squeeze(0), ref("avg_image"), tol: 1e-4, "average image")
         let x = try ref("x")
         let names = ["loss_id", "id_improve", "loss_l2", "loss_lpips", "loss_w_norm", "loss"]
-        func expectValues(_ logged: [(String, Double)], _ prefix: String) throws {
+        // Iteration 1's losses come after a step of the procedural IR-SE50 trunk, whose deep gradients are tiny and set
+        // by float32 summation order: on one machine, ATen's AVX2 and scalar kernels move them by up to 2.6e-4 of
+        // their value (the fixture was made with AVX-512 kernels), so they get 1e-3 where iteration 0's keep 1e-4.
+        func expectValues(_ logged: [(String, Double)], _ prefix: String, tol: Double = 1e-4) throws {
             let values = Dictionary(logged, uniquingKeysWith: { a, _ in a })
             for name in names {
                 let expected = try ref("\(prefix)_\(name)").item()
                 let value = try #require(values[name], "\(prefix): \(name) not logged")
-                #expect(abs(value - expected) <= 1e-4 * max(1, abs(expected)), "\(prefix) \(name): \(value) vs \(expected)")
+                #expect(abs(value - expected) <= tol * max(1, abs(expected)), "\(prefix) \(name): \(value) vs \(expected)")
             }
         }
 
@@ -51,7 +54,7 @@ struct ReStyleTrainingParityTests {
         let initial = try encoder.namedParameters().map { ($0.name, try $0.tensor.clone()) }
         for s in 0..<2 {
             let (logged, _) = try trainer.trainingStep(x, noise: .const, index: s)
-            try expectValues(logged, "step\(s)_pass2")
+            try expectValues(logged, "step\(s)_pass2", tol: s == 0 ? 1e-4 : 1e-3)
             let weights = try encoder.stateDict().dictionary
             for key in ["input_layer.0.weight", "input_layer.1.running_mean", "input_layer.1.running_var", "styles.0.linear.weight",
                         "styles.9.linear.bias", "styles.5.convs.0.bias", "body.23.res_layer.5.fc2.weight"]
