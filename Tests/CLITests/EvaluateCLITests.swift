@@ -109,7 +109,7 @@ struct EvaluateCLITests {
         for method in rows {
             for attribute in ["smile", "yaw"] {
                 let points = editing.filter { $0[0] == method && $0[1] == attribute }
-                #expect(points.map { Double($0[2])! } == [-2, 0, 2], "\(method) \(attribute)")
+                #expect(points.map { Double($0[2])! } == [-1, 0, 1], "\(method) \(attribute)")
                 for p in points {
                     for k in [3, 5, 6, 7] { #expect(Double(p[k])?.isFinite == true, "\(method) \(attribute) field \(k) is \(p[k])") }
                     #expect(p[2] == "0.0" ? p[4].isEmpty : Double(p[4]).map { (0...1).contains($0) } == true)
