@@ -22,8 +22,8 @@ struct CLCAETrainingParityTests {
     /// Checks the weights listed in the fixture under `prefix` (their first two rows where the fixture keeps only
     /// those) and the summed |change| of the parameters. The sums of every step, and the weights after the first, are
     /// compared with the official code's float64 run (`f64_` entries, where the fixture has them), within twice the
-    /// official float32 run's own distance from it: these random networks' gradients are small enough that rounding moves the update (the
-    /// official float32 run's latent-encoder update is 4% from its float64 run's).
+    /// official float32 run's own distance from it: these random networks' gradients are small enough that rounding
+    /// moves the update (the official float32 run's latent-encoder update is 4% from its float64 run's).
     static func expectWeights(_ module: Module, initial: [(String, Tensor)], fixture: TrainingFixture, step s: Int,
                               prefix: String, delta: String) throws
     {
