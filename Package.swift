@@ -42,15 +42,12 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        // SHA-256 of checkpoint files: a vetted, hardware-accelerated implementation (BoringSSL on Linux).
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
-        // The Feature-Style encoder's training configurations are YAML files (its configs/001.yaml).
-        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // C++20 shim over libtorch with a plain C header; no C++ exception crosses it.
         .target(
             name: "CTorch",
+            exclude: ["parts"],
             cxxSettings: [
                 .define("_GLIBCXX_USE_CXX11_ABI", to: String(torch.cxx11_abi)),
                 .define("CTORCH_BUILT_FOR_TORCH", to: "\"\(torch.version)\""),
@@ -71,10 +68,14 @@ let package = Package(
         .target(name: "Torch", dependencies: ["CTorch"]),
         // zlib, found with pkg-config, inflates compressed .npz members.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // OpenSSL's libcrypto (Debian libssl-dev) for SHA-256 of checkpoint files: vetted and hardware-accelerated,
+        // and nothing to compile.
+        .systemLibrary(
+            name: "CLibCrypto", path: "Sources/CLibCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         // Byte-level parsing and hashing (unpickler, zip, SHA-256 of multi-gigabyte checkpoints) is optimised even
         // in debug builds, where unoptimised Swift is orders of magnitude slower on such loops.
         .target(
-            name: "Checkpoints", dependencies: ["Torch", "CZlib", .product(name: "Crypto", package: "swift-crypto")],
+            name: "Checkpoints", dependencies: ["Torch", "CZlib", "CLibCrypto"],
             swiftSettings: [.unsafeFlags(["-O"])]),
         .target(name: "StyleGAN", dependencies: ["Torch", "Checkpoints"]),
         // Shipped weights (LPIPS linear layers, MTCNN) travel as a resource bundle.
@@ -101,7 +102,9 @@ let package = Package(
         .target(name: "CImageCodecs", dependencies: ["CLibPNG", "CLibJPEG"]),
         .target(name: "Images", dependencies: ["CImageCodecs", "Torch"]),
         // The training engine: the loop, checkpoints and resumption, run folder, TensorBoard events, progress.
-        .target(name: "Training", dependencies: ["Torch", "Images"]),
+        .target(name: "Training", dependencies: ["Torch", "Images", "CLibYAML"]),
+        // libyaml (Debian libyaml-dev) reads YAML configurations, such as the Feature-Style trainer's.
+        .systemLibrary(name: "CLibYAML", path: "Sources/CLibYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         // LMDB (Debian liblmdb-dev) for rosinality's datasets, behind a plain C guard so it never aborts the process.
         .target(name: "CLMDB", linkerSettings: [.linkedLibrary("lmdb")]),
         // Training data: image folders, StyleGAN2-ADA zips, rosinality LMDBs; transforms; the seeded loader.
@@ -111,8 +114,7 @@ let package = Package(
         .target(name: "PerceptionTraining", dependencies: ["Torch", "Checkpoints", "Training", "Perception", "Testbed"]),
         .target(
             name: "EncoderTraining",
-            dependencies: ["Torch", "Checkpoints", "Data", "Training", "StyleGAN", "Perception", "Encoders", "Inversion",
-                           .product(name: "Yams", package: "Yams")]
+            dependencies: ["Torch", "Checkpoints", "Data", "Training", "StyleGAN", "Perception", "Encoders", "Inversion"]
         ),
         .executableTarget(
             name: "stylegan",

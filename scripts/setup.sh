@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the build needs, idempotently:
-#  - Debian packages (pkg-config, libpng, libjpeg-turbo headers);
+#  - Debian packages (pkg-config; libpng, libjpeg-turbo, liblinear, zlib, liblmdb, OpenSSL's libcrypto, libyaml headers);
 #  - the pinned PyPI torch wheel into .deps/python (pip --target, never the system site-packages);
 #  - .deps/torch-build.json, read by Package.swift: torch version, C++11 ABI flag, install root.
 set -euo pipefail
@@ -10,7 +10,7 @@ TORCH_PIN="2.13.0"
 DEPS=.deps
 PYDIR="$DEPS/python"
 CONFIG="$DEPS/torch-build.json"
-APT_PACKAGES=(pkg-config libpng-dev libjpeg62-turbo-dev liblinear-dev zlib1g-dev liblmdb-dev)
+APT_PACKAGES=(pkg-config libpng-dev libjpeg62-turbo-dev liblinear-dev zlib1g-dev liblmdb-dev libssl-dev libyaml-dev)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

@@ -1,14 +1,26 @@
+import CLibCrypto
 import Foundation
-internal import Crypto
 
 /// SHA-256 (FIPS 180-4), used to tie an inversion to the exact generator file it was made with.
 ///
-/// A streaming wrapper over swift-crypto's `SHA256` (BoringSSL's vetted, hardware-accelerated code on Linux,
-/// CryptoKit on Apple platforms), so that multi-gigabyte checkpoints hash at memory speed.
-public struct SHA256 {
-    private var hasher = Crypto.SHA256()
+/// A streaming wrapper over OpenSSL's EVP digest (Debian's libcrypto: vetted, with the SHA extensions where the CPU
+/// has them), so that multi-gigabyte checkpoints hash at memory speed and the build compiles no cryptography.
+public struct SHA256: ~Copyable {
+    /// Owned by this value; freed in `deinit`.
+    private let context: OpaquePointer
+    /// Set when OpenSSL refused an update; `finalize` reports it.
+    private var failed = false
 
-    public init() {}
+    public init() throws {
+        guard let context = EVP_MD_CTX_new() else { throw CheckpointError.io(file: "", message: "SHA-256: out of memory") }
+        guard EVP_DigestInit_ex(context, EVP_sha256(), nil) == 1 else {
+            EVP_MD_CTX_free(context)
+            throw CheckpointError.io(file: "", message: "SHA-256: OpenSSL's libcrypto cannot start a digest")
+        }
+        self.context = context
+    }
+
+    deinit { EVP_MD_CTX_free(context) }
 
     /// The hex digest of a file, read in chunks.
     public static func hex(ofFile path: String) throws -> String {
@@ -17,7 +29,7 @@ public struct SHA256 {
         defer { close(fd) }
         let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 22, alignment: 64)
         defer { chunk.deallocate() }
-        var hasher = SHA256()
+        var hasher = try SHA256()
         while true {
             let count = read(fd, chunk.baseAddress, chunk.count)
             if count == 0 { break }
@@ -27,7 +39,7 @@ public struct SHA256 {
             }
             hasher.update(raw: UnsafeRawBufferPointer(rebasing: chunk[..<count]))
         }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return try hasher.finalize().map { String(format: "%02x", $0) }.joined()
     }
 
     public mutating func update(_ data: some Sequence<UInt8>) {
@@ -35,10 +47,18 @@ public struct SHA256 {
     }
 
     mutating func update(raw: UnsafeRawBufferPointer) {
-        hasher.update(bufferPointer: raw)
+        guard raw.count > 0 else { return }
+        if EVP_DigestUpdate(context, raw.baseAddress, raw.count) != 1 { failed = true }
     }
 
-    public mutating func finalize() -> [UInt8] {
-        Array(hasher.finalize())
+    /// The 32-byte digest; throws when OpenSSL failed on any update.
+    public consuming func finalize() throws -> [UInt8] {
+        var digest = [UInt8](repeating: 0, count: 32)
+        var length: UInt32 = 0
+        let ok = digest.withUnsafeMutableBufferPointer { EVP_DigestFinal_ex(context, $0.baseAddress, &length) }
+        guard !failed, ok == 1, length == 32 else {
+            throw CheckpointError.io(file: "", message: "SHA-256: OpenSSL's libcrypto failed to finish the digest")
+        }
+        return digest
     }
 }

@@ -1,5 +1,5 @@
 import Foundation
-import Yams
+import Training
 
 /// The Feature-Style encoder's training configuration: the keys of its `configs/*.yaml` (001.yaml's values are
 /// `official`), read from such a file with `load(yaml:)`. Keys the trainer does not use (`device`, `truncation_psi`,
