@@ -3,6 +3,7 @@
 
 SWIFT ?= swift
 RELEASE_BIN = .build/release
+DEBUG_BIN = .build/debug
 
 .PHONY: setup build test demo bench clean
 
@@ -18,9 +19,11 @@ test: setup
 	$(SWIFT) build --build-tests
 	OMP_WAIT_POLICY=PASSIVE $(SWIFT) test --skip-build
 
+# The demo runs the debug build, which `make test` shares: its work is libtorch's (and byte parsing, optimised in
+# every build), so it runs ~10% slower than release while building in half the time (on 2 cores: 130 s against 245 s).
 demo: setup
-	$(SWIFT) build -c release --product stylegan
-	$(RELEASE_BIN)/stylegan demo --outdir demo
+	$(SWIFT) build --product stylegan
+	$(DEBUG_BIN)/stylegan demo --outdir demo
 
 bench: setup
 	$(SWIFT) build -c release --product stylegan-bench

@@ -165,6 +165,7 @@ let package = Package(
             exclude: ["Resources"]
         ),
         .testTarget(name: "PerceptionTrainingTests", dependencies: ["PerceptionTraining"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Torch"]),
         .testTarget(
             name: "EncoderTrainingTests",
             dependencies: ["EncoderTraining", "Encoders", "StyleGAN", "Checkpoints", "Images", "Training", "Torch", "TestSupport"],

@@ -38,11 +38,14 @@ public enum DirectionFile {
         /// the mean absolute change of the other attributes' scores, each in the scores' standard deviations.
         public var attributeChange: Double?
         public var otherAttributesChange: Double?
+        /// InterFaceGAN: the attributes the boundary was made independent of (conditional editing).
+        public var conditions: [String]?
 
         public init(method: String, generatorSHA256: String, index: Int? = nil, layers: [Int]? = nil,
                     eigenvalue: Double? = nil, explainedVarianceRatio: Double? = nil, std: Double? = nil,
                     samples: Int? = nil, validationAccuracy: Double? = nil, trainingAccuracy: Double? = nil,
-                    mean: [Double]? = nil, attributeChange: Double? = nil, otherAttributesChange: Double? = nil)
+                    mean: [Double]? = nil, attributeChange: Double? = nil, otherAttributesChange: Double? = nil,
+                    conditions: [String]? = nil)
         {
             self.method = method
             self.generatorSHA256 = generatorSHA256
@@ -57,6 +60,7 @@ public enum DirectionFile {
             self.mean = mean
             self.attributeChange = attributeChange
             self.otherAttributesChange = otherAttributesChange
+            self.conditions = conditions
         }
 
         enum CodingKeys: String, CodingKey {
@@ -67,6 +71,7 @@ public enum DirectionFile {
             case trainingAccuracy = "training_accuracy"
             case attributeChange = "attribute_change"
             case otherAttributesChange = "other_attributes_change"
+            case conditions
         }
     }
 

@@ -44,9 +44,9 @@ public struct EvaluationConfig: Codable, Equatable, Sendable {
     /// The edits of the papers' figures that the testbed draws: smile, eyes, glasses, pose.
     public static let editAttributes: [TestbedAttribute] = [.smile, .eyesOpen, .glasses, .yaw]
 
-    /// The sweep of the reports and the demo, in deviations along the boundary. The testbed's mean-difference
-    /// boundaries move their attribute clearly by one deviation; from two on the face loses its identity (ID to the
-    /// input falls to about 0), so the sweep stops at 1.5.
+    /// The sweep of the reports and the demo, in deviations along the direction. The testbed's directions move their
+    /// attribute clearly by one deviation; from two on the face loses its identity (ID to the input falls to about 0),
+    /// so the sweep stops at 1.5.
     public static let editStrengths: [Double] = [-1.5, -1, -0.5, 0, 0.5, 1, 1.5]
 
     /// The published steps on 4 test images, so that the run stays under half an hour on two CPU cores: the

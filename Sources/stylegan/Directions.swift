@@ -238,6 +238,7 @@ struct InterFaceGANDirections: ParsableCommand {
 }
 
 extension InterFaceGAN.Classifier: ExpressibleByArgument {}
+extension TestbedDirections.Fit: ExpressibleByArgument {}
 
 /// w+ rows such as "0-5" or "0-3,8" (sorted, without repeats).
 struct RowList {
@@ -253,13 +254,17 @@ struct RowList {
 struct TestbedAttributeDirections: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "testbed",
-        abstract: "InterFaceGAN boundaries for the testbed's attributes, on samples scored by its classifier.",
+        abstract: "InterFaceGAN directions for the testbed's attributes, on samples scored by its classifier.",
         discussion: """
-            SAMPLES codes w = mapping(z) are rendered with the constant noise and scored by the attribute classifier; \
-            for each attribute the highest and lowest \(Int(TestbedDirections.chosen * 100))% of the scores become \
-            positives and negatives of a linear boundary: --fit mean-difference (default) joins the two classes' \
-            means, svc is InterFaceGAN's SVM (whose normals lean on directions of little variance in narrow \
-            generators). Each boundary then edits --probes further samples by ±\(Int(TestbedDirections.probeStrength)) \
+            SAMPLES codes w = mapping(z) are rendered with the constant noise and scored by the attribute classifier. \
+            --fit conditional (default) regresses the codes on every attribute's score at once and takes each \
+            attribute's slope, the way w moves with it while the other scores stay fixed (a class-means \
+            difference that does not drag the attributes W ties to it along); it is fitted on \
+            \(Int(TestbedDirections.splitRatio * 100))% of the codes and checked on the rest. The other fits are \
+            InterFaceGAN's boundaries between the highest and lowest \(Int(TestbedDirections.chosen * 100))% of each \
+            attribute's scores: mean-difference joins the two classes' means, svc is InterFaceGAN's SVM (whose \
+            normals lean on directions of little variance in narrow generators), linear-svc liblinear's. Each \
+            direction then edits --probes further samples by ±\(Int(TestbedDirections.probeStrength)) \
             deviations: the mean change of its attribute and of the others, per deviation and in each score's \
             standard deviations, is printed and kept. Writes interfacegan_ATTRIBUTE.npy [1, D] and its .json \
             (validation accuracy, the generator's SHA-256, the edit's effect, and std: the samples' standard \
@@ -277,8 +282,8 @@ struct TestbedAttributeDirections: ParsableCommand {
     @Option(parsing: .unconditional, help: "Further samples the edits are measured on (0: none).")
     var probes = 256
 
-    @Option(help: "mean-difference, svc or linear-svc: how each boundary is fitted.")
-    var fit: InterFaceGAN.Classifier = .meanDifference
+    @Option(help: "conditional, mean-difference, svc or linear-svc: how each direction is found.")
+    var fit: TestbedDirections.Fit = .conditional
 
     @Option(parsing: .unconditional, help: "Seed of z and of the training/validation split.")
     var seed = 0
@@ -318,7 +323,8 @@ struct TestbedAttributeDirections: ParsableCommand {
             return (name: name, vector: f.direction.vector,
                     sidecar: DirectionFile.Sidecar(method: "interfacegan", generatorSHA256: sha, std: f.direction.unit,
                                                    samples: samples, validationAccuracy: f.validationAccuracy,
-                                                   attributeChange: f.effect?.target, otherAttributesChange: f.effect?.others))
+                                                   attributeChange: f.effect?.target, otherAttributesChange: f.effect?.others,
+                                                   conditions: f.conditions.isEmpty ? nil : f.conditions.map(\.rawValue)))
         })
         for (attribute, name) in zip(attributes, names) {
             let f = fitted[attribute]!

@@ -50,6 +50,31 @@ struct EditingCLITests {
 
     func png(_ dir: Scratch, _ path: String) throws -> Data { try Data(contentsOf: dir.url.appendingPathComponent(path)) }
 
+    /// `directions testbed` on the tiny generator with the shipped attribute classifier: a unit direction and a sidecar
+    /// per attribute, the conditional fit recording the 21 attributes it holds fixed and its measured figures; a
+    /// two-class fit records none; too few samples for the regression are refused with nothing written.
+    @Test func testbedDirectionsRecordTheirFitAndFigures() throws {
+        let dir = try Scratch()
+        let classifier = Fixtures.packageRoot.appendingPathComponent("Models/testbed/attributes.safetensors").path
+        let common = ["directions", "testbed", "--checkpoint", tiny, "--classifier", classifier, "--probes", "4", "--threads", "1"]
+        var r = try CLI.run(common + ["--samples", "64", "--attributes", "smile,yaw", "--out", dir.path("d")])
+        #expect(r.status == 0, "\(r.stderr)")
+        for name in ["smile", "yaw"] {
+            let (direction, sidecar) = try DirectionFile.read(dir.path("d/interfacegan_\(name).npy"))
+            #expect(abs(try direction.vector.norm().item() - 1) < 1e-5)
+            let s = try #require(sidecar)
+            #expect(s.conditions?.count == 21 && s.conditions?.contains(name) == false)
+            #expect(s.validationAccuracy.map { (0...1).contains($0) } == true && s.samples == 64)
+            #expect(s.attributeChange?.isFinite == true && s.otherAttributesChange?.isFinite == true && (s.std ?? 0) > 0)
+        }
+        r = try CLI.run(common + ["--samples", "64", "--attributes", "smile", "--fit", "mean-difference", "--out", dir.path("m")])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try DirectionFile.read(dir.path("m/interfacegan_smile.npy")).1?.conditions == nil)
+        r = try CLI.run(common + ["--samples", "16", "--attributes", "smile", "--out", dir.path("few")])
+        #expect(r.status != 0 && r.stderr.contains("too few for a conditional fit"), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir.path("few")))
+    }
+
     @Test func directionsWriteUnitVectorsWithSidecars() throws {
         let dir = try Scratch()
         var r = try CLI.run(["directions", "sefa", "--checkpoint", tiny, "--layers", "0-5", "--components", "3", "--out", dir.path("d")])
