@@ -70,8 +70,14 @@ public final class CLCAEEncoder: Module, InversionEncoder {
     /// Images [N, 3, 256, 256] in [-1, 1] -> w+ [N, L, 512] with `latent_avg` in, and the feature for layer
     /// `featureLayer` with blend 1 (the inference script's `feature_scale`).
     public func encode(_ images: Tensor, generator: StyleGAN2Generator, options: EncodingOptions) throws -> EncoderOutput {
-        try options.expectOnly([], for: method)
-        return try output(from: encoder.offsets(centred(images, generator: generator)))
+        try options.expectOnly(["foundationCode"], for: method)
+        return try output(from: encoder.offsets(centred(images, generator: generator)),
+                          foundationCode: options.foundationCode ?? false)
+    }
+
+    public func settings(_ options: EncodingOptions) throws -> [String: String] {
+        try options.expectOnly(["foundationCode"], for: method)
+        return options.foundationCode == true ? ["output": "foundation code w"] : [:]
     }
 
     /// CLCAE's edit, as `inference_edit.py` runs it through `AFPSP.forward(edit_offset:)`: the offset moves the
@@ -132,9 +138,11 @@ public final class CLCAEEncoder: Module, InversionEncoder {
     }
 
     /// w+ = latent_offset + (base_offset + latent_avg) on every row, and the feature offset as the layer-K
-    /// feature with blend 1: how `AFPSP.forward` turns the network's outputs into the generator's inputs.
-    public func output(from offsets: CLCAE.GradualStyleEncoder.Offsets) throws -> EncoderOutput {
+    /// feature with blend 1: how `AFPSP.forward` turns the network's outputs into the generator's inputs. With
+    /// `foundationCode`, w = base_offset + latent_avg alone on every row and no feature.
+    public func output(from offsets: CLCAE.GradualStyleEncoder.Offsets, foundationCode: Bool = false) throws -> EncoderOutput {
         let w = try offsets.baseOffset + latentAvg  // [N, D], the foundation code
+        if foundationCode { return EncoderOutput(wPlus: try w.unsqueeze(1).expand([w.size(0), encoder.styleCount, w.size(1)])) }
         let design = encoder.design
         // AFPSP renders w on every row when trained with --not_for_feature and --not_for_ww.
         let wPlus = try !design.forFeature && !design.forWW

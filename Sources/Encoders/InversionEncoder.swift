@@ -55,19 +55,26 @@ public struct EncodingOptions: Codable, Equatable, Sendable {
     public var iterations: Int?
     /// E2Style's stages to run, first stage included (the official `--stage`).
     public var stages: Int?
+    /// CLCAE: render its foundation code w on every row, without the cross attentions' w+ offsets and the feature
+    /// (CLCAE_w of its Table 2).
+    public var foundationCode: Bool?
 
-    public init(iterations: Int? = nil, stages: Int? = nil) {
+    public init(iterations: Int? = nil, stages: Int? = nil, foundationCode: Bool? = nil) {
         self.iterations = iterations
         self.stages = stages
+        self.foundationCode = foundationCode
     }
 
-    /// Refuses settings outside `allowed` ("iterations", "stages") for `method`.
+    /// Refuses settings outside `allowed` ("iterations", "stages", "foundationCode") for `method`.
     public func expectOnly(_ allowed: Set<String>, for method: String) throws {
         if iterations != nil, !allowed.contains("iterations") {
             throw TorchError("\(method): iterations apply to ReStyle encoders only")
         }
         if stages != nil, !allowed.contains("stages") {
             throw TorchError("\(method): stages apply to E2Style encoders only")
+        }
+        if foundationCode != nil, !allowed.contains("foundationCode") {
+            throw TorchError("\(method): the foundation code w applies to CLCAE encoders only")
         }
     }
 }

@@ -21,7 +21,8 @@ struct Evaluate: ParsableCommand {
 
     @Option(help: """
         Comma-separated methods (default all): \(EvaluationConfig.allMethods.map(\.rawValue).joined(separator: ",")); \
-        e2style:N and restyle-psp:N run N stages or iterations, fs:w+ and clcae:w+ render w+ without the feature.
+        e2style:N and restyle-psp:N run N stages or iterations, fs:w+ and clcae:w+ render w+ without the feature, \
+        clcae:w its foundation code w alone.
         """)
     var methods: String?
 

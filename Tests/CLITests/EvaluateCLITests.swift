@@ -87,12 +87,12 @@ struct EvaluateCLITests {
         let (models, _) = try Self.models(dir)
         let out = dir.path("report")
         let r = try CLI.run(["evaluate", "--quick", "--models", models, "--networks", Self.networks, "--out", out,
-                             "--methods", "projector,pti,gani,psp,e4e,restyle_psp,restyle_e4e,e2style,fs,clcae,e2style:1,clcae:w+",
+                             "--methods", "projector,pti,gani,psp,e4e,restyle_psp,restyle_e4e,e2style,fs,clcae,e2style:1,clcae:w+,clcae:w",
                              "--threads", "1"])
         try #require(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("| method | L2 | MSE | LPIPS |"), "\(r.stdout)")
 
-        let rows = Self.methods + ["e2style:1", "clcae:w+"]
+        let rows = Self.methods + ["e2style:1", "clcae:w+", "clcae:w"]
         let reconstruction = try Self.rows("\(out)/reconstruction.csv")
         #expect(reconstruction.map { $0[0] } == rows)
         for row in reconstruction {
@@ -126,18 +126,19 @@ struct EvaluateCLITests {
                 #expect(!svg.contains("nan") && !svg.contains("inf"), "plot-\(attribute)-\(plot).svg")
             }
             let grid = try Image.read(path: "\(out)/edit-\(attribute).png")
-            #expect(grid.width == 3 * 66 + 2 && grid.height == 13 * 66 + 2)
+            #expect(grid.width == 3 * 66 + 2 && grid.height == 14 * 66 + 2)
         }
         let grid = try Image.read(path: "\(out)/reconstructions.png")
-        #expect(grid.width == 2 * 66 + 2 && grid.height == 13 * 66 + 2)
-        // Figures: components and mixing for every row, interpolation for the ten that tune no generator.
-        for (name, columns, count) in [("components", 9, 12), ("mixing", 4, 12), ("interpolation", 5, 10)] {
+        #expect(grid.width == 2 * 66 + 2 && grid.height == 14 * 66 + 2)
+        // Figures: components and mixing for every row, interpolation for the eleven that tune no generator.
+        for (name, columns, count) in [("components", 9, 13), ("mixing", 4, 13), ("interpolation", 5, 11)] {
             let figure = try Image.read(path: "\(out)/\(name).png")
             #expect(figure.width == columns * 66 + 2 && figure.height == count * 66 + 2, "\(name).png")
         }
         // CLCAE's w+ alone is another reconstruction than with its feature; E2Style's first stage another than both.
         let psnr = Dictionary(uniqueKeysWithValues: reconstruction.map { ($0[0], $0[6]) })
-        #expect(psnr["clcae"] != psnr["clcae:w+"] && psnr["e2style"] != psnr["e2style:1"], "\(psnr)")
+        #expect(psnr["clcae"] != psnr["clcae:w+"] && psnr["clcae:w+"] != psnr["clcae:w"] && psnr["e2style"] != psnr["e2style:1"],
+                "\(psnr)")
         let html = try String(contentsOfFile: "\(out)/index.html", encoding: .utf8)
         for file in ["reconstructions.png", "edit-smile.png", "plot-yaw-identity.svg", "components.png", "mixing.png",
                      "interpolation.png"] { #expect(html.contains(file)) }

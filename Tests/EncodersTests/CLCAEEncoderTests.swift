@@ -39,6 +39,15 @@ struct CLCAEEncoderTests {
         let feature = try #require(out.feature)
         #expect(feature.layer == 5 && feature.blend == 1)
         try expectClose(feature.tensor, featureOffset, "feature replacing layer 5")
+
+        // CLCAE_w (its Table 2): the foundation code w = base_offset + latent_avg on every row, and no feature; the
+        // option is CLCAE's alone.
+        let foundation = try encoder.output(from: offsets, foundationCode: true)
+        try expectClose(foundation.wPlus, try (baseOffset + generator.latentAvg).unsqueeze(1).expand(out.wPlus.shape),
+                        "w on every row")
+        #expect(foundation.feature == nil)
+        #expect(try encoder.settings(EncodingOptions(foundationCode: true)) == ["output": "foundation code w"])
+        #expect(throws: TorchError.self) { try EncodingOptions(foundationCode: true).expectOnly(["stages"], for: "e2style") }
     }
 
     /// The edit of `inference_edit.py`: the offset enters the encoder with w (against the official encoder's
