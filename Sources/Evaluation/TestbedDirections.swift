@@ -17,7 +17,7 @@ public enum TestbedDirections {
         public let validationAccuracy: Double?
         /// nil when no probes were asked for.
         public let effect: EditEffect?
-        /// The attributes the normal was made independent of (`Conditioning.others`).
+        /// The attributes held fixed (`Fit.conditional`); empty for the two-class fits.
         public let conditions: [TestbedAttribute]
     }
 
