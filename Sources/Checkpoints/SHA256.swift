@@ -22,8 +22,16 @@ public struct SHA256: ~Copyable {
 
     deinit { EVP_MD_CTX_free(context) }
 
-    /// The hex digest of a file, read in chunks.
+    /// The hex digest of a file, read in chunks; every error names the file.
     public static func hex(ofFile path: String) throws -> String {
+        do {
+            return try hexDigest(ofFile: path)
+        } catch let error as CheckpointError {
+            throw error.naming(path)
+        }
+    }
+
+    private static func hexDigest(ofFile path: String) throws -> String {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { throw CheckpointError.io(file: path, message: "cannot open for reading: \(errnoText())") }
         defer { close(fd) }

@@ -142,12 +142,11 @@ public final class CLCAEEncoder: Module, InversionEncoder {
     /// `foundationCode`, w = base_offset + latent_avg alone on every row and no feature.
     public func output(from offsets: CLCAE.GradualStyleEncoder.Offsets, foundationCode: Bool = false) throws -> EncoderOutput {
         let w = try offsets.baseOffset + latentAvg  // [N, D], the foundation code
-        if foundationCode { return EncoderOutput(wPlus: try w.unsqueeze(1).expand([w.size(0), encoder.styleCount, w.size(1)])) }
+        let rows = try w.unsqueeze(1).expand([w.size(0), encoder.styleCount, w.size(1)])  // [N, L, D]
+        if foundationCode { return EncoderOutput(wPlus: rows) }
         let design = encoder.design
         // AFPSP renders w on every row when trained with --not_for_feature and --not_for_ww.
-        let wPlus = try !design.forFeature && !design.forWW
-            ? w.unsqueeze(1).expand([w.size(0), encoder.styleCount, design.width])
-            : offsets.latentOffset.squeeze(2) + w.unsqueeze(1)  // [N, L, D]
+        let wPlus = try !design.forFeature && !design.forWW ? rows : offsets.latentOffset.squeeze(2) + w.unsqueeze(1)
         return EncoderOutput(wPlus: wPlus, feature: offsets.featureOffset.map {
             FeatureInjection(layer: featureLayer, tensor: $0, blend: 1)
         })

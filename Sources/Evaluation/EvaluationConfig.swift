@@ -50,7 +50,7 @@ public struct EvaluationConfig: Codable, Equatable, Sendable {
     public static let editStrengths: [Double] = [-1.5, -1, -0.5, 0, 0.5, 1, 1.5]
 
     /// The published steps on 4 test images, so that the run stays under half an hour on two CPU cores: the
-    /// projector, PTI and GANI take about 1.9, 1.5 and 2.1 minutes per 64-pixel image there, the encoders a second.
+    /// projector, PTI and GANI take about 1.2, 1.0 and 1.6 minutes per 64-pixel image there, the encoders a second.
     public static let standard = EvaluationConfig(
         methods: allMethods.map { EvaluationEntry($0) } + ablations, count: 4, steps: nil, pivotSteps: nil, attributes: editAttributes,
         strengths: editStrengths, directionSamples: 4000, seed: 0, gridCount: 6, figures: true)

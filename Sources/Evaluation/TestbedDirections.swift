@@ -68,8 +68,9 @@ public enum TestbedDirections {
         throws -> [TestbedAttribute: Fitted]
     {
         // Every attribute the classifier scores: the edited ones, and the others an edit must leave alone.
-        let scored = TestbedAttribute.allCases.filter { attribute in (try? classifier.column(of: attribute)) != nil }
-        let columns = try Tensor(scored.map { Int64(try classifier.column(of: $0)) })
+        let heads = TestbedAttribute.allCases.compactMap { a in (try? classifier.column(of: a)).map { (a, Int64($0)) } }
+        let scored = heads.map(\.0)
+        let columns = try Tensor(heads.map(\.1))
         /// [N, S] the `scored` attributes' scores in their units for codes w [N, D].
         func scores(_ w: Tensor) throws -> Tensor {
             var outputs: [Tensor] = []

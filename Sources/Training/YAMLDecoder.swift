@@ -39,7 +39,8 @@ private struct NodeDecoder: Decoder {
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
         guard case .mapping(let pairs) = node.value else { throw mismatch([String: Any].self, kind) }
-        return KeyedDecodingContainer(Keyed(decoder: self, values: Dictionary(pairs.map { ($0.key, $0.value) }, uniquingKeysWith: { $1 })))
+        let values = Dictionary(pairs.map { ($0.key, $0.value) }, uniquingKeysWith: { $1 })
+        return KeyedDecodingContainer(Keyed(decoder: self, values: values))
     }
 
     func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
