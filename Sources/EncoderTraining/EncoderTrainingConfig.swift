@@ -152,6 +152,8 @@ public struct EncoderTrainingConfig: Codable, Equatable, Sendable {
     public var contrastiveModelLatent: String?
     /// The generator layer the feature replaces (nil: 5).
     public var idxK: Int?
+    /// Ours: how fresh CLCAE encoders draw their `EqualLinear` weights (nil: `.official`).
+    public var equalLinearInit: CLCAEEqualLinearInit?
     public var maxEpoch = 80
     /// Ours, stage 1: the image-latent pairs, drawn from the generator (each from its own seed, as the official
     /// pre-generated pairs), trained on and validated on (`test_batch_size` · this many batches).
@@ -250,6 +252,7 @@ public struct EncoderTrainingConfig: Codable, Equatable, Sendable {
         case contrastiveModelImage = "contrastive_model_image"
         case contrastiveModelLatent = "contrastive_model_latent"
         case idxK = "idx_k"
+        case equalLinearInit = "equal_linear_init"
         case maxEpoch = "max_epoch"
         case contrastiveSamples = "contrastive_samples"
         case contrastiveTestBatches = "contrastive_test_batches"
@@ -285,6 +288,7 @@ public struct EncoderTrainingConfig: Codable, Equatable, Sendable {
                 + (channels == 6 ? "(the image beside the reconstruction)" : "(images; label maps with --label_nc)"))
         }
         try check((1...100).contains(nItersPerBatch), "--n_iters_per_batch must be in 1...100, got \(nItersPerBatch)")
+        try check(equalLinearInit == nil || method == .clcae, "--equal_linear_init is CLCAE's (--method clcae)")
         if method == .e2style {
             try check((1...20).contains(trainingStage), "--training_stage must be in 1...20, got \(trainingStage)")
             try check(trainingStage == 1 || checkpointPath != nil, "--training_stage \(trainingStage) refines the stages of "
@@ -475,6 +479,8 @@ extension EncoderTrainingConfig {
             + "--feature_matching_lambda 0")
         try check(!notForFeature || !notForWW || contrastiveLambda == 0, "--not_for_feature with --not_for_ww renders no "
             + "image of w alone for the contrastive term; set --contrastive_lambda 0")
+        try check(equalLinearInit == nil || (checkpointPathAf == nil && checkpointPathImage == nil),
+                  "--equal_linear_init draws fresh encoders; a run starting from a checkpoint keeps its weights")
         if trainContrastive {
             try check(contrastiveSamples >= batchSize && contrastiveTestBatches >= 1,
                       "--contrastive_samples must hold a batch and --contrastive_test_batches be at least 1")

@@ -285,6 +285,9 @@ struct TrainEncoder: ParsableCommand {
     @Option(name: .customLong("idx_k"), parsing: .unconditional, help: "clcae: the generator layer the feature replaces (5).")
     var idxK: Int?
 
+    @Option(name: .customLong("equal_linear_init"), help: "clcae, fresh encoders: official (N(0, 0.02), as its init_weights; the w head starts near zero) or own (the layer's unit-gain draw, as pSp's).")
+    var equalLinearInit: CLCAEEqualLinearInit?
+
     @Option(name: .customLong("max_epoch"), parsing: .unconditional, help: "clcae: recorded (its coaches stop at --max_steps).")
     var maxEpoch = 80
 
@@ -336,6 +339,7 @@ struct TrainEncoder: ParsableCommand {
         (c.featureMatchingLambda, c.multiScaleLpips, c.notForFeature, c.notForWW) = (featureMatchingLambda, multiScaleLpips, notForFeature, notForWW)
         (c.noFeatureAttention, c.noWAttention, c.noRes) = (noFeatureAttention, noWAttention, noRes)
         (c.contrastiveModelImage, c.contrastiveModelLatent, c.idxK, c.maxEpoch) = (contrastiveModelImage, contrastiveModelLatent, idxK, maxEpoch)
+        c.equalLinearInit = equalLinearInit
         (c.contrastiveSamples, c.contrastiveTestBatches) = (contrastiveSamples, contrastiveTestBatches)
         return c
     }
@@ -484,4 +488,5 @@ struct EncoderTrainingRecord: Encodable {
 extension EncoderMethod: ExpressibleByArgument {}
 extension EncoderTrainingConfig.EncoderType: ExpressibleByArgument {}
 extension EncoderTrainingConfig.OptimizerName: ExpressibleByArgument {}
+extension CLCAEEqualLinearInit: ExpressibleByArgument {}
 extension LPIPS.Network: ExpressibleByArgument {}

@@ -86,6 +86,34 @@ struct CLCAETrainerTests {
         #expect(try opts["not_for_feature"].bool() == true && opts["no_w_attention"].bool() == true)
     }
 
+    /// `--equal_linear_init own` draws the heads' `EqualLinear` weights at unit gain, so the fresh foundation code w
+    /// varies with the image; the official draw, N(0, 0.02), leaves it nearly constant. The option is CLCAE's and only
+    /// for fresh encoders.
+    @Test func equalLinearInitSetsTheWHeadsGain() throws {
+        let dir = try Scratch()
+        let files = try PSPTrainerTests.setUp(dir)
+        let x = try Tensor.rand([6, 3, 64, 64], generator: Torch.Generator(seed: 3)) * 2 - 1
+        func spread(_ choice: CLCAEEqualLinearInit?) throws -> (weight: Double, w: Double) {
+            var config = Self.config(files, contrastive: false)
+            (config.contrastiveLambda, config.equalLinearInit) = (0, choice)
+            let trainer = try CLCAEInversionTrainer(config, networks: EncoderLossNetworks())
+            trainer.encoder.eval()
+            let base = try withNoGrad { try trainer.encoder.offsets(x - trainer.averageImage).baseOffset }  // [6, D]
+            return (try trainer.encoder.styles[0].linear.weight.std().item(), try base.std([0]).mean().item())
+        }
+        let official = try spread(nil), own = try spread(.own)
+        #expect(abs(official.weight - 0.02) < 0.002 && abs(own.weight - 1) < 0.1, "\(official.weight), \(own.weight)")
+        #expect(own.w > 20 * official.w, "spread of w over images: official \(official.w), own \(own.w)")
+
+        var psp = Self.config(files, contrastive: false)
+        (psp.method, psp.equalLinearInit) = (.psp, .own)
+        #expect(throws: EncoderTrainingError.self) { try psp.validate() }
+        var resumed = Self.config(files, contrastive: false)
+        (resumed.equalLinearInit, resumed.checkpointPathAf) = (.own, files.generator)
+        let error = #expect(throws: EncoderTrainingError.self) { try resumed.validate() }
+        #expect(error?.description.contains("--equal_linear_init") == true)
+    }
+
     /// Stage 1 on the official pre-generated folders (`image/NAME.png` beside `latent/NAME.npy`): the pairs read back
     /// as written (images to the 8 bits of their PNGs, codes exactly), validation over every full batch of the test
     /// folder; a missing latent, a missing `--test_dataset` and too few pairs are refused before any step.

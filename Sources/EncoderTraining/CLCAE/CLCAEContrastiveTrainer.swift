@@ -65,8 +65,9 @@ public final class CLCAEContrastiveTrainer: Trainer {
             try latent.load(stateDict: CLCAELatentEncoder.load(path: latentPath).stateDict())
         } else {
             let generator = try SeededInitialization.generator(seed: config.seed)
-            try CLCAEInitialization.apply(image, generator: generator)
-            try CLCAEInitialization.apply(latent, generator: generator)
+            let equalLinear = config.equalLinearInit ?? .official
+            try CLCAEInitialization.apply(image, generator: generator, equalLinear: equalLinear)
+            try CLCAEInitialization.apply(latent, generator: generator, equalLinear: equalLinear)
         }
         try self.init(config, imageEncoder: image, latentEncoder: latent, decoder: decoder,
                       latentAvg: loaded.latentAvg.reshape([-1]),

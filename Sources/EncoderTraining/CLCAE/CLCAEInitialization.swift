@@ -13,7 +13,8 @@ import Torch
 enum CLCAEInitialization {
     static let gain = 0.02
 
-    static func apply(_ module: Module, generator: Torch.Generator) throws {
+    /// `equalLinear` chooses how `EqualLinear` weights are drawn (see `CLCAEEqualLinearInit`).
+    static func apply(_ module: Module, generator: Torch.Generator, equalLinear: CLCAEEqualLinearInit = .official) throws {
         func normal(_ t: Tensor, mean: Double) throws {
             try t.copy_(Tensor.randn(t.shape, generator: generator) * gain + mean)
         }
@@ -38,7 +39,10 @@ enum CLCAEInitialization {
                         try Init.uniform_(bias, bound: 1 / Double(fanIn).squareRoot(), generator: generator)
                     }
                 case let equal as EqualLinear:
-                    try normal(equal.weight, mean: 0)
+                    switch equalLinear {
+                    case .official: try normal(equal.weight, mean: 0)
+                    case .own: try equal.weight.copy_(Tensor.randn(equal.weight.shape, generator: generator) / equal.lrMul)
+                    }
                 case let attention as MultiheadAttention:
                     if let weight = attention.inProjWeight { try Init.xavierUniform_(weight, generator: generator) }
                     try attention.inProjBias?.zero_()
@@ -60,4 +64,15 @@ enum CLCAEInitialization {
     static func seedDropout(from rng: Torch.Generator) throws {
         manualSeed(UInt64(try Tensor.randint(0, Int(Int32.max), [1], generator: rng).itemInt()))
     }
+}
+
+/// How CLCAE's fresh encoders draw their `EqualLinear` weights (`--equal_linear_init`).
+public enum CLCAEEqualLinearInit: String, Codable, CaseIterable, Sendable {
+    /// As the official `init_weights`: N(0, 0.02), as for a plain linear layer. The layer's runtime 1/sqrt(in) scale
+    /// then leaves a gain of 0.02/sqrt(in) (0.0018 at width 128): the w head's output starts ~300 times smaller than
+    /// the spread of the generator's codes, and short runs leave the foundation code w at `latent_avg`.
+    case official
+    /// The layer's own draw, N(0, 1/lr_mul), as pSp's encoders start: unit gain, so w varies with the image from the
+    /// first step.
+    case own
 }

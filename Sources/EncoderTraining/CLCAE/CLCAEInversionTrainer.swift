@@ -66,7 +66,8 @@ public final class CLCAEInversionTrainer: Trainer {
             let file = try EncoderCheckpointFile(path: path)
             _ = try encoder.load(stateDict: file.weights(under: "encoder."), strict: false)
         } else {
-            try CLCAEInitialization.apply(encoder, generator: SeededInitialization.generator(seed: config.seed))
+            try CLCAEInitialization.apply(encoder, generator: SeededInitialization.generator(seed: config.seed),
+                                          equalLinear: config.equalLinearInit ?? .official)
         }
         let averageImage = try CLCAEEncoder.averageImage(of: loaded, side: design.trunk.inputSize)
         var contrastive: CLCAEContrastiveLoss?
