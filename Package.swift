@@ -79,7 +79,14 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-O"])]),
         .target(name: "StyleGAN", dependencies: ["Torch", "Checkpoints"]),
         // Shipped weights (LPIPS linear layers, MTCNN) travel as a resource bundle.
-        .target(name: "Perception", dependencies: ["Torch", "Checkpoints", "Images"], resources: [.copy("Weights")]),
+        // dlib (Debian libdlib-dev, which links BLAS and LAPACK): face detectors and shape predictors behind a C header.
+        // dlib's detectors are header templates instantiated here, so they are optimised in every build.
+        .target(
+            name: "CDlib",
+            cxxSettings: [.unsafeFlags(["-O2"])],
+            linkerSettings: [.linkedLibrary("dlib"), .linkedLibrary("lapack"), .linkedLibrary("blas")]
+        ),
+        .target(name: "Perception", dependencies: ["Torch", "Checkpoints", "Images", "CDlib"], resources: [.copy("Weights")]),
         .target(name: "Inversion", dependencies: ["Torch", "Checkpoints", "Images", "StyleGAN", "Perception", "Encoders", "Metrics"]),
         .target(name: "Encoders", dependencies: ["Torch", "Checkpoints", "StyleGAN", "Perception"]),
         .target(name: "Metrics", dependencies: ["Torch", "Checkpoints", "Images", "StyleGAN", "Perception", "Testbed"]),

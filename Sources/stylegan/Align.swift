@@ -6,15 +6,22 @@ import Perception
 /// `stylegan align IMAGE... --outdir D`: FFHQ-style face crops for inversion, with where each face was.
 struct Align: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Detect a face in each photo (MTCNN) and crop it FFHQ-style for inversion.",
+        abstract: "Detect the faces in each photo (dlib or MTCNN) and crop them FFHQ-style for inversion.",
         discussion: """
-            For each IMAGE writes OUTDIR/NAME.png, the aligned face, and OUTDIR/NAME.json: the face's box, score \
-            and five landmarks (eyes, nose, mouth corners) in the photo's pixels, and the crop quad. With several \
-            faces the largest is cropped; --face N takes the N-th by box size instead (0 is the largest). A photo \
-            that cannot be read or has no such face is reported by name and nothing is written for it; the others \
-            are still done, and the exit status is non-zero.
+            As the official alignment script (align_all_parallel.py): dlib's HOG face detector on the photo upsampled \
+            once, its 68 landmarks, the oriented quad from the eyes and mouth corners, shrink, crop, reflect padding \
+            blurred into the mean, and the quad warped to --size. For each face (largest first, at most \
+            --max-faces) writes OUTDIR/NAME.png (the largest), NAME_1.png, ... and beside each a .json: the face's \
+            box, score and landmarks in the photo's pixels, and the crop quad. --face N writes only the N-th face, as \
+            NAME.png. A photo that cannot be read or has no face is reported by name and nothing is written for it; \
+            the others are still done, and the exit status is non-zero. dlib's 68-point model is trained on iBUG \
+            300-W, whose licence excludes commercial use.
             """
     )
+
+    enum DetectorChoice: String, ExpressibleByArgument, CaseIterable {
+        case dlib, mtcnn
+    }
 
     @Argument(help: "Photos (PNG or JPEG).")
     var images: [String]
@@ -25,8 +32,26 @@ struct Align: ParsableCommand {
     @Option(parsing: .unconditional, help: "Side of the aligned square in pixels (256 for pSp/e4e encoders, 1024 for FFHQ generators).")
     var size: Int = 256
 
-    @Option(parsing: .unconditional, help: "Which face, by box size from 0 (the largest).")
-    var face: Int = 0
+    @Option(help: "Face detector: dlib (the official scripts', with its 68 landmarks) or mtcnn (five landmarks).")
+    var detector: DetectorChoice = .dlib
+
+    @Flag(help: "dlib: the CNN (mmod) face detector instead of HOG.")
+    var cnn = false
+
+    @Option(parsing: .unconditional, help: "dlib: upsample the photo this many times before detecting (finds smaller faces, 4x the memory each).")
+    var upsample: Int = 1
+
+    @Option(name: .customLong("dlib-models"), help: "Folder of dlib's model files (default: what make setup installed).")
+    var dlibModels: String?
+
+    @Option(name: .customLong("max-faces"), parsing: .unconditional, help: "Crop at most this many faces per photo, largest first.")
+    var maxFaces: Int = 8
+
+    @Option(parsing: .unconditional, help: "Only this face, by box size from 0 (the largest).")
+    var face: Int?
+
+    @Option(parsing: .unconditional, help: "Warp at this multiple of --size, then shrink (the official script: 1; the FFHQ dataset: 4).")
+    var supersampling: Int = 1
 
     @OptionGroup var device: DeviceOptions
 
@@ -34,7 +59,13 @@ struct Align: ParsableCommand {
 
     func validate() throws {
         try Bounds.check("--size", size, 1...4096)
-        try Bounds.check("--face", face, 0...999)
+        try Bounds.check("--max-faces", maxFaces, 1...999)
+        try Bounds.check("--upsample", upsample, 0...4)
+        try Bounds.check("--supersampling", supersampling, 1...8)
+        if let face { try Bounds.check("--face", face, 0...999) }
+        if detector == .mtcnn, cnn || dlibModels != nil {
+            throw ValidationError("--cnn and --dlib-models are for --detector dlib")
+        }
         let outputs = images.flatMap { image in ["png", "json"].map { (outdir.file("\(baseName(image)).\($0)"), image) } }
         try OutputFiles.check(outputs, inputs: images)
     }
@@ -42,38 +73,56 @@ struct Align: ParsableCommand {
     func run() throws {
         try outdir.check()
         try runtime.start()
-        let aligner = FaceAligner(detector: try MTCNN(device: device.resolve()))
+        let aligner = switch detector {
+        case .dlib: try FaceAligner(dlibModels: DlibModels.locate(dlibModels), cnn: cnn)
+        case .mtcnn: FaceAligner(detector: try MTCNN(device: device.resolve()))
+        }
+        aligner.upsample = upsample
         try outdir.prepare()
         let progress = Progress(label: "align")
         var failed = 0
+        var lines: [String] = []
         for (done, path) in images.enumerated() {
             do {
-                try alignOne(path, aligner)
+                lines.append(try alignOne(path, aligner))
             } catch {
                 failed += 1
                 FileHandle.standardError.write(Data("error: \(describe(error, file: path))\n".utf8))
             }
             progress.update(done + 1, images.count)
         }
+        lines.forEach { print($0) }
         print("aligned \(images.count - failed) of \(images.count) images into \(outdir)")
         if failed > 0 { throw ExitCode.failure }
     }
 
-    /// Writes NAME.png then NAME.json; if the JSON cannot be written the PNG is removed, so a photo leaves both
-    /// files or neither.
-    private func alignOne(_ path: String, _ aligner: FaceAligner) throws {
+    /// Writes each face's PNG then its JSON; if anything fails, the files of this photo written so far are removed,
+    /// so a photo leaves all its files or none. Returns the line that says what was found.
+    private func alignOne(_ path: String, _ aligner: FaceAligner) throws -> String {
         let photo = try Image.read(path: path)
-        let result = try aligner.align(photo, name: path, outputSize: size, faceIndex: face)
-        let record = AlignmentRecord(source: path, sourceWidth: photo.width, sourceHeight: photo.height,
-                                     result: result)
-        let png = outdir.file("\(baseName(path)).png")
-        try result.image.write(to: png)
+        let results = if let face {
+            [try aligner.align(photo, name: path, outputSize: size, faceIndex: face, supersampling: supersampling)]
+        } else {
+            try aligner.alignAll(photo, name: path, outputSize: size, maxFaces: maxFaces, supersampling: supersampling)
+        }
+        var written: [String] = []
         do {
-            try record.write(to: outdir.file("\(baseName(path)).json"))
+            for (k, result) in results.enumerated() {
+                let name = baseName(path) + (k == 0 ? "" : "_\(k)")
+                let png = outdir.file(name + ".png")
+                try result.image.write(to: png)
+                written.append(png)
+                let json = outdir.file(name + ".json")
+                try AlignmentRecord(source: path, sourceWidth: photo.width, sourceHeight: photo.height, result: result)
+                    .write(to: json)
+                written.append(json)
+            }
         } catch {
-            try? FileManager.default.removeItem(atPath: png)
+            for file in written { try? FileManager.default.removeItem(atPath: file) }
             throw error
         }
+        let found = results[0].faces.count
+        return "\(path): \(found) face\(found == 1 ? "" : "s") found, \(results.count) aligned"
     }
 
     /// The file name without folder and extension.

@@ -23,7 +23,8 @@ struct AlignmentCLITests {
     @Test func writesTheCropAndItsLandmarks() throws {
         let folder = try scratch()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let r = try CLI.run(["align", "face.png", "--outdir", "out", "--size", "64", "--threads", "1"], in: folder)
+        let r = try CLI.run(["align", "face.png", "--outdir", "out", "--size", "64", "--threads", "1", "--detector", "mtcnn"],
+                            in: folder)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("aligned 1 of 1 images into out"))
         let out = folder.appendingPathComponent("out")
@@ -41,7 +42,7 @@ struct AlignmentCLITests {
         defer { try? FileManager.default.removeItem(at: folder) }
         try Data("not an image".utf8).write(to: folder.appendingPathComponent("notes.png"))
         let r = try CLI.run(["align", "gray.png", "notes.png", "missing.jpg", "face.png", "--outdir", "out",
-                              "--size", "32", "--threads", "1"], in: folder)
+                              "--size", "32", "--threads", "1", "--detector", "mtcnn"], in: folder)
         #expect(r.status != 0)
         #expect(r.stderr.contains("gray.png: no face found"))
         #expect(r.stderr.contains("notes.png: "))
@@ -53,10 +54,38 @@ struct AlignmentCLITests {
     @Test func faceIndexOutOfRange() throws {
         let folder = try scratch()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let r = try CLI.run(["align", "face.png", "--outdir", "out", "--face", "1", "--size", "32"], in: folder)
+        let r = try CLI.run(["align", "face.png", "--outdir", "out", "--face", "1", "--size", "32", "--detector", "mtcnn"],
+                            in: folder)
         #expect(r.status != 0)
         #expect(r.stderr.contains("face.png: face 1 asked for but 1 found"))
         #expect(try files(folder.appendingPathComponent("out")).isEmpty)
+    }
+
+    /// dlib by default, as the official script: both of the astronaut photo's detections (her face, and her mission
+    /// patch, which dlib's HOG detector also scores above 0), largest first, each beside its record with the 68
+    /// landmarks; --max-faces 1 keeps the largest.
+    @Test func dlibIsTheDefaultAndWritesEveryFace() throws {
+        let folder = try scratch()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.copyItem(atPath: DlibAlignmentTests.resource("astronaut.png"),
+                                         toPath: folder.appendingPathComponent("astronaut.png").path)
+        var r = try CLI.run(["align", "astronaut.png", "--outdir", "out", "--threads", "1"], in: folder)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("astronaut.png: 2 faces found, 2 aligned"), "\(r.stdout)")
+        let out = folder.appendingPathComponent("out")
+        #expect(try files(out) == ["astronaut.json", "astronaut.png", "astronaut_1.json", "astronaut_1.png"])
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("astronaut.json")))
+        let record = try #require(json as? [String: Any])
+        #expect((record["landmarks_68"] as? [[Double]])?.count == 68 && record["faces_found"] as? Int == 2)
+        #expect(try Image.read(path: out.appendingPathComponent("astronaut.png").path).pixels
+            == Image.read(path: DlibAlignmentTests.resource("astronaut-official.png")).pixels)
+
+        r = try CLI.run(["align", "astronaut.png", "--outdir", "one", "--max-faces", "1", "--threads", "1"], in: folder)
+        #expect(r.status == 0 && r.stdout.contains("2 faces found, 1 aligned"), "\(r.stdout) \(r.stderr)")
+        #expect(try files(folder.appendingPathComponent("one")) == ["astronaut.json", "astronaut.png"])
+        r = try CLI.run(["align", "gray.png", "--outdir", "none", "--threads", "1"], in: folder)
+        #expect(r.status != 0 && r.stderr.contains("gray.png: no face found"), "\(r.stderr)")
+        #expect(try files(folder.appendingPathComponent("none")).isEmpty)
     }
 
     @Test func argumentsAreChecked() throws {
@@ -67,6 +96,9 @@ struct AlignmentCLITests {
             (["align", "face.png", "--outdir", "out", "--size", "0"], "--size must be at least 1"),
             (["align", "face.png", "--outdir", "out", "--face=-1"], "--face must be 0 or more"),
             (["align", "face.png", "other/face.jpg", "--outdir", "out"], "would both write face.png"),
+            (["align", "face.png", "--outdir", "out", "--detector", "mtcnn", "--cnn"], "--cnn and --dlib-models are for"),
+            (["align", "face.png", "--outdir", "out", "--max-faces", "0"], "--max-faces must be at least 1"),
+            (["align", "face.png", "--outdir", "out", "--upsample", "5"], "--upsample must be"),
         ] {
             let r = try CLI.run(arguments, in: folder)
             #expect(r.status != 0 && r.stderr.contains(message), "\(arguments): \(r.stderr)")

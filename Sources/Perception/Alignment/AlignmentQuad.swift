@@ -23,15 +23,17 @@ public struct AlignmentQuad: Equatable, Sendable {
         self.size = size
     }
 
-    /// The script's construction. Eye centres stand in for dlib's mean of six eye points, and MTCNN's mouth corners
-    /// for dlib's outer-lip points 48 and 54; the nose is not used.
+    /// The script's construction from the eye centres (dlib: the means of points 36-41 and 42-47) and the mouth
+    /// corners (dlib: outer-lip points 48 and 54); MTCNN's five landmarks stand in for them. The nose is not used.
     public init(leftEye: FacePoint, rightEye: FacePoint, mouthLeft: FacePoint, mouthRight: FacePoint) {
         let eyeAverage = (leftEye + rightEye) * 0.5
         let eyeToEye = rightEye - leftEye
         let eyeToMouth = (mouthLeft + mouthRight) * 0.5 - eyeAverage
         // x = eye_to_eye - flipud(eye_to_mouth) * [-1, 1]: flipud then the sign flip turns (a, b) into (-b, a).
         var x = eyeToEye - eyeToMouth.quarterTurn
-        x = x * (max(eyeToEye.length * 2, eyeToMouth.length * 1.8) / x.length)
+        // `x /= np.hypot(*x); x *= max(...)`, in that order, so the corners round as the script's do.
+        x = x / x.length
+        x = x * max(eyeToEye.length * 2, eyeToMouth.length * 1.8)
         let y = x.quarterTurn
         let c = eyeAverage + eyeToMouth * 0.1
         self.init(topLeft: c - x - y, bottomLeft: c - x + y, bottomRight: c + x + y, topRight: c + x - y,

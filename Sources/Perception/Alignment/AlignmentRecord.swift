@@ -3,7 +3,7 @@ import Foundation
 /// What `stylegan align` writes beside each aligned face: where in the photo the face was and how it was cut, so
 /// an edit can be pasted back or the crop redone. Coordinates are the photo's pixels, centres on whole numbers.
 public struct AlignmentRecord: Codable, Equatable, Sendable {
-    /// The five MTCNN landmarks as [x, y].
+    /// The five landmarks the crop is built from, as [x, y] (from dlib's 68: the eye means and mouth corners).
     public struct Landmarks: Codable, Equatable, Sendable {
         public var leftEye: [Double]
         public var rightEye: [Double]
@@ -24,10 +24,12 @@ public struct AlignmentRecord: Codable, Equatable, Sendable {
     /// Which face, by box size from 0 (the largest), of how many.
     public var faceIndex: Int
     public var facesFound: Int
-    /// MTCNN's box [x1, y1, x2, y2] (inclusive corners) and score.
+    /// The detector's box [x1, y1, x2, y2] (inclusive corners) and score.
     public var box: [Double]
     public var score: Double
     public var landmarks: Landmarks
+    /// dlib's 68 landmarks as [x, y] (absent for MTCNN).
+    public var landmarks68: [[Double]]?
     /// The crop's corners as [x, y], in the order top-left, bottom-left, bottom-right, top-right of the output.
     public var quad: [[Double]]
     public var quadSize: Double
@@ -36,7 +38,7 @@ public struct AlignmentRecord: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case source, sourceWidth = "source_width", sourceHeight = "source_height", faceIndex = "face_index"
-        case facesFound = "faces_found", box, score, landmarks, quad, quadSize = "quad_size"
+        case facesFound = "faces_found", box, score, landmarks, landmarks68 = "landmarks_68", quad, quadSize = "quad_size"
         case outputSize = "output_size"
     }
 
@@ -53,6 +55,7 @@ public struct AlignmentRecord: Codable, Equatable, Sendable {
         landmarks = Landmarks(leftEye: pair(face.landmarks.leftEye), rightEye: pair(face.landmarks.rightEye),
                               nose: pair(face.landmarks.nose), mouthLeft: pair(face.landmarks.mouthLeft),
                               mouthRight: pair(face.landmarks.mouthRight))
+        landmarks68 = face.allLandmarks.isEmpty ? nil : face.allLandmarks.map(pair)
         quad = result.quad.corners.map(pair)
         quadSize = result.quad.size
         outputSize = result.image.width

@@ -7,11 +7,9 @@ import Torch
 /// then warp the quad onto a square.
 ///
 /// Steps, sizes and rounding follow the script on 8-bit images; the warp (PIL's bilinear QUAD transform,
-/// `QuadSampler`) and the feathered padding (`BorderFill`) reproduce it exactly, so where neither resize runs the
-/// result is the script's to the level. The script's two resizes use PIL's Lanczos filter, here libtorch's
-/// antialiased bicubic: the final 4x shrink differs by a level or two on a drawn face, up to about ten on its
-/// hardest edges at small sizes. pSp's copy warps straight to 256 pixels (`supersampling` 1); the FFHQ original,
-/// and the default here, warps at four times the output size and then shrinks.
+/// `QuadSampler`), the feathered padding (`BorderFill`) and the two Lanczos resizes (`PILResample`) reproduce it.
+/// pSp's copy warps straight to 256 pixels (`supersampling` 1); the FFHQ original warps at four times the output
+/// size and then shrinks.
 public enum FFHQAlignment {
     /// `image` [1, 3, H, W] RGB in [-1, 1] -> the aligned face [1, 3, outputSize, outputSize] in [-1, 1].
     ///
@@ -88,9 +86,9 @@ public enum FFHQAlignment {
                                 supersampling: supersampling))
     }
 
-    /// An antialiased resize of 0...255 pixels back to whole levels (where the script has PIL resize 8-bit images).
+    /// PIL's Lanczos resize of 8-bit images, where the script has `img.resize(..., ANTIALIAS)`.
     private static func resizeLevels(_ pixels: Tensor, height: Int, width: Int) throws -> Tensor {
-        try resize(pixels, height: height, width: width).round().clamp(min: 0, max: 255)
+        try PILResample.resize(pixels, height: height, width: width)
     }
 
     /// Rounds half to even to an integer, as `int(np.rint(v))`.

@@ -1,12 +1,36 @@
 import Images
 import Torch
 
-/// Photo in, aligned face out: MTCNN detection, the choice of face, and the FFHQ crop.
+/// Photo in, aligned faces out: detection (dlib or MTCNN), the choice of faces, and the FFHQ crop.
 public final class FaceAligner {
-    public let detector: MTCNN
+    public enum Detector {
+        /// MTCNN's boxes and five landmarks.
+        case mtcnn(MTCNN)
+        /// dlib's detector and its 68-point shape predictor, as the official alignment scripts.
+        case dlib(DlibFaceDetector, landmarks: DlibShapePredictor)
+    }
+
+    public let detector: Detector
+    /// How many times dlib upsamples the photo before detecting (the official scripts: 1).
+    public var upsample = 1
 
     public init(detector: MTCNN) {
-        self.detector = detector
+        self.detector = .mtcnn(detector)
+    }
+
+    /// dlib's detector with the 68-point predictor (the FFHQ crop reads eyes and mouth corners from its layout).
+    public init(dlib: DlibFaceDetector, landmarks: DlibShapePredictor) throws {
+        guard landmarks.parts == 68 else {
+            throw DlibError("\(landmarks.path): a \(landmarks.parts)-point shape predictor; the FFHQ alignment needs the "
+                + "68-point one (shape_predictor_68_face_landmarks.dat)")
+        }
+        detector = .dlib(dlib, landmarks: landmarks)
+    }
+
+    /// dlib's HOG detector (or, with `cnn`, its mmod CNN) and the 68-point predictor, from `models`.
+    public convenience init(dlibModels models: DlibModels, cnn: Bool = false) throws {
+        let kind: DlibFaceDetector.Kind = cnn ? .mmod(path: try models.require(models.mmodDetector)) : .hog
+        try self.init(dlib: DlibFaceDetector(kind), landmarks: DlibShapePredictor(path: models.require(models.landmarks68)))
     }
 
     /// A face cut out of a photo, with what it was cut by.
@@ -28,24 +52,57 @@ public final class FaceAligner {
                   supersampling: supersampling)
     }
 
+    /// The faces of `image`, largest box first (equal boxes keep the detector's order); dlib's with their 68
+    /// landmarks. `name` is how errors name the image.
+    public func faces(in image: Image, name: String) throws -> [Face] {
+        let found: [Face]
+        switch detector {
+        case .mtcnn(let mtcnn):
+            found = try mtcnn.detect(image: image.tensor(device: mtcnn.device))
+        case .dlib(let dlib, let predictor):
+            let pixels = DlibImage(image)
+            found = try dlib.detect(pixels, upsample: upsample, name: name).map { detection in
+                let points = try predictor.landmarks(pixels, box: detection.box, name: name)
+                return Face(box: detection.box, score: detection.confidence, landmarks: try FaceLandmarks(dlib68: points),
+                            allLandmarks: points)
+            }
+        }
+        return found.enumerated()
+            .sorted { $0.element.box.area != $1.element.box.area ? $0.element.box.area > $1.element.box.area
+                : $0.offset < $1.offset }
+            .map(\.element)
+    }
+
     /// Aligns face number `faceIndex` of `image`, counting by box area from 0, the largest.
     ///
     /// - Parameter name: how errors name the image (its file, usually).
     public func align(_ image: Image, name: String, outputSize: Int, faceIndex: Int = 0, supersampling: Int = 4)
         throws -> Result
     {
-        let pixels = try image.tensor(device: detector.device)
-        // Faces of equal size keep MTCNN's best-score-first order.
-        let faces = try detector.detect(image: pixels).enumerated()
-            .sorted { $0.element.box.area != $1.element.box.area ? $0.element.box.area > $1.element.box.area
-                : $0.offset < $1.offset }
-            .map(\.element)
+        let faces = try faces(in: image, name: name)
         guard !faces.isEmpty else { throw FaceAlignmentError(.noFace, path: name) }
         guard faces.indices.contains(faceIndex) else {
             throw FaceAlignmentError(.noSuchFace(index: faceIndex, found: faces.count), path: name)
         }
+        return try crop(image, faces: faces, faceIndex: faceIndex, outputSize: outputSize, supersampling: supersampling)
+    }
+
+    /// Aligns each of the `maxFaces` largest faces of `image`, largest first.
+    public func alignAll(_ image: Image, name: String, outputSize: Int, maxFaces: Int, supersampling: Int = 4) throws
+        -> [Result]
+    {
+        let faces = try faces(in: image, name: name)
+        guard !faces.isEmpty else { throw FaceAlignmentError(.noFace, path: name) }
+        return try faces.indices.prefix(maxFaces).map {
+            try crop(image, faces: faces, faceIndex: $0, outputSize: outputSize, supersampling: supersampling)
+        }
+    }
+
+    private func crop(_ image: Image, faces: [Face], faceIndex: Int, outputSize: Int, supersampling: Int) throws -> Result {
+        let device: Device = if case .mtcnn(let mtcnn) = detector { mtcnn.device } else { .cpu }
         let quad = AlignmentQuad(landmarks: faces[faceIndex].landmarks)
-        let aligned = try FFHQAlignment.align(pixels, quad: quad, outputSize: outputSize, supersampling: supersampling)
+        let aligned = try FFHQAlignment.align(image.tensor(device: device), quad: quad, outputSize: outputSize,
+                                              supersampling: supersampling)
         return Result(image: try Image(tensor: aligned), faces: faces, faceIndex: faceIndex, quad: quad)
     }
 }

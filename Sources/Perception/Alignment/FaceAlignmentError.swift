@@ -1,7 +1,7 @@
 /// Why a photo could not be aligned; the description starts with the file, so it can be shown as is.
 public struct FaceAlignmentError: Error, Equatable, Sendable, CustomStringConvertible {
     public enum Kind: Equatable, Sendable {
-        /// MTCNN found nothing above its thresholds.
+        /// The detector found no face (MTCNN: nothing above its thresholds).
         case noFace
         /// A face was asked for by its place in size order, and fewer were found.
         case noSuchFace(index: Int, found: Int)

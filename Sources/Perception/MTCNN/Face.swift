@@ -1,3 +1,5 @@
+import Torch
+
 /// A position in an image, in pixels: x to the right, y down, pixel (i, j) centred on (i, j) as MTCNN and the
 /// FFHQ alignment script count them.
 public struct FacePoint: Equatable, Hashable, Sendable {
@@ -28,6 +30,19 @@ public struct FaceLandmarks: Equatable, Sendable {
 
     /// In MTCNN's output order: left eye, right eye, nose, mouth left, mouth right.
     public var points: [FacePoint] { [leftEye, rightEye, nose, mouthLeft, mouthRight] }
+    /// The five points from dlib's 68 (iBUG 300-W order) as the FFHQ alignment script takes them: each eye the mean
+    /// of its six points (36-41 nearer x = 0, 42-47), the nose tip (30), the outer mouth corners (48, 54).
+    public init(dlib68 points: [FacePoint]) throws {
+        guard points.count == 68 else {
+            throw TorchError("FaceLandmarks: dlib's 68-point layout needs 68 points, got \(points.count)")
+        }
+        func mean(_ range: Range<Int>) -> FacePoint {
+            let sum = points[range].reduce(FacePoint(x: 0, y: 0)) { FacePoint(x: $0.x + $1.x, y: $0.y + $1.y) }
+            return FacePoint(x: sum.x / Double(range.count), y: sum.y / Double(range.count))
+        }
+        self.init(leftEye: mean(36..<42), rightEye: mean(42..<48), nose: points[30], mouthLeft: points[48],
+                  mouthRight: points[54])
+    }
 }
 
 /// A face rectangle with MTCNN's inclusive corners: it spans x1...x2, so its width is x2 - x1 + 1.
@@ -53,13 +68,17 @@ public struct FaceBox: Equatable, Sendable {
 /// One detected face, in the coordinates of the image it was found in.
 public struct Face: Equatable, Sendable {
     public var box: FaceBox
-    /// O-Net's face probability, in (threshold, 1].
+    /// The detector's confidence: MTCNN's O-Net probability, in (threshold, 1]; dlib's detection score.
     public var score: Double
+    /// The five points the FFHQ crop is built from.
     public var landmarks: FaceLandmarks
+    /// Every landmark of the detector (dlib's 68), in its order; empty for MTCNN, whose five are `landmarks`.
+    public var allLandmarks: [FacePoint]
 
-    public init(box: FaceBox, score: Double, landmarks: FaceLandmarks) {
+    public init(box: FaceBox, score: Double, landmarks: FaceLandmarks, allLandmarks: [FacePoint] = []) {
         self.box = box
         self.score = score
         self.landmarks = landmarks
+        self.allLandmarks = allLandmarks
     }
 }

@@ -1,0 +1,209 @@
+// See include/cdlib.h. The networks and pyramids are dlib's own; this file only copies pixels in and results out
+// and turns exceptions into statuses.
+#include "cdlib.h"
+
+#include <dlib/dnn.h>
+#include <dlib/image_processing.h>
+#include <dlib/image_processing/frontal_face_detector.h>
+#include <dlib/image_transforms.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <new>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace {
+
+// The mmod network of dlib's cnn_face_detection_model_v1 (tools/python/src/cnn_face_detector.cpp).
+template <long N, typename SUBNET> using con5d = dlib::con<N, 5, 5, 2, 2, SUBNET>;
+template <long N, typename SUBNET> using con5 = dlib::con<N, 5, 5, 1, 1, SUBNET>;
+template <typename SUBNET>
+using downsampler = dlib::relu<dlib::affine<con5d<32, dlib::relu<dlib::affine<con5d<32,
+    dlib::relu<dlib::affine<con5d<16, SUBNET>>>>>>>>>;
+template <typename SUBNET> using rcon5 = dlib::relu<dlib::affine<con5<45, SUBNET>>>;
+using mmod_net = dlib::loss_mmod<dlib::con<1, 9, 9, 1, 1, rcon5<rcon5<rcon5<downsampler<
+    dlib::input_rgb_image_pyramid<dlib::pyramid_down<6>>>>>>>>;
+
+void write_message(char *message, size_t size, const std::string &text) {
+    if (message && size > 0) std::snprintf(message, size, "%s", text.c_str());
+}
+
+// Runs `body`, turning every exception into a status and a message.
+template <typename Body>
+cdlib_status guarded(char *message, size_t size, cdlib_status on_dlib_error, Body body) {
+    try {
+        return body();
+    } catch (const std::bad_alloc &) {
+        write_message(message, size, "out of memory");
+        return CDLIB_ERR_NO_MEMORY;
+    } catch (const dlib::serialization_error &e) {
+        write_message(message, size, std::string("not a valid model file: ") + e.what());
+        return CDLIB_ERR_CORRUPT;
+    } catch (const std::exception &e) {
+        write_message(message, size, e.what());
+        return on_dlib_error;
+    } catch (...) {
+        write_message(message, size, "unknown error");
+        return CDLIB_ERR_INTERNAL;
+    }
+}
+
+// Opens `path` for deserialisation, or says why not.
+cdlib_status open_model(const char *path, std::ifstream &in, char *message, size_t size) {
+    if (!path) {
+        write_message(message, size, "no model path");
+        return CDLIB_ERR_INVALID;
+    }
+    in.open(path, std::ios::binary);
+    if (!in) {
+        write_message(message, size, std::strerror(errno));
+        return CDLIB_ERR_READ;
+    }
+    return CDLIB_OK;
+}
+
+bool valid_image(const uint8_t *rgb, uint32_t width, uint32_t height, char *message, size_t size) {
+    if (!rgb || width == 0 || height == 0) {
+        write_message(message, size, "empty image");
+        return false;
+    }
+    return true;
+}
+
+template <typename Image>
+void copy_in(Image &image, const uint8_t *rgb, uint32_t width, uint32_t height) {
+    image.set_size(height, width);
+    for (uint32_t r = 0; r < height; ++r) {
+        const uint8_t *row = rgb + size_t(r) * width * 3;
+        for (uint32_t c = 0; c < width; ++c) {
+            dlib::assign_pixel(dlib::image_view<Image>(image)[r][c], dlib::rgb_pixel(row[3 * c], row[3 * c + 1], row[3 * c + 2]));
+        }
+    }
+}
+
+}  // namespace
+
+struct cdlib_detector {
+    std::variant<dlib::frontal_face_detector, mmod_net> model;
+};
+
+struct cdlib_predictor {
+    dlib::shape_predictor model;
+};
+
+extern "C" {
+
+cdlib_status cdlib_hog_detector_new(cdlib_detector **out, char *message, size_t message_size) {
+    if (!out) return CDLIB_ERR_INVALID;
+    return guarded(message, message_size, CDLIB_ERR_INTERNAL, [&] {
+        *out = new cdlib_detector{dlib::get_frontal_face_detector()};
+        return CDLIB_OK;
+    });
+}
+
+cdlib_status cdlib_mmod_detector_new(const char *path, cdlib_detector **out, char *message, size_t message_size) {
+    if (!out) return CDLIB_ERR_INVALID;
+    return guarded(message, message_size, CDLIB_ERR_CORRUPT, [&] {
+        std::ifstream in;
+        if (auto status = open_model(path, in, message, message_size); status != CDLIB_OK) return status;
+        mmod_net net;
+        dlib::deserialize(net, in);
+        *out = new cdlib_detector{std::move(net)};
+        return CDLIB_OK;
+    });
+}
+
+void cdlib_detector_free(cdlib_detector *detector) { delete detector; }
+
+cdlib_status cdlib_detect(cdlib_detector *detector, const uint8_t *rgb, uint32_t width, uint32_t height,
+                          uint32_t upsample, cdlib_rect **rects, size_t *count, char *message, size_t message_size) {
+    if (!detector || !rects || !count) return CDLIB_ERR_INVALID;
+    *rects = nullptr;
+    *count = 0;
+    if (!valid_image(rgb, width, height, message, message_size)) return CDLIB_ERR_INVALID;
+    return guarded(message, message_size, CDLIB_ERR_INTERNAL, [&] {
+        dlib::pyramid_down<2> pyr;
+        std::vector<cdlib_rect> found;
+        auto add = [&](const dlib::rectangle &r, double confidence) {
+            // As the binding stores it: the drectangle rounded back to a rectangle.
+            dlib::rectangle down = pyr.rect_down(r, upsample);
+            found.push_back({down.left(), down.top(), down.right(), down.bottom(), confidence});
+        };
+        if (auto *hog = std::get_if<dlib::frontal_face_detector>(&detector->model)) {
+            // run_detector_with_upscale1: the first pyramid_up copies, the others work in place.
+            dlib::array2d<dlib::rgb_pixel> image;
+            copy_in(image, rgb, width, height);
+            for (uint32_t i = 0; i < upsample; ++i) dlib::pyramid_up(image, pyr);
+            std::vector<dlib::rect_detection> detections;
+            (*hog)(image, detections, 0.0);
+            for (auto &d : detections) add(d.rect, d.detection_confidence);
+        } else {
+            auto &net = std::get<mmod_net>(detector->model);
+            dlib::matrix<dlib::rgb_pixel> image;
+            copy_in(image, rgb, width, height);
+            for (uint32_t i = 0; i < upsample; ++i) dlib::pyramid_up(image, pyr);
+            for (auto &d : net(image)) add(d.rect, d.detection_confidence);
+        }
+        if (!found.empty()) {
+            *rects = static_cast<cdlib_rect *>(std::malloc(found.size() * sizeof(cdlib_rect)));
+            if (!*rects) throw std::bad_alloc();
+            std::memcpy(*rects, found.data(), found.size() * sizeof(cdlib_rect));
+            *count = found.size();
+        }
+        return CDLIB_OK;
+    });
+}
+
+cdlib_status cdlib_predictor_new(const char *path, cdlib_predictor **out, uint32_t *parts, char *message,
+                                 size_t message_size) {
+    if (!out || !parts) return CDLIB_ERR_INVALID;
+    return guarded(message, message_size, CDLIB_ERR_CORRUPT, [&] {
+        std::ifstream in;
+        if (auto status = open_model(path, in, message, message_size); status != CDLIB_OK) return status;
+        auto predictor = new cdlib_predictor;
+        try {
+            dlib::deserialize(predictor->model, in);
+        } catch (...) {
+            delete predictor;
+            throw;
+        }
+        if (predictor->model.num_parts() == 0) {
+            delete predictor;
+            write_message(message, message_size, "not a valid model file: the shape predictor has no landmarks");
+            return CDLIB_ERR_CORRUPT;
+        }
+        *parts = uint32_t(predictor->model.num_parts());
+        *out = predictor;
+        return CDLIB_OK;
+    });
+}
+
+void cdlib_predictor_free(cdlib_predictor *predictor) { delete predictor; }
+
+cdlib_status cdlib_predict(cdlib_predictor *predictor, const uint8_t *rgb, uint32_t width, uint32_t height,
+                           cdlib_rect rect, int64_t *xy, size_t parts, char *message, size_t message_size) {
+    if (!predictor || !xy) return CDLIB_ERR_INVALID;
+    if (!valid_image(rgb, width, height, message, message_size)) return CDLIB_ERR_INVALID;
+    if (parts != predictor->model.num_parts()) {
+        write_message(message, message_size, "wrong number of landmarks requested");
+        return CDLIB_ERR_INVALID;
+    }
+    return guarded(message, message_size, CDLIB_ERR_INTERNAL, [&] {
+        dlib::array2d<dlib::rgb_pixel> image;
+        copy_in(image, rgb, width, height);
+        auto shape = predictor->model(image, dlib::rectangle(rect.left, rect.top, rect.right, rect.bottom));
+        for (size_t i = 0; i < parts; ++i) {
+            xy[2 * i] = shape.part(i).x();
+            xy[2 * i + 1] = shape.part(i).y();
+        }
+        return CDLIB_OK;
+    });
+}
+
+void cdlib_free(void *pointer) { std::free(pointer); }
+
+}  // extern "C"

@@ -1,0 +1,113 @@
+import Foundation
+import Images
+@testable import Perception
+import TestSupport
+import Testing
+import Torch
+
+/// dlib's detectors and 68-point predictor through the shim, and the FFHQ crop against the official script
+/// (`align_all_parallel.py`, run on the same landmarks; its output PNGs are in Resources/dlib, see the README there).
+@Suite("dlib alignment", .serialized)
+struct DlibAlignmentTests {
+    static func resource(_ name: String) -> String {
+        Fixtures.packageRoot.appendingPathComponent("Tests/PerceptionTests/Resources/dlib/\(name)").path
+    }
+
+    let models = DlibModels.locate()
+
+    init() throws { try Runtime.start() }
+
+    /// Largest absolute difference in levels between two 8-bit images of one size.
+    func maxDifference(_ a: Image, _ b: Image) -> Int {
+        #expect(a.width == b.width && a.height == b.height && a.channels == b.channels)
+        return zip(a.pixels, b.pixels).map { abs(Int($0) - Int($1)) }.max() ?? 0
+    }
+
+    /// The pSp script's 256-pixel crops (warped straight to 256) and the FFHQ dataset's 1024-pixel one (warped at
+    /// 4096, then PIL's Lanczos down), to the level, for every face dlib finds.
+    @Test func cropsEqualTheOfficialScripts() throws {
+        let aligner = try FaceAligner(dlibModels: models)
+        let astronaut = try Image.read(path: Self.resource("astronaut.png"))
+        let faces = try aligner.faces(in: astronaut, name: "astronaut.png")
+        #expect(faces.count == 2 && faces.allSatisfy { $0.allLandmarks.count == 68 })
+        for (index, reference) in ["astronaut-official.png", "astronaut_1-official.png"].enumerated() {
+            let result = try aligner.align(astronaut, name: "astronaut.png", outputSize: 256, faceIndex: index, supersampling: 1)
+            #expect(maxDifference(result.image, try Image.read(path: Self.resource(reference))) == 0, "\(reference)")
+        }
+        let hopper = try Image.read(path: Self.resource("grace_hopper.jpg"))
+        let crop = try aligner.align(hopper, name: "grace_hopper.jpg", outputSize: 256, supersampling: 1)
+        #expect(crop.faces.count == 1)
+        #expect(maxDifference(crop.image, try Image.read(path: Self.resource("grace_hopper-official.png"))) == 0)
+        let large = try aligner.align(hopper, name: "grace_hopper.jpg", outputSize: 1024, supersampling: 4)
+        #expect(maxDifference(large.image, try Image.read(path: Self.resource("grace_hopper-official-1024.png"))) == 0)
+    }
+
+    /// A photo whose face spans more than twice the output: the script first shrinks it by floor(qsize / 512) with
+    /// PIL's Lanczos. The photo is the portrait repeated 4x4 per pixel, which the reference built the same way.
+    @Test func shrinkStepEqualsTheScripts() throws {
+        let hopper = try Image.read(path: Self.resource("grace_hopper.jpg"))
+        var pixels = [UInt16](repeating: 0, count: hopper.pixels.count * 16)
+        let (w, h) = (hopper.width * 4, hopper.height * 4)
+        for y in 0..<h {
+            for x in 0..<w {
+                for c in 0..<3 { pixels[(y * w + x) * 3 + c] = hopper.pixels[((y / 4) * hopper.width + x / 4) * 3 + c] }
+            }
+        }
+        let large = try Image(width: w, height: h, channels: 3, bitDepth: 8, pixels: pixels)
+        let result = try FaceAligner(dlibModels: models).align(large, name: "x4", outputSize: 256, supersampling: 1)
+        #expect(result.quad.size > 1024)
+        #expect(maxDifference(result.image, try Image.read(path: Self.resource("grace_hopper_x4-official.png"))) == 0)
+    }
+
+    /// The tensor passes of PIL's Lanczos resize equal Pillow's loops, shrinking and enlarging, on random levels.
+    @Test func lanczosEqualsTheReferenceLoops() throws {
+        let generator = try Torch.Generator(seed: 7)
+        let pixels = try (Tensor.rand([1, 3, 23, 31], generator: generator) * 256).floor().clamp(min: 0, max: 255)
+        let levels = try pixels.to(dtype: .int64).array(of: Int64.self).map(Int.init)
+        let image = (0..<23).map { y in (0..<31).map { x in (0..<3).map { c in levels[(c * 23 + y) * 31 + x] } } }
+        for (height, width) in [(7, 9), (40, 50), (23, 12), (5, 31)] {
+            let ours = try PILResample.resize(pixels, height: height, width: width).to(dtype: .int64).array(of: Int64.self)
+            let reference = PILResample.referenceResize(image, height: height, width: width)
+            let flat = (0..<3).flatMap { c in (0..<height).flatMap { y in (0..<width).map { x in Int64(reference[y][x][c]) } } }
+            #expect(ours == flat, "\(height)x\(width)")
+        }
+    }
+
+    /// dlib's CNN detector finds the astronaut's face where the HOG detector does.
+    @Test func cnnDetectorFindsTheFace() throws {
+        let astronaut = try Image.read(path: Self.resource("astronaut.png"))
+        let cnn = try DlibFaceDetector(.mmod(path: models.require(models.mmodDetector)))
+        let hog = try DlibFaceDetector(.hog).detect(astronaut)
+        let found = try cnn.detect(astronaut)
+        let face = try #require(hog.first?.box)
+        #expect(found.contains { abs($0.box.x1 - face.x1) < 20 && abs($0.box.y1 - face.y1) < 20 }, "\(found) vs \(face)")
+    }
+
+    /// Faceless, tiny and grey images find no face; bad model files are named; the 5-point predictor is refused for
+    /// the FFHQ crop.
+    @Test func badInputIsNamed() throws {
+        let aligner = try FaceAligner(dlibModels: models)
+        for (width, height, channels) in [(1, 1, 3), (64, 48, 3), (300, 200, 1)] {
+            let flat = try Image(width: width, height: height, channels: channels, bitDepth: 8,
+                                 pixels: .init(repeating: 90, count: width * height * channels))
+            #expect(throws: FaceAlignmentError(.noFace, path: "flat.png")) {
+                try aligner.align(flat, name: "flat.png", outputSize: 64)
+            }
+        }
+        let dir = try Scratch()
+        try Data("not a model".utf8).write(to: URL(fileURLWithPath: dir.path("text.dat")))
+        let model = try Data(contentsOf: URL(fileURLWithPath: models.landmarks5))
+        try model.prefix(model.count / 2).write(to: URL(fileURLWithPath: dir.path("truncated.dat")))
+        for name in ["text.dat", "truncated.dat"] {
+            let error = #expect(throws: DlibError.self) { try DlibShapePredictor(path: dir.path(name)) }
+            #expect(error?.description.hasPrefix(dir.path(name) + ": not a dlib model") == true, "\(String(describing: error))")
+        }
+        let error = #expect(throws: DlibError.self) { try DlibFaceDetector(.mmod(path: dir.path("text.dat"))) }
+        #expect(error?.description.hasPrefix(dir.path("text.dat")) == true)
+        #expect(throws: DlibError.self) { try DlibShapePredictor(path: dir.path("missing.dat")) }
+        let five = try DlibShapePredictor(path: models.landmarks5)
+        #expect(five.parts == 5)
+        #expect(throws: DlibError.self) { try FaceAligner(dlib: DlibFaceDetector(.hog), landmarks: five) }
+        #expect(throws: DlibError.self) { try DlibModels(folder: dir.path("none")).require(dir.path("none/x.dat")) }
+    }
+}
