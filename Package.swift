@@ -79,12 +79,17 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-O"])]),
         .target(name: "StyleGAN", dependencies: ["Torch", "Checkpoints"]),
         // Shipped weights (LPIPS linear layers, MTCNN) travel as a resource bundle.
-        // dlib (Debian libdlib-dev, which links BLAS and LAPACK): face detectors and shape predictors behind a C header.
-        // dlib's detectors are header templates instantiated here, so they are optimised in every build.
+        // dlib (Debian libdlib-dev): face detectors and shape predictors behind a C header. dlib's detectors are header
+        // templates instantiated here, so they are optimised in every build. They call the reference BLAS and LAPACK,
+        // which export the same Fortran symbols (dgemm_, dgesdd_, ...) as libtorch's own MKL: libtorch is named first
+        // so that it comes first in the load order and its linear algebra stays its own.
         .target(
             name: "CDlib",
             cxxSettings: [.unsafeFlags(["-O2"])],
-            linkerSettings: [.linkedLibrary("dlib"), .linkedLibrary("lapack"), .linkedLibrary("blas")]
+            linkerSettings: [
+                .unsafeFlags(["-L" + torchLib]), .linkedLibrary("torch_cpu"),
+                .linkedLibrary("dlib"), .linkedLibrary("lapack"), .linkedLibrary("blas"),
+            ]
         ),
         .target(name: "Perception", dependencies: ["Torch", "Checkpoints", "Images", "CDlib"], resources: [.copy("Weights")]),
         .target(name: "Inversion", dependencies: ["Torch", "Checkpoints", "Images", "StyleGAN", "Perception", "Encoders", "Metrics"]),

@@ -4,6 +4,7 @@ import Editing
 import Foundation
 import Images
 import Inversion
+import Perception
 import StyleGAN
 import Torch
 
@@ -78,6 +79,9 @@ struct Edit: ParsableCommand {
     @Option(parsing: .unconditional, help: "ganspace:K only: seed of the z codes.")
     var seed: Int = 0
 
+    @Option(name: .customLong("paste-back"), help: "The alignment record (NAME.json of stylegan align) of each inversion, in order: each edit is also pasted back into the photo it was cut from (NAME_TAG_KK_pasted.png).")
+    var pasteBack: [String] = []
+
     @Option(help: "Output folder.")
     var outdir: OutputFolder = "edits"
 
@@ -104,6 +108,10 @@ struct Edit: ParsableCommand {
         if encoder != nil || image != nil || featureRule, direction == nil {
             throw ValidationError("--encoder, --image and --feature-rule apply to --direction edits of CLCAE inversions")
         }
+        if !pasteBack.isEmpty, pasteBack.count != inversions.count {
+            throw ValidationError("--paste-back takes one alignment record per inversion: \(inversions.count) inversions, "
+                + "\(pasteBack.count) records")
+        }
         try Bounds.check("--samples", samples, 2...GANSpaceDirections.maxSamples)
         try Seed.check("--seed", seed)
         // Each inversion's images are named by its stem, whatever the edit's tag.
@@ -120,6 +128,10 @@ struct Edit: ParsableCommand {
         // Everything is read, checked and rendered before the first file is written.
         let editors = try inversions.map { path in
             try named(path) { try InversionEditor(loaded, inversion: InversionFile.read(path), generatorSHA256: sha, device: device) }
+        }
+        let photos = try pasteBack.map { path in
+            let record = try AlignmentRecord.read(path: path)
+            return (quad: record.alignmentQuad, photo: try Image.read(path: record.sourcePath(recordPath: path)).tensor(device: device))
         }
         let operation = try self.operation(loaded, sha: sha, device: device)
         let rows = try rowWeights(g, default: operation.defaultRows)
@@ -150,6 +162,12 @@ struct Edit: ParsableCommand {
         for (path, row) in zip(inversions, images) {
             for (k, image) in row.enumerated() {
                 try Image(tensor: image).write(to: outdir.file("\(Edit.stem(path))_\(tag)_\(String(format: "%02d", k)).png"))
+            }
+        }
+        for (path, (row, target)) in zip(inversions, zip(images, photos)) {
+            for (k, image) in row.enumerated() {
+                try Image(tensor: PasteBack.paste(image, into: target.photo, quad: target.quad))
+                    .write(to: outdir.file("\(Edit.stem(path))_\(tag)_\(String(format: "%02d", k))_pasted.png"))
             }
         }
         let grid = try imageGrid(images.flatMap { $0 }, columns: images[0].count)

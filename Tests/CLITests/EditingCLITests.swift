@@ -1,6 +1,7 @@
 import Checkpoints
 import Editing
 import Foundation
+import Images
 import StyleGAN
 import TestSupport
 import Testing
@@ -148,6 +149,47 @@ struct EditingCLITests {
         let width = sweep[16..<20].reduce(0) { $0 << 8 | Int($1) }
         let height = sweep[20..<24].reduce(0) { $0 << 8 | Int($1) }
         #expect(width == 5 * 66 + 2 && height == 2 * 66 + 2)
+    }
+
+    /// --paste-back: each edit also warped into the photo its alignment record names, with the photo's size and
+    /// untouched outside the crop; a record per inversion, and a bad record is named before anything is written.
+    @Test func editPastesBackIntoThePhoto() throws {
+        let dir = try Scratch()
+        try writeInversion(0, to: dir.path("x.safetensors"))
+        let (width, height) = (120, 100)
+        let levels = (0..<(width * height * 3)).map { UInt16(($0 * 7) % 251) }
+        try Image(width: width, height: height, channels: 3, bitDepth: 8, pixels: levels).write(to: dir.path("photo.png"))
+        let record = """
+            {"source": "photo.png", "source_width": 120, "source_height": 100, "face_index": 0, "faces_found": 1,
+             "box": [30, 20, 90, 80], "score": 1, "landmarks": {"left_eye": [45, 40], "right_eye": [75, 40], "nose": [60, 55],
+             "mouth_left": [48, 70], "mouth_right": [72, 70]}, "quad": [[30, 20], [30, 80], [90, 80], [90, 20]],
+             "quad_size": 60, "output_size": 64}
+            """
+        try Data(record.utf8).write(to: dir.url.appendingPathComponent("x.json"))
+        var r = try CLI.run(["edit", dir.path("x.safetensors"), "--checkpoint", tiny, "--direction", "sefa:1",
+                             "--strength", "0,2", "--paste-back", dir.path("x.json"), "--outdir", dir.path("out")])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path("out")).sorted()
+            == ["sefa1_sweep.png", "x_sefa1_00.png", "x_sefa1_00_pasted.png", "x_sefa1_01.png", "x_sefa1_01_pasted.png"])
+        let pasted = try Image.read(path: dir.path("out/x_sefa1_01_pasted.png"))
+        #expect(pasted.width == width && pasted.height == height)
+        var outsideEqual = true
+        for y in 0..<height {
+            for x in 0..<width where x < 29 || x > 91 || y < 19 || y > 81 {
+                for c in 0..<3 where pasted.pixels[(y * width + x) * 3 + c] != levels[(y * width + x) * 3 + c] { outsideEqual = false }
+            }
+        }
+        #expect(outsideEqual)
+        #expect(pasted.pixels[(50 * width + 60) * 3] != levels[(50 * width + 60) * 3])
+
+        try Data("{}".utf8).write(to: dir.url.appendingPathComponent("bad.json"))
+        r = try CLI.run(["edit", dir.path("x.safetensors"), "--checkpoint", tiny, "--direction", "sefa:1",
+                         "--paste-back", dir.path("bad.json"), "--outdir", dir.path("bad")])
+        #expect(r.status != 0 && r.stderr.contains(dir.path("bad.json") + ": not an alignment record"), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir.path("bad")))
+        r = try CLI.run(["edit", dir.path("x.safetensors"), "--checkpoint", tiny, "--direction", "sefa:1",
+                         "--paste-back", dir.path("x.json"), "--paste-back", dir.path("x.json"), "--outdir", dir.path("two")])
+        #expect(r.status != 0 && r.stderr.contains("one alignment record per inversion"), "\(r.stderr)")
     }
 
     @Test func editWithAGANSpaceFileUsesItsSigma() throws {

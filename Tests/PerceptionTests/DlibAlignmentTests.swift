@@ -73,6 +73,47 @@ struct DlibAlignmentTests {
         }
     }
 
+    /// Paste-back inverts the crop: the quad's map is inverted to 1e-9 (a tilted, non-square quad too), and the
+    /// unedited astronaut crop pasted back leaves the photo as it was outside the quad and close where the mask is
+    /// whole.
+    @Test func pasteBackRoundTrip() throws {
+        let skew = AlignmentQuad(topLeft: FacePoint(x: 10, y: 20), bottomLeft: FacePoint(x: 15, y: 90),
+                                 bottomRight: FacePoint(x: 95, y: 100), topRight: FacePoint(x: 80, y: 12), size: 75)
+        for quad in [skew, AlignmentQuad(leftEye: FacePoint(x: 40, y: 50), rightEye: FacePoint(x: 70, y: 45),
+                                         mouthLeft: FacePoint(x: 45, y: 85), mouthRight: FacePoint(x: 68, y: 82))] {
+            let points = [(0.1, 0.2), (0.5, 0.5), (0.93, 0.71)]
+            let x = try Tensor(points.map { quad.sourcePoint(u: $0.0, v: $0.1).x }), y = try Tensor(points.map { quad.sourcePoint(u: $0.0, v: $0.1).y })
+            let (u, v) = try PasteBack.inverse(quad, x: x.to(dtype: .float64), y: y.to(dtype: .float64))
+            #expect(try maxAbsDifference(u, Tensor(points.map(\.0)).to(dtype: .float64)) < 1e-9)
+            #expect(try maxAbsDifference(v, Tensor(points.map(\.1)).to(dtype: .float64)) < 1e-9)
+        }
+
+        let astronaut = try Image.read(path: Self.resource("astronaut.png"))
+        let crop = try FaceAligner(dlibModels: models).align(astronaut, name: "astronaut.png", outputSize: 256, supersampling: 1)
+        let photo = try astronaut.tensor()
+        let pasted = try PasteBack.paste(crop.image.tensor(), into: photo, quad: crop.quad)
+        let levels = try ((pasted - photo).abs() * 127.5)  // [1, 3, H, W]
+        let xs = crop.quad.corners.map(\.x), ys = crop.quad.corners.map(\.y)
+        // Outside the quad's bounding box: untouched.
+        let left = Int(xs.min()!.rounded(.down)), top = Int(ys.min()!.rounded(.down))
+        #expect(try levels.narrow(3, start: 0, length: left).max().item() == 0)
+        #expect(try levels.narrow(2, start: 0, length: top).max().item() == 0)
+        // The middle of the crop, where the mask is 1: the photo again, to two bilinear resamplings (2.3 levels on
+        // average at 256 pixels, 1.3 at 512), and a paste half a pixel off is twice as far.
+        let centre = crop.quad.sourcePoint(u: 0.5, v: 0.5)
+        func innerError(_ quad: AlignmentQuad) throws -> Double {
+            let pasted = try PasteBack.paste(crop.image.tensor(), into: photo, quad: quad)
+            return try ((pasted - photo).abs() * 127.5).narrow(2, start: Int(centre.y) - 40, length: 80)
+                .narrow(3, start: Int(centre.x) - 40, length: 80).mean().item()
+        }
+        let error = try innerError(crop.quad)
+        var shifted = crop.quad
+        for k in [\AlignmentQuad.topLeft, \.topRight, \.bottomLeft, \.bottomRight] { shifted[keyPath: k].x += 0.5 }
+        let shiftedError = try innerError(shifted)
+        #expect(error < 3 && shiftedError > 1.8 * error, "\(error) levels; half a pixel off: \(shiftedError)")
+        #expect(throws: TorchError.self) { try PasteBack.paste(Tensor.zeros([1, 3, 10, 12]), into: photo, quad: crop.quad) }
+    }
+
     /// dlib's CNN detector finds the astronaut's face where the HOG detector does.
     @Test func cnnDetectorFindsTheFace() throws {
         let astronaut = try Image.read(path: Self.resource("astronaut.png"))

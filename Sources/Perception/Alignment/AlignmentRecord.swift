@@ -61,6 +61,36 @@ public struct AlignmentRecord: Codable, Equatable, Sendable {
         outputSize = result.image.width
     }
 
+    /// The crop the record describes, for `PasteBack`.
+    public var alignmentQuad: AlignmentQuad {
+        let p = quad.map { FacePoint(x: $0[0], y: $0[1]) }
+        return AlignmentQuad(topLeft: p[0], bottomLeft: p[1], bottomRight: p[2], topRight: p[3], size: quadSize)
+    }
+
+    /// Reads a record `stylegan align` wrote; errors name `path`.
+    public static func read(path: String) throws -> AlignmentRecord {
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw FaceAlignmentRecordError(path: path, reason: "cannot read: \(error.localizedDescription)")
+        }
+        let record: AlignmentRecord
+        do { record = try JSONDecoder().decode(AlignmentRecord.self, from: data) } catch {
+            throw FaceAlignmentRecordError(path: path, reason: "not an alignment record of `stylegan align`: \(error)")
+        }
+        guard record.quad.count == 4, record.quad.allSatisfy({ $0.count == 2 && $0.allSatisfy(\.isFinite) }) else {
+            throw FaceAlignmentRecordError(path: path, reason: "its quad is not four [x, y] corners")
+        }
+        return record
+    }
+
+    /// The photo the record was made from: `source` as given, else beside the record.
+    public func sourcePath(recordPath: String) -> String {
+        if FileManager.default.fileExists(atPath: source) { return source }
+        let beside = URL(fileURLWithPath: recordPath).deletingLastPathComponent()
+            .appendingPathComponent((source as NSString).lastPathComponent).path
+        return FileManager.default.fileExists(atPath: beside) ? beside : source
+    }
+
     /// Pretty-printed JSON with sorted keys and a final newline.
     public func json() throws -> Data {
         let encoder = JSONEncoder()
@@ -77,20 +107,20 @@ public struct AlignmentRecord: Codable, Equatable, Sendable {
         do {
             try json().write(to: URL(fileURLWithPath: temporary))
         } catch {
-            throw FaceAlignmentRecordError(path: path, reason: error.localizedDescription)
+            throw FaceAlignmentRecordError(path: path, reason: "cannot write: " + error.localizedDescription)
         }
         guard rename(temporary, path) == 0 else {
             let reason = String(cString: strerror(errno))
             unlink(temporary)
-            throw FaceAlignmentRecordError(path: path, reason: reason)
+            throw FaceAlignmentRecordError(path: path, reason: "cannot write: " + reason)
         }
     }
 }
 
-/// A landmarks file could not be written.
+/// A landmarks file could not be written or read.
 public struct FaceAlignmentRecordError: Error, Equatable, Sendable, CustomStringConvertible {
     public let path: String
     public let reason: String
 
-    public var description: String { "\(path): cannot write: \(reason)" }
+    public var description: String { "\(path): \(reason)" }
 }
