@@ -23,6 +23,34 @@ struct DlibAlignmentTests {
         return zip(a.pixels, b.pixels).map { abs(Int($0) - Int($1)) }.max() ?? 0
     }
 
+    /// The shim's detections and landmarks equal those of dlib's own Python binding (`dlib-python.json`:
+    /// `detector.run(image, 1, 0)`, `predictor(image, rect)` and `cnn_face_detection_model_v1(path)(image, 1)`, as the
+    /// official `get_landmark` calls them): the same rectangles in the same order, the same 68 points, the same scores.
+    @Test func detectionsAndLandmarksEqualDlibsPythonBinding() throws {
+        struct Reference: Decodable {
+            struct Detection: Decodable { let box: [Int]; let confidence: Double; let landmarks: [[Int]]? }
+            struct Photo: Decodable { let hog: [Detection]; let mmod: [Detection] }
+            let photos: [String: Photo]
+        }
+        let reference = try JSONDecoder().decode(Reference.self, from: Data(contentsOf: URL(fileURLWithPath: Self.resource("dlib-python.json"))))
+        let hog = try DlibFaceDetector(.hog)
+        let cnn = try DlibFaceDetector(.mmod(path: models.require(models.mmodDetector)))
+        let predictor = try DlibShapePredictor(path: models.require(models.landmarks68))
+        #expect(reference.photos.count == 2)
+        for (name, expected) in reference.photos {
+            let photo = try Image.read(path: Self.resource(name))
+            for (found, wanted) in [(try hog.detect(photo), expected.hog), (try cnn.detect(photo), expected.mmod)] {
+                #expect(found.map { [$0.box.x1, $0.box.y1, $0.box.x2, $0.box.y2].map { Int($0) } } == wanted.map(\.box), "\(name)")
+                for (f, w) in zip(found, wanted) {
+                    #expect(abs(f.confidence - w.confidence) < 1e-4, "\(name): \(f.confidence) vs \(w.confidence)")
+                    guard let landmarks = w.landmarks else { continue }
+                    let ours = try predictor.landmarks(photo, box: f.box).map { [Int($0.x), Int($0.y)] }
+                    #expect(ours == landmarks, "\(name)")
+                }
+            }
+        }
+    }
+
     /// The pSp script's 256-pixel crops (warped straight to 256) and the FFHQ dataset's 1024-pixel one (warped at
     /// 4096, then PIL's Lanczos down), to the level, for every face dlib finds.
     @Test func cropsEqualTheOfficialScripts() throws {
