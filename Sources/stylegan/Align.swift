@@ -122,7 +122,13 @@ struct Align: ParsableCommand {
             throw error
         }
         let found = results[0].faces.count
-        return "\(path): \(found) face\(found == 1 ? "" : "s") found, \(results.count) aligned"
+        var line = "\(path): \(found) face\(found == 1 ? "" : "s") found, \(results.count) aligned"
+        let plan = FaceAligner.detectionPlan(width: photo.width, height: photo.height, upsample: upsample)
+        if detector == .dlib, plan != (upsample, 1) {
+            line += plan.divisor > 1 ? " (a large photo: detected at 1/\(plan.divisor) size)"
+                : " (a large photo: detected with --upsample \(plan.upsample))"
+        }
+        return line
     }
 
     /// The file name without folder and extension.

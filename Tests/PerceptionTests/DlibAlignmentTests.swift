@@ -152,8 +152,8 @@ struct DlibAlignmentTests {
         #expect(found.contains { abs($0.box.x1 - face.x1) < 20 && abs($0.box.y1 - face.y1) < 20 }, "\(found) vs \(face)")
     }
 
-    /// Faceless, tiny and grey images find no face; bad model files are named; the 5-point predictor is refused for
-    /// the FFHQ crop.
+    /// Faceless, tiny, grey and huge images find no face; bad model files are named; the 5-point predictor is
+    /// refused for the FFHQ crop.
     @Test func badInputIsNamed() throws {
         let aligner = try FaceAligner(dlibModels: models)
         for (width, height, channels) in [(1, 1, 3), (64, 48, 3), (300, 200, 1)] {
@@ -163,6 +163,13 @@ struct DlibAlignmentTests {
                 try aligner.align(flat, name: "flat.png", outputSize: 64)
             }
         }
+        // Large photos stay within the detector's pixel budget: less upsampling, then a shrunk copy; small ones
+        // are detected as the script does. A 26-megapixel photo is detected (and found faceless) within it.
+        #expect(FaceAligner.detectionPlan(width: 512, height: 600, upsample: 1) == (1, 1))
+        #expect(FaceAligner.detectionPlan(width: 4000, height: 3000, upsample: 1) == (0, 1))
+        #expect(FaceAligner.detectionPlan(width: 6000, height: 5000, upsample: 1) == (0, 2))
+        let huge = try Image(width: 5200, height: 5000, channels: 1, bitDepth: 8, pixels: .init(repeating: 90, count: 26_000_000))
+        #expect(throws: FaceAlignmentError(.noFace, path: "huge.png")) { try aligner.align(huge, name: "huge.png", outputSize: 64) }
         let dir = try Scratch()
         try Data("not a model".utf8).write(to: URL(fileURLWithPath: dir.path("text.dat")))
         let model = try Data(contentsOf: URL(fileURLWithPath: models.landmarks5))

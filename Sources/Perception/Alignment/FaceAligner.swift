@@ -13,6 +13,19 @@ public final class FaceAligner {
     public let detector: Detector
     /// How many times dlib upsamples the photo before detecting (the official scripts: 1).
     public var upsample = 1
+    /// The most pixels dlib's detector is given (its HOG pyramid takes about 20 bytes a pixel, so about 500 MB).
+    public static let maxDetectionPixels = 25_000_000
+
+    /// How a photo is detected within `maxDetectionPixels`: `upsample` lowered until the upsampled photo fits, and, if
+    /// even the photo does not, detection on a copy shrunk by `divisor` (its boxes scaled back; the landmarks are
+    /// always found in the full photo). Photos that fit are detected as the official script does.
+    public static func detectionPlan(width: Int, height: Int, upsample: Int) -> (upsample: Int, divisor: Int) {
+        var k = upsample
+        while k > 0, width * height << (2 * k) > maxDetectionPixels { k -= 1 }
+        guard width * height > maxDetectionPixels else { return (k, 1) }
+        let divisor = Int((Double(width * height) / Double(maxDetectionPixels)).squareRoot().rounded(.up))
+        return (0, divisor)
+    }
 
     public init(detector: MTCNN) {
         self.detector = .mtcnn(detector)
@@ -61,7 +74,22 @@ public final class FaceAligner {
             found = try mtcnn.detect(image: image.tensor(device: mtcnn.device))
         case .dlib(let dlib, let predictor):
             let pixels = DlibImage(image)
-            found = try dlib.detect(pixels, upsample: upsample, name: name).map { detection in
+            let plan = Self.detectionPlan(width: image.width, height: image.height, upsample: upsample)
+            var detections: [DlibFaceDetector.Detection]
+            if plan.divisor == 1 {
+                detections = try dlib.detect(pixels, upsample: plan.upsample, name: name)
+            } else {
+                let d = Double(plan.divisor)
+                let small = try Image(tensor: resize(image.tensor(), height: max(1, image.height / plan.divisor),
+                                                     width: max(1, image.width / plan.divisor)))
+                detections = try dlib.detect(small, upsample: 0, name: name)
+                for k in detections.indices {
+                    let b = detections[k].box
+                    detections[k].box = FaceBox(x1: (b.x1 * d).rounded(), y1: (b.y1 * d).rounded(), x2: (b.x2 * d).rounded(),
+                                                y2: (b.y2 * d).rounded())
+                }
+            }
+            found = try detections.map { detection in
                 let points = try predictor.landmarks(pixels, box: detection.box, name: name)
                 return Face(box: detection.box, score: detection.confidence, landmarks: try FaceLandmarks(dlib68: points),
                             allLandmarks: points)
