@@ -49,7 +49,7 @@ public struct EvaluationModels: Sendable {
     }
 
     /// The boundary file of `attribute`, when the directions folder has one.
-    func direction(for attribute: String) -> String? {
+    public func direction(for attribute: String) -> String? {
         guard let directions else { return nil }
         let path = (directions as NSString).appendingPathComponent("interfacegan_\(attribute).npy")
         return FileManager.default.fileExists(atPath: path) ? path : nil

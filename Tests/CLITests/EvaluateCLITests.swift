@@ -162,9 +162,13 @@ struct EvaluateCLITests {
         let html = try String(contentsOfFile: dir.path("demo/index.html"), encoding: .utf8)
         #expect(html.contains("<title>StyleGANKit demo</title>") && html.contains("<i>wild</i> split") && html.contains("ran 2 steps"))
         for file in ["seeds.png", "truncation.png", "mixing-seeds.png", "reconstructions.png", "edit-glasses.png",
-                     "edit-eyesOpen.png", "components.png", "interpolation.png"] {
+                     "edit-eyesOpen.png", "components.png", "interpolation.png", "real-photo.png"] {
             #expect(html.contains(file) && FileManager.default.fileExists(atPath: dir.path("demo/\(file)")), "\(file)")
         }
+        // The astronaut: aligned by dlib, inverted by e4e, the page saying it is out of the testbed's domain.
+        #expect(html.contains("<h2>A real photo</h2>") && html.contains("out of its domain"))
+        let strip = try Image.read(path: dir.path("demo/real-photo.png"))
+        #expect(strip.height > 0 && strip.width > strip.height)
         let reconstruction = try Self.rows(dir.path("demo/reconstruction.csv"))
         #expect(reconstruction.map { $0[0] } == Self.methods)
     }

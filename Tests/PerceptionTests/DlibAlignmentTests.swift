@@ -9,8 +9,10 @@ import Torch
 /// (`align_all_parallel.py`, run on the same landmarks; its output PNGs are in Resources/dlib, see the README there).
 @Suite("dlib alignment", .serialized)
 struct DlibAlignmentTests {
+    /// A file of Resources/dlib, or the astronaut photo, which the demo ships in the command's resources.
     static func resource(_ name: String) -> String {
-        Fixtures.packageRoot.appendingPathComponent("Tests/PerceptionTests/Resources/dlib/\(name)").path
+        let folder = name == "astronaut.png" ? "Sources/stylegan/Resources" : "Tests/PerceptionTests/Resources/dlib"
+        return Fixtures.packageRoot.appendingPathComponent("\(folder)/\(name)").path
     }
 
     let models = DlibModels.locate()
