@@ -77,15 +77,31 @@ bool valid_image(const uint8_t *rgb, uint32_t width, uint32_t height, char *mess
 template <typename Image>
 void copy_in(Image &image, const uint8_t *rgb, uint32_t width, uint32_t height) {
     image.set_size(height, width);
+    dlib::image_view<Image> view(image);
     for (uint32_t r = 0; r < height; ++r) {
         const uint8_t *row = rgb + size_t(r) * width * 3;
-        for (uint32_t c = 0; c < width; ++c) {
-            dlib::assign_pixel(dlib::image_view<Image>(image)[r][c], dlib::rgb_pixel(row[3 * c], row[3 * c + 1], row[3 * c + 2]));
-        }
+        for (uint32_t c = 0; c < width; ++c) view[r][c] = dlib::rgb_pixel(row[3 * c], row[3 * c + 1], row[3 * c + 2]);
     }
 }
 
 }  // namespace
+
+// The caller's pixels as a read-only dlib generic image, so the shape predictor reads them without a copy. Its
+// functions sit in the struct's own namespace, where dlib's generic-image templates find them by argument lookup.
+namespace cdlib {
+struct rgb_view {
+    const uint8_t *rgb;
+    long width, height;
+};
+inline long num_rows(const rgb_view &v) { return v.height; }
+inline long num_columns(const rgb_view &v) { return v.width; }
+inline const void *image_data(const rgb_view &v) { return v.rgb; }
+inline long width_step(const rgb_view &v) { return v.width * 3; }
+}  // namespace cdlib
+
+namespace dlib {
+template <> struct image_traits<cdlib::rgb_view> { typedef rgb_pixel pixel_type; };
+}  // namespace dlib
 
 struct cdlib_detector {
     std::variant<dlib::frontal_face_detector, mmod_net> model;
@@ -193,8 +209,7 @@ cdlib_status cdlib_predict(cdlib_predictor *predictor, const uint8_t *rgb, uint3
         return CDLIB_ERR_INVALID;
     }
     return guarded(message, message_size, CDLIB_ERR_INTERNAL, [&] {
-        dlib::array2d<dlib::rgb_pixel> image;
-        copy_in(image, rgb, width, height);
+        cdlib::rgb_view image{rgb, long(width), long(height)};
         auto shape = predictor->model(image, dlib::rectangle(rect.left, rect.top, rect.right, rect.bottom));
         for (size_t i = 0; i < parts; ++i) {
             xy[2 * i] = shape.part(i).x();

@@ -65,22 +65,32 @@ public final class FaceAligner {
                   supersampling: supersampling)
     }
 
+    /// Where the photo's tensor goes: MTCNN's device, else the CPU.
+    private var device: Device {
+        if case .mtcnn(let mtcnn) = detector { mtcnn.device } else { .cpu }
+    }
+
     /// The faces of `image`, largest box first (equal boxes keep the detector's order); dlib's with their 68
     /// landmarks. `name` is how errors name the image.
     public func faces(in image: Image, name: String) throws -> [Face] {
+        try faces(in: image, pixels: image.tensor(device: device), name: name)
+    }
+
+    /// `faces(in:name:)` with the photo's tensor [1, 3, H, W] on `device`, which the crops read too.
+    private func faces(in image: Image, pixels: Tensor, name: String) throws -> [Face] {
         let found: [Face]
         switch detector {
         case .mtcnn(let mtcnn):
-            found = try mtcnn.detect(image: image.tensor(device: mtcnn.device))
+            found = try mtcnn.detect(image: pixels)
         case .dlib(let dlib, let predictor):
-            let pixels = DlibImage(image)
+            let bytes = DlibImage(image)
             let plan = Self.detectionPlan(width: image.width, height: image.height, upsample: upsample)
             var detections: [DlibFaceDetector.Detection]
             if plan.divisor == 1 {
-                detections = try dlib.detect(pixels, upsample: plan.upsample, name: name)
+                detections = try dlib.detect(bytes, upsample: plan.upsample, name: name)
             } else {
                 let d = Double(plan.divisor)
-                let small = try Image(tensor: resize(image.tensor(), height: max(1, image.height / plan.divisor),
+                let small = try Image(tensor: resize(pixels, height: max(1, image.height / plan.divisor),
                                                      width: max(1, image.width / plan.divisor)))
                 detections = try dlib.detect(small, upsample: 0, name: name)
                 for k in detections.indices {
@@ -90,7 +100,7 @@ public final class FaceAligner {
                 }
             }
             found = try detections.map { detection in
-                let points = try predictor.landmarks(pixels, box: detection.box, name: name)
+                let points = try predictor.landmarks(bytes, box: detection.box, name: name)
                 return Face(box: detection.box, score: detection.confidence, landmarks: try FaceLandmarks(dlib68: points),
                             allLandmarks: points)
             }
@@ -107,30 +117,31 @@ public final class FaceAligner {
     public func align(_ image: Image, name: String, outputSize: Int, faceIndex: Int = 0, supersampling: Int = 4)
         throws -> Result
     {
-        let faces = try faces(in: image, name: name)
+        let pixels = try image.tensor(device: device)
+        let faces = try faces(in: image, pixels: pixels, name: name)
         guard !faces.isEmpty else { throw FaceAlignmentError(.noFace, path: name) }
         guard faces.indices.contains(faceIndex) else {
             throw FaceAlignmentError(.noSuchFace(index: faceIndex, found: faces.count), path: name)
         }
-        return try crop(image, faces: faces, faceIndex: faceIndex, outputSize: outputSize, supersampling: supersampling)
+        return try crop(pixels, faces: faces, faceIndex: faceIndex, outputSize: outputSize, supersampling: supersampling)
     }
 
     /// Aligns each of the `maxFaces` largest faces of `image`, largest first.
     public func alignAll(_ image: Image, name: String, outputSize: Int, maxFaces: Int, supersampling: Int = 4) throws
         -> [Result]
     {
-        let faces = try faces(in: image, name: name)
+        let pixels = try image.tensor(device: device)
+        let faces = try faces(in: image, pixels: pixels, name: name)
         guard !faces.isEmpty else { throw FaceAlignmentError(.noFace, path: name) }
         return try faces.indices.prefix(maxFaces).map {
-            try crop(image, faces: faces, faceIndex: $0, outputSize: outputSize, supersampling: supersampling)
+            try crop(pixels, faces: faces, faceIndex: $0, outputSize: outputSize, supersampling: supersampling)
         }
     }
 
-    private func crop(_ image: Image, faces: [Face], faceIndex: Int, outputSize: Int, supersampling: Int) throws -> Result {
-        let device: Device = if case .mtcnn(let mtcnn) = detector { mtcnn.device } else { .cpu }
+    /// Face `faceIndex` of `faces` cut from the photo's tensor `pixels`.
+    private func crop(_ pixels: Tensor, faces: [Face], faceIndex: Int, outputSize: Int, supersampling: Int) throws -> Result {
         let quad = AlignmentQuad(landmarks: faces[faceIndex].landmarks)
-        let aligned = try FFHQAlignment.align(image.tensor(device: device), quad: quad, outputSize: outputSize,
-                                              supersampling: supersampling)
+        let aligned = try FFHQAlignment.align(pixels, quad: quad, outputSize: outputSize, supersampling: supersampling)
         return Result(image: try Image(tensor: aligned), faces: faces, faceIndex: faceIndex, quad: quad)
     }
 }
