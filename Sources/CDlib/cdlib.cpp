@@ -28,6 +28,26 @@ template <typename SUBNET> using rcon5 = dlib::relu<dlib::affine<con5<45, SUBNET
 using mmod_net = dlib::loss_mmod<dlib::con<1, 9, 9, 1, 1, rcon5<rcon5<rcon5<downsampler<
     dlib::input_rgb_image_pyramid<dlib::pyramid_down<6>>>>>>>>;
 
+// The face-recognition ResNet of dlib_face_recognition_resnet_model_v1.dat (examples/dnn_face_recognition_ex.cpp).
+template <template <int, template <typename> class, int, typename> class Block, int N,
+          template <typename> class BN, typename SUBNET>
+using residual = dlib::add_prev1<Block<N, BN, 1, dlib::tag1<SUBNET>>>;
+template <template <int, template <typename> class, int, typename> class Block, int N,
+          template <typename> class BN, typename SUBNET>
+using residual_down = dlib::add_prev2<dlib::avg_pool<2, 2, 2, 2, dlib::skip1<dlib::tag2<Block<N, BN, 2, dlib::tag1<SUBNET>>>>>>;
+template <int N, template <typename> class BN, int Stride, typename SUBNET>
+using block = BN<dlib::con<N, 3, 3, 1, 1, dlib::relu<BN<dlib::con<N, 3, 3, Stride, Stride, SUBNET>>>>>;
+template <int N, typename SUBNET> using ares = dlib::relu<residual<block, N, dlib::affine, SUBNET>>;
+template <int N, typename SUBNET> using ares_down = dlib::relu<residual_down<block, N, dlib::affine, SUBNET>>;
+template <typename SUBNET> using alevel0 = ares_down<256, SUBNET>;
+template <typename SUBNET> using alevel1 = ares<256, ares<256, ares_down<256, SUBNET>>>;
+template <typename SUBNET> using alevel2 = ares<128, ares<128, ares_down<128, SUBNET>>>;
+template <typename SUBNET> using alevel3 = ares<64, ares<64, ares<64, ares_down<64, SUBNET>>>>;
+template <typename SUBNET> using alevel4 = ares<32, ares<32, ares<32, SUBNET>>>;
+using recognition_net = dlib::loss_metric<dlib::fc_no_bias<128, dlib::avg_pool_everything<alevel0<alevel1<alevel2<
+    alevel3<alevel4<dlib::max_pool<3, 3, 2, 2, dlib::relu<dlib::affine<dlib::con<32, 7, 7, 2, 2,
+    dlib::input_rgb_image_sized<150>>>>>>>>>>>>>;
+
 void write_message(char *message, size_t size, const std::string &text) {
     if (message && size > 0) std::snprintf(message, size, "%s", text.c_str());
 }
@@ -109,6 +129,10 @@ struct cdlib_detector {
 
 struct cdlib_predictor {
     dlib::shape_predictor model;
+};
+
+struct cdlib_recognizer {
+    recognition_net model;
 };
 
 extern "C" {
@@ -215,6 +239,72 @@ cdlib_status cdlib_predict(cdlib_predictor *predictor, const uint8_t *rgb, uint3
             xy[2 * i] = shape.part(i).x();
             xy[2 * i + 1] = shape.part(i).y();
         }
+        return CDLIB_OK;
+    });
+}
+
+cdlib_status cdlib_face_chip(const uint8_t *rgb, uint32_t width, uint32_t height, const int64_t *xy, size_t parts,
+                             uint32_t size, double padding, uint8_t *chip, char *message, size_t message_size) {
+    if (!xy || !chip || size == 0 || !(padding >= 0)) return CDLIB_ERR_INVALID;
+    if (!valid_image(rgb, width, height, message, message_size)) return CDLIB_ERR_INVALID;
+    if (parts != 68 && parts != 5) {
+        write_message(message, message_size, "a face chip needs 68 or 5 landmarks");
+        return CDLIB_ERR_INVALID;
+    }
+    return guarded(message, message_size, CDLIB_ERR_INTERNAL, [&] {
+        std::vector<dlib::point> points;
+        for (size_t i = 0; i < parts; ++i) points.emplace_back(xy[2 * i], xy[2 * i + 1]);
+        dlib::full_object_detection shape(dlib::rectangle(), points);
+        dlib::array2d<dlib::rgb_pixel> image, out;
+        copy_in(image, rgb, width, height);
+        dlib::extract_image_chip(image, dlib::get_face_chip_details(shape, size, padding), out);
+        for (long r = 0; r < out.nr(); ++r)
+            for (long c = 0; c < out.nc(); ++c) {
+                uint8_t *pixel = chip + (size_t(r) * size + size_t(c)) * 3;
+                pixel[0] = out[r][c].red;
+                pixel[1] = out[r][c].green;
+                pixel[2] = out[r][c].blue;
+            }
+        return CDLIB_OK;
+    });
+}
+
+cdlib_status cdlib_recognizer_new(const char *path, cdlib_recognizer **out, char *message, size_t message_size) {
+    if (!out) return CDLIB_ERR_INVALID;
+    return guarded(message, message_size, CDLIB_ERR_CORRUPT, [&] {
+        std::ifstream in;
+        if (auto status = open_model(path, in, message, message_size); status != CDLIB_OK) return status;
+        auto recognizer = new cdlib_recognizer;
+        try {
+            dlib::deserialize(recognizer->model, in);
+        } catch (...) {
+            delete recognizer;
+            throw;
+        }
+        *out = recognizer;
+        return CDLIB_OK;
+    });
+}
+
+void cdlib_recognizer_free(cdlib_recognizer *recognizer) { delete recognizer; }
+
+cdlib_status cdlib_face_descriptors(cdlib_recognizer *recognizer, const uint8_t *chips, size_t count,
+                                    float *descriptors, char *message, size_t message_size) {
+    if (!recognizer || !descriptors || (!chips && count > 0)) return CDLIB_ERR_INVALID;
+    return guarded(message, message_size, CDLIB_ERR_INTERNAL, [&] {
+        std::vector<dlib::matrix<dlib::rgb_pixel>> batch(count);
+        for (size_t n = 0; n < count; ++n) {
+            batch[n].set_size(150, 150);
+            const uint8_t *pixels = chips + n * 150 * 150 * 3;
+            for (long r = 0; r < 150; ++r)
+                for (long c = 0; c < 150; ++c) {
+                    const uint8_t *p = pixels + (r * 150 + c) * 3;
+                    batch[n](r, c) = dlib::rgb_pixel(p[0], p[1], p[2]);
+                }
+        }
+        auto outputs = recognizer->model(batch, 16);
+        for (size_t n = 0; n < count; ++n)
+            for (long i = 0; i < 128; ++i) descriptors[n * 128 + i] = outputs[n](i);
         return CDLIB_OK;
     });
 }

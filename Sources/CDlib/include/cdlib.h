@@ -1,4 +1,4 @@
-// dlib's face detectors and shape predictors, for Swift.
+// dlib's face detectors, shape predictors, face chips and face-recognition network, for Swift.
 //
 // dlib reports errors by C++ exceptions; every dlib call happens in this library's C++ code, below a catch, so no
 // exception crosses into Swift. Each function returns a cdlib_status and, on failure, writes a one-line message (no
@@ -34,6 +34,7 @@ typedef struct {
 
 typedef struct cdlib_detector cdlib_detector;
 typedef struct cdlib_predictor cdlib_predictor;
+typedef struct cdlib_recognizer cdlib_recognizer;
 
 // dlib's HOG frontal face detector (`get_frontal_face_detector`).
 cdlib_status cdlib_hog_detector_new(cdlib_detector **out, char *message, size_t message_size);
@@ -61,6 +62,20 @@ void cdlib_predictor_free(cdlib_predictor *predictor);
 // points, dlib's integer pixel positions.
 cdlib_status cdlib_predict(cdlib_predictor *predictor, const uint8_t *rgb, uint32_t width, uint32_t height,
                            cdlib_rect rect, int64_t *xy, size_t parts, char *message, size_t message_size);
+
+// The face chip dlib's face recognition reads: `extract_image_chip(image, get_face_chip_details(shape, size,
+// padding), chip)` for one face's 68 or 5 landmarks (x0, y0, x1, y1, ...); chip receives size x size RGB pixels.
+cdlib_status cdlib_face_chip(const uint8_t *rgb, uint32_t width, uint32_t height, const int64_t *xy, size_t parts,
+                             uint32_t size, double padding, uint8_t *chip, char *message, size_t message_size);
+
+// dlib's face-recognition ResNet (`face_recognition_model_v1`) from dlib_face_recognition_resnet_model_v1.dat.
+cdlib_status cdlib_recognizer_new(const char *path, cdlib_recognizer **out, char *message, size_t message_size);
+
+void cdlib_recognizer_free(cdlib_recognizer *recognizer);
+
+// The 128-float descriptors of `count` 150 x 150 RGB chips, as `compute_face_descriptor` on each chip.
+cdlib_status cdlib_face_descriptors(cdlib_recognizer *recognizer, const uint8_t *chips, size_t count,
+                                    float *descriptors, char *message, size_t message_size);
 
 void cdlib_free(void *pointer);
 
