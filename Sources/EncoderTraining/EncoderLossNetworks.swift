@@ -11,16 +11,19 @@ public struct EncoderLossNetworks {
     public private(set) var lpips: LPIPS?
     /// ArcFace IR-SE50 (`model_ir_se50.pth`) or the testbed's identity network.
     public private(set) var identity: IRSE50?
+    /// dlib's face-recognition ResNet, in `identity`'s place with `--id_network dlib`.
+    public private(set) var dlibIdentity: DlibFaceRecognition?
     public private(set) var moco: MoCoLoss?
     /// E2Style's U-Net parser (`parsing.pth`) or the testbed's.
     public private(set) var parser: UNetFaceParser?
     public let precision: ComputePrecision
 
     /// The networks given, moved to `precision`.
-    public init(lpips: LPIPS? = nil, identity: IRSE50? = nil, moco: MoCoLoss? = nil, parser: UNetFaceParser? = nil,
-                precision: ComputePrecision = .float32) throws {
+    public init(lpips: LPIPS? = nil, identity: IRSE50? = nil, dlibIdentity: DlibFaceRecognition? = nil, moco: MoCoLoss? = nil,
+                parser: UNetFaceParser? = nil, precision: ComputePrecision = .float32) throws {
         self.lpips = try lpips.map { try precision.prepare($0) }
         self.identity = try identity.map { try precision.prepare($0) }
+        self.dlibIdentity = try dlibIdentity.map { try precision.prepare($0) }
         self.moco = try moco.map { try precision.prepare($0) }
         self.parser = try parser.map { try precision.prepare($0) }
         self.precision = precision
@@ -49,7 +52,7 @@ public struct EncoderLossNetworks {
                 .first { FileManager.default.fileExists(atPath: $0) }
         }
         var missing: [String] = []
-        var (lpips, identity, moco, parser): (LPIPS?, IRSE50?, MoCoLoss?, UNetFaceParser?)
+        var (lpips, identity, dlibIdentity, moco, parser): (LPIPS?, IRSE50?, DlibFaceRecognition?, MoCoLoss?, UNetFaceParser?)
         let place = folder.map { "in \($0)" } ?? "(give the folder with --weights)"
         if config.lpipsLambda > 0 || config.lpipsLambdaCrop > 0 {
             let names = fileNames(lpips: config.lpipsType)
@@ -59,7 +62,14 @@ public struct EncoderLossNetworks {
                 missing.append("--lpips_lambda needs \(names[0]) \(place) (LPIPS-\(config.lpipsType.rawValue))")
             }
         }
-        if config.idLambda > 0 {
+        if config.idLambda > 0, config.idNetwork == .dlib {
+            let models = DlibModels.locate(config.dlibModels)
+            do {
+                dlibIdentity = try DlibFaceRecognition.load(from: models.require(models.faceRecognition), device: device)
+            } catch let error as DlibError {
+                missing.append("--id_network dlib: \(error)")
+            }
+        } else if config.idLambda > 0 {
             if let path = find(identityFiles) {
                 identity = try IRSE50.load(from: path, device: device)
             } else {
@@ -83,7 +93,7 @@ public struct EncoderLossNetworks {
             }
         }
         guard missing.isEmpty else { throw EncoderTrainingError(missing.joined(separator: "\n")) }
-        return try EncoderLossNetworks(lpips: lpips, identity: identity, moco: moco, parser: parser,
+        return try EncoderLossNetworks(lpips: lpips, identity: identity, dlibIdentity: dlibIdentity, moco: moco, parser: parser,
                                        precision: config.precision)
     }
 
@@ -104,14 +114,17 @@ public struct EncoderLossNetworks {
         return try precision.output(lpips(precision.input(a), precision.input(b)))
     }
 
-    /// pSp's identity embedding [N, D] of images [N, 3, S, S] (`IRSE50.idLossEmbedding`).
+    /// pSp's identity embedding [N, D] of images [N, 3, S, S] (`IRSE50.idLossEmbedding`, or dlib's descriptor of the
+    /// aligned face's chip).
     func identityEmbedding(_ images: Tensor) throws -> Tensor {
+        if let dlibIdentity { return try precision.output(dlibIdentity.idLossEmbedding(precision.input(images))) }
         guard let identity else { throw EncoderTrainingError("the identity network is not loaded") }
         return try precision.output(identity.idLossEmbedding(precision.input(images)))
     }
 
     /// E2Style's multi-layer identity features of images [N, 3, S, S]: the four stage outputs and the embedding.
     func identityLayers(_ images: Tensor) throws -> [Tensor] {
+        if let dlibIdentity { return try dlibIdentity.idLossMultiLayerFeatures(precision.input(images)).map(precision.output) }
         guard let identity else { throw EncoderTrainingError("the identity network is not loaded") }
         return try identity.idLossMultiLayerFeatures(precision.input(images)).flattened().map(precision.output)
     }

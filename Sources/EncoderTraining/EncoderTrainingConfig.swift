@@ -66,6 +66,10 @@ public struct EncoderTrainingConfig: Codable, Equatable, Sendable {
     public var lpipsLambdaCrop = 0.0
     public var l2LambdaCrop = 0.0
     public var mocoLambda = 0.0
+    /// Ours: the network of the `id` terms (nil: ArcFace IR-SE50, as the papers); `.dlib` reads dlib's
+    /// face-recognition ResNet from `dlibModels` (or where `DlibModels.locate` finds it).
+    public var idNetwork: FaceIdentityNetwork?
+    public var dlibModels: String?
     /// The generator file (any layout `GeneratorCheckpoint` reads).
     public var styleganWeights: String
     /// An encoder checkpoint to start from (its `encoder.*` and `decoder.*` weights and `latent_avg`).
@@ -202,6 +206,8 @@ public struct EncoderTrainingConfig: Codable, Equatable, Sendable {
         case lpipsLambdaCrop = "lpips_lambda_crop"
         case l2LambdaCrop = "l2_lambda_crop"
         case mocoLambda = "moco_lambda"
+        case idNetwork = "id_network"
+        case dlibModels = "dlib_models"
         case styleganWeights = "stylegan_weights"
         case checkpointPath = "checkpoint_path"
         case encoderInit = "encoder_init"
@@ -289,6 +295,8 @@ public struct EncoderTrainingConfig: Codable, Equatable, Sendable {
         }
         try check((1...100).contains(nItersPerBatch), "--n_iters_per_batch must be in 1...100, got \(nItersPerBatch)")
         try check(equalLinearInit == nil || method == .clcae, "--equal_linear_init is CLCAE's (--method clcae)")
+        try check(idNetwork != .dlib || idLambda > 0, "--id_network dlib chooses the network of the id terms; they are off "
+            + "(--id_lambda 0)")
         if method == .e2style {
             try check((1...20).contains(trainingStage), "--training_stage must be in 1...20, got \(trainingStage)")
             try check(trainingStage == 1 || checkpointPath != nil, "--training_stage \(trainingStage) refines the stages of "

@@ -44,7 +44,7 @@ public struct CLCAEFoundationEdit {
         guard let encoder = try EncoderCheckpoint.load(encoderPath, device: device).encoder as? CLCAEEncoder else {
             throw InversionError.invalidOption("\(encoderPath): not a CLCAE encoder")
         }
-        let aligner = record[InversionPipeline.alignKey] == "true" ? FaceAligner(detector: try MTCNN(device: device)) : nil
+        let aligner = try InversionPipeline.aligner(recorded: record[InversionPipeline.alignKey], device: device)
         let target = try InversionPipeline.prepare(Image.read(path: imagePath), name: imagePath, size: generator.config.size,
                                                    aligner: aligner, device: device)
         return CLCAEFoundationEdit(encoder: encoder, target: target, generator: generator)

@@ -102,10 +102,12 @@ public struct GANI {
         public static var horses: Options { Options(domain: .horses) }
     }
 
-    /// The identity-similarity network of eq. 1: ArcFace (IR-SE50) for faces, MoCo v2 elsewhere.
+    /// The identity-similarity network of eq. 1: ArcFace (IR-SE50) for faces, MoCo v2 elsewhere; or dlib's
+    /// face-recognition ResNet for faces (ours, when ArcFace's weights are not at hand).
     public enum IdentityNetwork {
         case arcFace(IRSE50)
         case moco(MoCoLoss)
+        case dlib(DlibFaceRecognition)
     }
 
     /// A styled conv's weight shape.
@@ -205,6 +207,12 @@ public struct GANI {
             })
         case .moco(let net):
             terms.append(ImageLoss.Term(.id, weight: options.identityWeight) { x, y in try net(x, y) })
+        case .dlib(let net):
+            // 1 - cos of the descriptors of the aligned faces' chips, as the ArcFace term.
+            terms.append(ImageLoss.Term(.id, weight: options.identityWeight) { x, y in
+                let target = try withNoGrad { try net.idLossEmbedding(y) }
+                return try (1 - (net.idLossEmbedding(x) * target).sum([1])).mean()
+            })
         case nil: break
         }
         if let parsing {

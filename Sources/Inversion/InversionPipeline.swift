@@ -26,11 +26,12 @@ public final class InversionPipeline {
 
     /// Loads what `settings` needs: the generator from `checkpoint`, or from the encoder file when it holds one
     /// (its decoder, as the published inference scripts use it); the encoder; the loss networks from `weights`;
-    /// MTCNN when aligning. Any missing or mismatched file fails here, before any image. `networks`, when given,
-    /// replaces the loss networks read from `weights` (the testbed's, shared by several pipelines).
+    /// the face detector when aligning (dlib's from `dlibModels`). Any missing or mismatched file fails here, before any
+    /// image. `networks`, when given, replaces the loss networks read from `weights` (the testbed's, shared by several
+    /// pipelines).
     public static func load(_ settings: InversionSettings, checkpoint: String?, encoder encoderPath: String?,
                             weights: WeightFiles = WeightFiles(), networks given: LossNetworks? = nil,
-                            device: Device = .cpu) throws -> InversionPipeline
+                            dlibModels: DlibModels = .locate(), device: Device = .cpu) throws -> InversionPipeline
     {
         try settings.validate()
         let method = settings.method
@@ -66,7 +67,7 @@ public final class InversionPipeline {
         if method == .fs { generatorPath = checkpoint! }
         let networks = try given ?? LossNetworks.load(for: settings, hasEncoderPivot: loadedEncoder != nil,
                                                       weights: weights, device: device)
-        let aligner = settings.align ? FaceAligner(detector: try MTCNN(device: device)) : nil
+        let aligner = try settings.align ? FaceAligner(settings.detector ?? .dlib, dlibModels: dlibModels, device: device) : nil
         return try InversionPipeline(settings, generator: generator, generatorPath: generatorPath,
                                      generatorSHA256: SHA256.hex(ofFile: generatorPath),
                                      encoder: loadedEncoder.map { ($0.encoder, encoderPath!) }, networks: networks,
@@ -119,11 +120,21 @@ public final class InversionPipeline {
     public func invert(imageAt path: String, control: InversionControl = .silent) throws -> InversionOutcome {
         var outcome = try invert(prepare(imageAt: path), control: control)
         outcome.record[InversionPipeline.sourceKey] = path
-        outcome.record[InversionPipeline.alignKey] = "\(settings.align)"
+        outcome.record[InversionPipeline.alignKey] = settings.align ? (settings.detector ?? .dlib).rawValue : "false"
         return outcome
     }
 
-    /// Record keys of the inverted photo and of whether it was aligned.
+    /// The aligner a record's `alignKey` names: its detector, MTCNN for records older than the choice ("true"), nil
+    /// when the photo was centre-cropped.
+    public static func aligner(recorded value: String?, device: Device) throws -> FaceAligner? {
+        switch value {
+        case "true": try FaceAligner(.mtcnn, device: device)
+        case let name?: try FaceDetection(rawValue: name).map { try FaceAligner($0, device: device) }
+        case nil: nil
+        }
+    }
+
+    /// Record keys of the inverted photo and of how it was aligned (the detector's name, or "false").
     public static let sourceKey = "source"
     public static let alignKey = "align"
 
@@ -187,7 +198,7 @@ public final class InversionPipeline {
                 if !terms.contains(.l2) { options.reconstructionWeight = 0 }
                 let loss = GANI.imageLoss(options: options,
                                           lpips: terms.contains(.lpips) ? try need(networks.lpipsAlex, .lpipsAlex) : nil,
-                                          identity: terms.contains(.id) ? try need(networks.identity, settings.domain == .faces ? .arcFace : .moco) : nil,
+                                          identity: terms.contains(.id) ? try need(networks.identity, LossNetworks.identityWeights(for: settings)) : nil,
                                           parsing: terms.contains(.parsing) ? try need(networks.parser, .parser) : nil)
                 return TuningInverter(method: method, generator: loaded, pivot: pivot, algorithm: .gani(options, loss: loss))
             }

@@ -1,4 +1,5 @@
 import Encoders
+import Perception
 
 /// How to run one inversion method: the settings a front end collects from its user. Everything left nil takes
 /// the method's own default (the published configuration), decided here rather than in any front end.
@@ -20,6 +21,10 @@ public struct InversionSettings: Codable, Equatable, Sendable {
     public var encoder = EncodingOptions()
     /// Align faces (FFHQ crop) before inverting; off: centre crop.
     public var align = true
+    /// The detector the crop is cut around; nil: dlib's, as the official scripts.
+    public var detector: FaceDetection?
+    /// The network of the identity term on faces; nil: ArcFace IR-SE50, as the papers.
+    public var identityNetwork: FaceIdentityNetwork?
 
     /// The most steps a run accepts: far above every published configuration (Image2StyleGAN's 5000).
     public static let maximumSteps = 100_000

@@ -11,7 +11,7 @@ public struct LossNetworks {
     public var lpipsAlex: LPIPS?
     /// The StyleGAN2-ADA VGG16 feature distance: PTI's pivot.
     public var featureVGG: VGG16FeatureDistance?
-    /// GANI's identity network (ArcFace for faces, MoCo elsewhere).
+    /// GANI's identity network (ArcFace or dlib's for faces, MoCo elsewhere).
     public var identity: GANI.IdentityNetwork?
     /// GANI's parsing network.
     public var parser: UNetFaceParser?
@@ -31,9 +31,15 @@ public struct LossNetworks {
         if projection.contains(.lpips) { needed.append(.lpipsVGG) }
         if projection.contains(.vgg) { needed.append(.featureVGG) }
         if tuning.contains(.lpips) { needed.append(.lpipsAlex) }
-        if tuning.contains(.id) { needed.append(settings.domain == .faces ? .arcFace : .moco) }
+        if tuning.contains(.id) { needed.append(identityWeights(for: settings)) }
         if tuning.contains(.parsing) { needed.append(.parser) }
         return needed
+    }
+
+    /// The identity term's network file: MoCo outside faces; on faces ArcFace, or dlib's with `identityNetwork`.
+    public static func identityWeights(for settings: InversionSettings) -> NetworkWeights {
+        guard settings.domain == .faces else { return .moco }
+        return settings.identityNetwork == .dlib ? .dlibFaceRecognition : .arcFace
     }
 
     /// Loads what `settings` needs from `weights`; every missing file is named in one error.
@@ -60,6 +66,7 @@ public struct LossNetworks {
             case .featureVGG: networks.featureVGG = try VGG16FeatureDistance.load(nvidia: path, device: device)
             case .arcFace: networks.identity = .arcFace(try IRSE50.load(from: path, device: device))
             case .moco: networks.identity = .moco(try MoCoLoss(checkpoint: path, device: device))
+            case .dlibFaceRecognition: networks.identity = .dlib(try DlibFaceRecognition.load(from: path, device: device))
             case .parser: networks.parser = try UNetFaceParser.load(from: path, device: device)
             }
         }

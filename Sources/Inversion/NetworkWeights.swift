@@ -1,4 +1,5 @@
 import Foundation
+import Perception
 
 /// The published network files the inversion losses and metrics read, under the names their projects publish.
 public enum NetworkWeights: String, CaseIterable, Sendable {
@@ -14,6 +15,9 @@ public enum NetworkWeights: String, CaseIterable, Sendable {
     case moco
     /// E2Style's U-Net face parser (`parsing.pth`): GANI's parsing loss.
     case parser
+    /// dlib's face-recognition ResNet: the identity loss for faces with `--id-network dlib`; `make setup` installs it
+    /// (`DlibModels`), where it is found when the weights folder lacks it.
+    case dlibFaceRecognition
 
     /// The published file name.
     public var fileName: String {
@@ -24,6 +28,7 @@ public enum NetworkWeights: String, CaseIterable, Sendable {
         case .arcFace: "model_ir_se50.pth"
         case .moco: "moco_v2_800ep_pretrain.pt"
         case .parser: "parsing.pth"
+        case .dlibFaceRecognition: "dlib_face_recognition_resnet_model_v1.dat"
         }
     }
 
@@ -36,6 +41,7 @@ public enum NetworkWeights: String, CaseIterable, Sendable {
         case .arcFace: "the identity loss (ArcFace IR-SE50)"
         case .moco: "the identity loss outside faces (MoCo v2)"
         case .parser: "the parsing loss (E2Style's U-Net parser)"
+        case .dlibFaceRecognition: "the identity loss with --id-network dlib (dlib's face-recognition ResNet; make setup installs it)"
         }
     }
 }
@@ -53,8 +59,12 @@ public struct WeightFiles: Sendable {
     /// The file for `weights` if it exists.
     public func path(_ weights: NetworkWeights) -> String? {
         let candidate = paths[weights] ?? folder.map { ($0 as NSString).appendingPathComponent(weights.fileName) }
-        guard let candidate, FileManager.default.fileExists(atPath: candidate) else { return nil }
-        return candidate
+        if let candidate, FileManager.default.fileExists(atPath: candidate) { return candidate }
+        if weights == .dlibFaceRecognition, paths[weights] == nil {
+            let installed = DlibModels.locate().faceRecognition
+            if FileManager.default.fileExists(atPath: installed) { return installed }
+        }
+        return nil
     }
 
     /// The file for `weights`, or an error saying which file is missing and what needs it.

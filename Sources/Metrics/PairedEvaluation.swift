@@ -10,7 +10,7 @@ public struct PairedEvaluation {
         public var needs: String? {
             switch self {
             case .lpips: "the LPIPS backbone (alexnet-owt-7be5be79.pth or vgg16-397923af.pth)"
-            case .id: "the ArcFace IR-SE50 weights (model_ir_se50.pth)"
+            case .id: "the ArcFace IR-SE50 weights (model_ir_se50.pth) or dlib's face-recognition network"
             case .fid: "the FID Inception weights (pt_inception-2015-12-05-6726825d.pth)"
             default: nil
             }
@@ -19,11 +19,14 @@ public struct PairedEvaluation {
 
     public var lpips: LPIPS?
     public var arcface: IRSE50?
+    /// dlib's face-recognition ResNet: the ID metric reads it instead of ArcFace when set.
+    public var dlib: DlibFaceRecognition?
     public var inception: FIDInceptionV3?
 
-    public init(lpips: LPIPS? = nil, arcface: IRSE50? = nil, inception: FIDInceptionV3? = nil) {
+    public init(lpips: LPIPS? = nil, arcface: IRSE50? = nil, dlib: DlibFaceRecognition? = nil, inception: FIDInceptionV3? = nil) {
         self.lpips = lpips
         self.arcface = arcface
+        self.dlib = dlib
         self.inception = inception
     }
 
@@ -63,6 +66,7 @@ public struct PairedEvaluation {
         case .msssim: return try Metrics.msssim(x, y)
         case .lpips: return try Metrics.lpips(x, y, network: require(lpips, metric))
         case .id:
+            if let dlib { return try Metrics.identitySimilarity(x, y, embedder: DlibEmbedder(network: dlib)) }
             // The ID-loss path reads 256x256 images (crop, pool to 112).
             let net = try require(arcface, metric)
             return try Metrics.identitySimilarity(resizeTo256(x), resizeTo256(y), embedder: ArcFaceEmbedder(network: net))
@@ -92,6 +96,16 @@ public struct ArcFaceEmbedder: IdentityEmbedder {
     public let network: IRSE50
 
     public init(network: IRSE50) { self.network = network }
+
+    public func embed(_ images: Tensor) throws -> Tensor { try network.idLossEmbedding(images) }
+}
+
+/// dlib's face-recognition ResNet as the identity embedder of the ID metric: the descriptor of the FFHQ-aligned
+/// image's fixed chip (`DlibFaceRecognition.idLossEmbedding`), at any image size.
+public struct DlibEmbedder: IdentityEmbedder {
+    public let network: DlibFaceRecognition
+
+    public init(network: DlibFaceRecognition) { self.network = network }
 
     public func embed(_ images: Tensor) throws -> Tensor { try network.idLossEmbedding(images) }
 }

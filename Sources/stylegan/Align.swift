@@ -19,10 +19,6 @@ struct Align: ParsableCommand {
             """
     )
 
-    enum DetectorChoice: String, ExpressibleByArgument, CaseIterable {
-        case dlib, mtcnn
-    }
-
     @Argument(help: "Photos (PNG or JPEG).")
     var images: [String]
 
@@ -33,7 +29,7 @@ struct Align: ParsableCommand {
     var size: Int = 256
 
     @Option(help: "Face detector: dlib (the official scripts', with its 68 landmarks) or mtcnn (five landmarks).")
-    var detector: DetectorChoice = .dlib
+    var detector: FaceDetection = .dlib
 
     @Flag(help: "dlib: the CNN (mmod) face detector instead of HOG.")
     var cnn = false
@@ -73,10 +69,7 @@ struct Align: ParsableCommand {
     func run() throws {
         try outdir.check()
         try runtime.start()
-        let aligner = switch detector {
-        case .dlib: try FaceAligner(dlibModels: DlibModels.locate(dlibModels), cnn: cnn)
-        case .mtcnn: FaceAligner(detector: try MTCNN(device: device.resolve()))
-        }
+        let aligner = try FaceAligner(detector, dlibModels: DlibModels.locate(dlibModels), cnn: cnn, device: device.resolve())
         aligner.upsample = upsample
         try outdir.prepare()
         let progress = Progress(label: "align")
@@ -136,3 +129,5 @@ struct Align: ParsableCommand {
         URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
     }
 }
+
+extension FaceDetection: ExpressibleByArgument {}

@@ -11,7 +11,8 @@ struct Eval: ParsableCommand {
         discussion: """
             Images pair by file name (001.jpg with 001.png). Network weights come from flags or a --weights \
             folder holding them under their published names: alexnet-owt-7be5be79.pth or vgg16-397923af.pth \
-            (LPIPS backbone; the LPIPS linear layers ship with the tool), model_ir_se50.pth (ID), \
+            (LPIPS backbone; the LPIPS linear layers ship with the tool), model_ir_se50.pth (ID; or --id-network dlib, \
+            dlib's face-recognition network, installed by make setup), \
             pt_inception-2015-12-05-6726825d.pth (FID); or --weights Models/testbed with \
             --lpips-net testbed for the testbed's own networks (identity.safetensors for ID).
             """
@@ -44,6 +45,12 @@ struct Eval: ParsableCommand {
     @Option(help: "ArcFace IR-SE50 weights (model_ir_se50.pth).")
     var arcface: String?
 
+    @Option(help: "Network of the ID metric: arcface (model_ir_se50.pth) or dlib (dlib's face-recognition ResNet on the aligned faces, installed by make setup).")
+    var idNetwork: FaceIdentityNetwork = .arcface
+
+    @Option(help: "Folder of dlib's model files (default: .deps/dlib-models, or $STYLEGAN_DLIB_MODELS).")
+    var dlibModels: String?
+
     @Option(help: "FID Inception weights (pt_inception-2015-12-05-6726825d.pth).")
     var inception: String?
 
@@ -62,6 +69,8 @@ struct Eval: ParsableCommand {
 
     func validate() throws {
         guard !(try chosen).isEmpty else { throw ValidationError("--metrics is empty") }
+        if idNetwork == .dlib, arcface != nil { throw ValidationError("give --id-network dlib or --arcface, not both") }
+        if dlibModels != nil, idNetwork != .dlib { throw ValidationError("--dlib-models goes with --id-network dlib") }
         guard LPIPS.Network(rawValue: lpipsNet) != nil else {
             throw ValidationError("--lpips-net must be alex, vgg or testbed")
         }
@@ -96,6 +105,13 @@ struct Eval: ParsableCommand {
                         : try LPIPS(network: network, backbone: path)
                 } else {
                     missing.append("lpips needs \(names[0]) (--lpips-backbone or --weights)")
+                }
+            case .id where idNetwork == .dlib:
+                let models = DlibModels.locate(dlibModels)
+                do {
+                    evaluation.dlib = try DlibFaceRecognition.load(from: models.requireFaceRecognition())
+                } catch let error as DlibError {
+                    missing.append("id: \(error)")
                 }
             case .id:
                 // The testbed's identity network (Models/testbed) stands in where the real one is absent.

@@ -3,6 +3,7 @@ import Encoders
 import Foundation
 import Images
 import Inversion
+import Perception
 import Torch
 
 /// `stylegan invert IMAGE... --method M`: one inversion file, reconstruction and scores per image. The library's
@@ -11,13 +12,15 @@ struct Invert: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Invert photos into the generator (projectors, PTI, GANI, encoders).",
         discussion: """
-            Faces are aligned with MTCNN first (--no-align to skip, e.g. for cars); images are centre-cropped and \
+            Faces are aligned first as the official scripts do (dlib, or --detector mtcnn; --no-align to skip, e.g. \
+            for cars); images are centre-cropped and \
             resized to the generator's size. For each IMAGE writes OUTDIR/NAME.safetensors (the inversion file) and \
             OUTDIR/NAME.png (the reconstruction), and prints PSNR, SSIM and LPIPS against the input.
 
             Network files unlock loss terms (give --weights DIR holding them under these names, or each by its flag): \
             lpips for the projectors: vgg16-397923af.pth; lpips for PTI and GANI: alexnet-owt-7be5be79.pth; vgg (PTI's \
-            pivot): vgg16.pt; id: model_ir_se50.pth (faces) or moco_v2_800ep_pretrain.pt; parsing: parsing.pth. \
+            pivot): vgg16.pt; id: model_ir_se50.pth (faces; or --id-network dlib, installed by make setup) or \
+            moco_v2_800ep_pretrain.pt; parsing: parsing.pth. \
             Without them choose --losses l2 (and --pivot-losses l2 for PTI and GANI).
 
             Encoder methods (psp, e4e, restyle-psp, restyle-e4e, fs, clcae, e2style) read --encoder; the generator \
@@ -60,8 +63,17 @@ struct Invert: ParsableCommand {
     @Option(parsing: .unconditional, help: "E2Style stages to run (default: every stage in the file).")
     var stages: Int?
 
-    @Flag(inversion: .prefixedNo, help: "Align faces with MTCNN first.")
+    @Flag(inversion: .prefixedNo, help: "Align faces first (the FFHQ crop of the largest face).")
     var align = true
+
+    @Option(help: "Face detector of the alignment: dlib (the official scripts', 68 landmarks) or mtcnn.")
+    var detector: FaceDetection = .dlib
+
+    @Option(help: "Folder of dlib's model files (default: .deps/dlib-models, or $STYLEGAN_DLIB_MODELS).")
+    var dlibModels: String?
+
+    @Option(help: "Network of the identity term on faces: arcface (model_ir_se50.pth) or dlib (dlib's face-recognition ResNet, installed by make setup).")
+    var idNetwork: FaceIdentityNetwork = .arcface
 
     @Option(help: "Folder with network weights under their published names.")
     var weights: String?
@@ -108,6 +120,8 @@ struct Invert: ParsableCommand {
             settings.domain = domain
             settings.encoder = EncodingOptions(iterations: iterations, stages: stages)
             settings.align = align
+            if detector != .dlib { settings.detector = detector }
+            if idNetwork != .arcface { settings.identityNetwork = idNetwork }
             try settings.validate()
             return settings
         }
@@ -124,7 +138,8 @@ struct Invert: ParsableCommand {
 
     var weightFiles: WeightFiles {
         let flags: [NetworkWeights: String?] = [.lpipsVGG: lpipsBackbone, .lpipsAlex: alexnet, .featureVGG: vgg16,
-                                                .arcFace: arcface, .moco: moco, .parser: parsing]
+                                                .arcFace: arcface, .moco: moco, .parser: parsing,
+                                                .dlibFaceRecognition: dlibModels.map { DlibModels(folder: $0).faceRecognition }]
         return WeightFiles(folder: weights, paths: flags.compactMapValues { $0 })
     }
 
@@ -160,8 +175,10 @@ struct Invert: ParsableCommand {
         let pipeline: InversionPipeline
         do {
             pipeline = try InversionPipeline.load(try settings, checkpoint: checkpoint, encoder: encoder, weights: weightFiles,
-                                                  device: device.resolve())
+                                                  dlibModels: DlibModels.locate(dlibModels), device: device.resolve())
         } catch let error as InversionError {
+            throw CLIError(error.description)
+        } catch let error as DlibError {
             throw CLIError(error.description)
         }
         for note in pipeline.notes { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }

@@ -117,6 +117,12 @@ struct TrainEncoder: ParsableCommand {
     @Option(name: .customLong("id_lambda"), parsing: .unconditional, help: "Identity weight (pSp, e4e: 0.1; ReStyle: 0).")
     var idLambda: Double?
 
+    @Option(name: .customLong("id_network"), help: "The identity terms' network: arcface (model_ir_se50.pth, found in --weights; the papers') or dlib (dlib's face-recognition ResNet, installed by make setup).")
+    var idNetwork: FaceIdentityNetwork?
+
+    @Option(name: .customLong("dlib_models"), help: "With --id_network dlib: the folder of dlib's model files (default: .deps/dlib-models, or $STYLEGAN_DLIB_MODELS).")
+    var dlibModels: String?
+
     @Option(name: .customLong("l2_lambda"), parsing: .unconditional, help: "L2 weight (pSp, e4e: 1; ReStyle: 0).")
     var l2Lambda: Double?
 
@@ -340,6 +346,7 @@ struct TrainEncoder: ParsableCommand {
         (c.noFeatureAttention, c.noWAttention, c.noRes) = (noFeatureAttention, noWAttention, noRes)
         (c.contrastiveModelImage, c.contrastiveModelLatent, c.idxK, c.maxEpoch) = (contrastiveModelImage, contrastiveModelLatent, idxK, maxEpoch)
         c.equalLinearInit = equalLinearInit
+        (c.idNetwork, c.dlibModels) = (idNetwork, dlibModels)
         (c.contrastiveSamples, c.contrastiveTestBatches) = (contrastiveSamples, contrastiveTestBatches)
         return c
     }
@@ -358,8 +365,12 @@ struct TrainEncoder: ParsableCommand {
         if dataset == nil, !(method == .clcae && trainContrastive) {
             throw ValidationError("give the training images (DATASET)")
         }
+        if dlibModels != nil, idNetwork != .dlib { throw ValidationError("--dlib_models goes with --id_network dlib") }
         if method == .featureStyle {
             _ = try featureStyleConfig()
+            if idNetwork == .dlib, arcfaceModelPath != nil {
+                throw ValidationError("give --id_network dlib or --arcface_model_path, not both")
+            }
         } else {
             do { try options.validate() } catch let error as EncoderTrainingError { throw ValidationError(error.description) }
         }
@@ -405,6 +416,8 @@ struct TrainEncoder: ParsableCommand {
     }
 }
 
+extension FaceIdentityNetwork: ExpressibleByArgument {}
+
 extension TrainEncoder {
     /// The Feature-Style configuration: `--config`'s file, or the official values.
     func featureStyleConfig() throws -> FeatureStyleTrainingConfig {
@@ -420,13 +433,16 @@ extension TrainEncoder {
         let config = try featureStyleConfig()
         let trainer: FeatureStyleTrainer
         do {
-            let networks = try FeatureStyleLossNetworks.load(for: config, folder: weights, arcface: arcfaceModelPath,
+            let identity = try idNetwork == .dlib ? DlibModels.locate(dlibModels).requireFaceRecognition() : arcfaceModelPath
+            let networks = try FeatureStyleLossNetworks.load(for: config, folder: weights, arcface: identity,
                                                              parsing: parsingModelPath, lpipsType: lpipsType,
                                                              precision: precision, device: device)
             trainer = try FeatureStyleTrainer(config, styleganWeights: styleganWeights, realImages: dataset ?? "",
                                               labelPath: labelPath, networks: networks, seed: UInt64(clamping: seed),
                                               workers: workers, device: device)
         } catch let error as EncoderTrainingError {
+            throw CLIError(error.description)
+        } catch let error as DlibError {
             throw CLIError(error.description)
         }
         let run = RunDirectory(path: outdir.path)

@@ -20,6 +20,32 @@ struct EvalCLITests {
         }
     }
 
+    /// `--id-network dlib` on real aligned faces: the astronaut against herself slightly blurred is the same face,
+    /// against Grace Hopper another (dlib's descriptors lie in a narrow cone, so the cosine of two people is ~0.9).
+    @Test func dlibIdentityOnRealFaces() throws {
+        let dir = try Scratch()
+        let resources = Fixtures.packageRoot.appendingPathComponent("Tests/PerceptionTests/Resources/dlib").path
+        let astronaut = try Image.read(path: resources + "/astronaut-official.png").tensor()
+        let hopper = try Image.read(path: resources + "/grace_hopper-official.png").tensor()
+        for folder in ["ref", "same", "other"] {
+            try FileManager.default.createDirectory(atPath: dir.path(folder), withIntermediateDirectories: true)
+        }
+        try Image(tensor: astronaut).write(to: dir.path("ref/a.png"))
+        try Image(tensor: F.avgPool2d(astronaut, kernel: (3, 3), stride: (1, 1), padding: (1, 1))).write(to: dir.path("same/a.png"))
+        try Image(tensor: hopper).write(to: dir.path("other/a.png"))
+        func id(_ folder: String) throws -> Double {
+            let r = try CLI.run(["eval", "--reference", dir.path("ref"), "--reconstructed", dir.path(folder), "--metrics", "id",
+                                 "--id-network", "dlib", "--json"])
+            try #require(r.status == 0, "\(r.stderr)")
+            return try JSON(parsing: r.stdout, source: "eval --json").array()[0]["mean"].double()
+        }
+        let (same, other) = (try id("same"), try id("other"))
+        #expect(same > 0.97 && other < 0.93 && other > 0.5, "same \(same), other \(other)")
+        let r = try CLI.run(["eval", "--reference", dir.path("ref"), "--reconstructed", dir.path("same"), "--metrics", "id",
+                             "--id-network", "dlib", "--arcface", dir.path("ref/a.png")])
+        #expect(r.status != 0 && r.stderr.contains("not both"), "\(r.stderr)")
+    }
+
     @Test func tableAndJSON() throws {
         let dir = try Scratch()
         try folders(dir)

@@ -85,6 +85,26 @@ struct TuningCLITests {
         #expect(try Image.read(path: dir.path("r.png")).pixels == Image.read(path: dir.path("inv/seed0008.png")).pixels)
     }
 
+    /// A real photo through the whole job: aligned with dlib (the default, recorded so edits can align again), then
+    /// GANI with dlib's face-recognition network as the identity term. MTCNN stays a choice.
+    @Test func realPhotoAlignsWithDlibAndTunesWithItsIdentity() throws {
+        let dir = try Scratch()
+        let photo = Fixtures.packageRoot.appendingPathComponent("Sources/stylegan/Resources/astronaut.png").path
+        var r = try CLI.run(["invert", photo, "--checkpoint", generator, "--method", "gani", "--id-network", "dlib",
+                             "--losses", "l2,id", "--pivot-losses", "l2", "--steps", "2", "--pivot-steps", "2",
+                             "--outdir", dir.path("inv"), "--json"])
+        try #require(r.status == 0, "\(r.stderr)")
+        let file = try InversionFile.read(dir.path("inv/astronaut.safetensors"))
+        #expect(file.metadata.options["align"] == "dlib", "\(file.metadata.options)")
+        #expect(file.metadata.lossCurve.count == 2 && file.metadata.lossCurve.allSatisfy(\.isFinite))
+        r = try CLI.run(["invert", photo, "--checkpoint", generator, "--detector", "mtcnn", "--losses", "l2", "--steps", "1",
+                         "--outdir", dir.path("mtcnn")])
+        #expect(r.status == 0, "\(r.stderr)")
+        r = try CLI.run(["invert", photo, "--checkpoint", generator, "--method", "gani", "--id-network", "dlib",
+                         "--dlib-models", dir.path("nowhere"), "--losses", "l2,id", "--pivot-losses", "l2"])
+        #expect(r.status != 0 && r.stderr.contains("dlib_face_recognition_resnet_model_v1.dat"), "\(r.stderr)")
+    }
+
     @Test func missingLossWeightsNameTheFile() throws {
         let r = try CLI.run(["invert", "x.png", "--checkpoint", generator, "--method", "gani", "--no-align", "--losses", "l2,id"])
         #expect(r.status != 0 && r.stderr.contains("model_ir_se50.pth"))

@@ -1,6 +1,7 @@
 import Checkpoints
 import Encoders
 import Foundation
+import Perception
 import StyleGAN
 import TestSupport
 import Testing
@@ -179,5 +180,19 @@ struct FeatureStyleTrainerTests {
             }
         }
         #expect(Set(seen) == [10, 11, 12, 13], "one epoch draws each training seed once: \(seen)")
+    }
+
+    /// dlib's `.dat` as the identity network (`--id_network dlib`): read by its suffix; its five levels and the
+    /// descriptor are the multi-layer term's features, the unit descriptor the single one.
+    @Test func dlibsNetworkIsAnIdentityNetwork() throws {
+        let models = DlibModels.locate()
+        let identity = try FeatureStyleIdentity.load(from: models.requireFaceRecognition())
+        guard case .dlib = identity else { Issue.record("\(identity) is not dlib's"); return }
+        let images = try Tensor.rand([2, 3, 64, 64], generator: Torch.Generator(seed: 1)) * 2 - 1
+        let multi = try identity.features(images, multiLayer: true)
+        #expect(multi.map { $0.shape } == [[2, 32 * 35 * 35], [2, 64 * 17 * 17], [2, 128 * 8 * 8], [2, 256 * 4 * 4], [2, 256 * 2 * 2], [2, 128]])
+        let single = try identity.features(images, multiLayer: false)
+        let norm = try single[0].square().sum([1]).mean().item()
+        #expect(single.count == 1 && abs(norm - 1) < 1e-5)
     }
 }

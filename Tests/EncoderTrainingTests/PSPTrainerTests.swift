@@ -81,6 +81,24 @@ struct PSPTrainerTests {
         #expect(log.allSatisfy { Set($0.keys) == ["loss_l2", "loss_w_norm", "loss"] })
     }
 
+    /// `--id_network dlib`: dlib's face-recognition ResNet (where `make setup` installs it) serves as the id term: it is
+    /// logged with pSp's `id_improve`, finite, and the run steps; without an id weight, or without the file, it is refused.
+    @Test func dlibsNetworkServesAsTheIdentityTerm() throws {
+        let dir = try Scratch()
+        var config = Self.config(try Self.setUp(dir))
+        (config.idLambda, config.idNetwork) = (0.1, .dlib)
+        let (_, log) = try Self.train(config, run: dir.path("run"), iterations: 2, every: 2)
+        #expect(log.count == 2)
+        #expect(log.allSatisfy { ($0["loss_id"] ?? -1) >= 0 && $0["loss_id"]!.isFinite && $0["id_improve"] != nil }, "\(log)")
+        var off = config
+        off.idLambda = 0
+        #expect(throws: EncoderTrainingError.self) { try off.validate() }
+        var missing = config
+        missing.dlibModels = dir.path("nowhere")
+        let error = try #require(throws: EncoderTrainingError.self) { try PSPTrainer(missing) }
+        #expect(error.description.contains("dlib_face_recognition_resnet_model_v1.dat"), "\(error)")
+    }
+
     /// Six iterations in one go equal three, new objects, and three more from the checkpoint: the encoder (batch-norm
     /// statistics included), the optimiser, the data order, the noise and every logged loss, bit for bit.
     @Test func aResumedRunEqualsTheUninterruptedOne() throws {

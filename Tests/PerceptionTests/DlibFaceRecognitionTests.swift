@@ -111,7 +111,7 @@ struct DlibFaceRecognitionTests {
     }
 
     /// On an FFHQ-aligned crop the fixed chip sits where dlib's landmarks would put it, and reads the same person:
-    /// the astronaut's official 256-pixel crop through `idLossEmbedding` is within dlib's 0.6 of her photo's
+    /// the astronaut's official 256-pixel crop through `idLossInput` is within dlib's 0.6 of her photo's
     /// descriptor and beyond it from Grace Hopper's.
     @Test func alignedChipReadsTheSamePerson() throws {
         let network = try network()
@@ -121,7 +121,9 @@ struct DlibFaceRecognitionTests {
         let found = try DlibFaceChip(landmarks: try #require(aligner.faces(in: crop, name: "crop").first).allLandmarks)
         #expect(abs(fixed.left - found.left) < 8 && abs(fixed.top - found.top) < 8 && abs(fixed.angle - found.angle) < 0.1)
         #expect(abs((fixed.right - fixed.left) / (found.right - found.left) - 1) < 0.1)
-        let embedding = try withNoGrad { try network.idLossEmbedding(crop.tensor()) }
+        let embedding = try withNoGrad { try network(DlibFaceRecognition.idLossInput(crop.tensor())) }
+        let unit = try withNoGrad { try network.idLossEmbedding(crop.tensor()) }
+        #expect(try (unit - F.normalize(embedding)).abs().max().item() < 1e-6)
         let astronaut = try Tensor(reference.faces[0].descriptor.map(Float.init)).unsqueeze(0)
         let hopper = try Tensor(reference.faces[2].descriptor.map(Float.init)).unsqueeze(0)
         #expect(try (embedding - astronaut).square().sum().sqrt().item() < 0.6)

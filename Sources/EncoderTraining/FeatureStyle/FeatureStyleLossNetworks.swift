@@ -6,13 +6,16 @@ import StyleGAN
 import Torch
 
 /// The identity network of the Feature-Style losses: arcface_torch's iResNet-50 (`backbone.pth`, the official
-/// trainer's) or an IR-SE network (pSp's `model_ir_se50.pth`, the testbed's `identity.safetensors`).
+/// trainer's), an IR-SE network (pSp's `model_ir_se50.pth`, the testbed's `identity.safetensors`), or dlib's
+/// face-recognition ResNet (its `.dat` file).
 public enum FeatureStyleIdentity {
     case iresnet(IResNet50)
     case irse(IRSE50)
+    case dlib(DlibFaceRecognition)
 
-    /// Reads either kind, told apart by its keys (`input_layer.*` is IR-SE's).
+    /// Reads any kind: dlib's by its `.dat` file, the others told apart by their keys (`input_layer.*` is IR-SE's).
     public static func load(from path: String, device: Device = .cpu) throws -> FeatureStyleIdentity {
+        if path.lowercased().hasSuffix(".dat") { return .dlib(try DlibFaceRecognition.load(from: path, device: device)) }
         let file = try EncoderCheckpointFile(path: path)
         let irse = file.shape("input_layer.0.weight") != nil || file.shape("module.input_layer.0.weight") != nil
         return irse ? .irse(try IRSE50.load(from: path, device: device)) : .iresnet(try IResNet50.load(from: path, device: device))
@@ -29,6 +32,8 @@ public enum FeatureStyleIdentity {
         case .irse(let network):
             let all = try network.idLossMultiLayerFeatures(images)
             return multiLayer ? try all.flattened() : [try all.embedding.flatten(from: 1)]
+        case .dlib(let network):
+            return multiLayer ? try network.idLossMultiLayerFeatures(images) : [try network.idLossEmbedding(images)]
         }
     }
 
@@ -37,6 +42,7 @@ public enum FeatureStyleIdentity {
         switch self {
         case .iresnet(let network): .iresnet(try precision.prepare(network))
         case .irse(let network): .irse(try precision.prepare(network))
+        case .dlib(let network): .dlib(try precision.prepare(network))
         }
     }
 }

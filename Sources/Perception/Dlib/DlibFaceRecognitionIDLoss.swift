@@ -12,8 +12,9 @@ extension DlibFaceRecognition {
         return try DlibFaceChip.ffhqAligned(imageSize: images.size(2)).sample((images + 1) * 127.5)
     }
 
-    /// The descriptor [N, 128] of FFHQ-aligned images [N, 3, S, S] in [-1, 1], through `idLossInput`.
-    public func idLossEmbedding(_ images: Tensor) throws -> Tensor { try self(Self.idLossInput(images)) }
+    /// The identity losses' embedding: the descriptor of FFHQ-aligned images [N, 3, S, S] in [-1, 1] (through
+    /// `idLossInput`) scaled to unit length, as ArcFace's, so 1 - the dot product is the same cosine loss -> [N, 128].
+    public func idLossEmbedding(_ images: Tensor) throws -> Tensor { try F.normalize(self(Self.idLossInput(images))) }
 
     /// E2Style-style multi-layer identity features of aligned images: the five levels' outputs and the descriptor,
     /// each [N, -1].

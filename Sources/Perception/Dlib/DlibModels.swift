@@ -38,6 +38,9 @@ public struct DlibModels: Equatable, Sendable {
         return DlibModels(folder: installedFolder)
     }
 
+    /// The face-recognition network's file, or an error that says how to get it.
+    public func requireFaceRecognition() throws -> String { try require(faceRecognition) }
+
     /// `path` if it exists, else an error that says how to get it.
     public func require(_ path: String) throws -> String {
         guard FileManager.default.fileExists(atPath: path) else {
