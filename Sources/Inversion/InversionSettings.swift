@@ -93,5 +93,12 @@ public struct InversionSettings: Codable, Equatable, Sendable {
         if encoder.stages != nil, method != .e2style {
             throw InversionError.invalidOption("--stages applies to e2style")
         }
+        if identityNetwork == .dlib {
+            guard method.tuning == .gani, terms.contains(.id), domain == .faces else {
+                throw InversionError.invalidOption("--id-network dlib is the network of GANI's id term on faces "
+                    + "(--method gani --losses ...,id)")
+            }
+        }
+        if detector != nil, !align { throw InversionError.invalidOption("--detector goes with alignment (drop --no-align)") }
     }
 }

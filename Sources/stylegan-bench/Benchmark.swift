@@ -25,13 +25,13 @@ struct Benchmark {
         var report = Report(machine: machine)
         if let i = arguments.firstIndex(of: "--only") {
             // One section, merged into the existing file in place of its previous figures.
-            guard i + 1 < arguments.count, ["training", "encoder-training"].contains(arguments[i + 1]) else {
-                throw TorchError("--only takes a section name: training or encoder-training")
+            guard i + 1 < arguments.count, ["training", "encoder-training", "real-faces"].contains(arguments[i + 1]) else {
+                throw TorchError("--only takes a section name: training, encoder-training or real-faces")
             }
-            if arguments[i + 1] == "training" {
-                try TrainingBenchmark.section(into: &report, context: machine)
-            } else {
-                try EncoderTrainingBenchmark.section(into: &report, context: machine)
+            switch arguments[i + 1] {
+            case "training": try TrainingBenchmark.section(into: &report, context: machine)
+            case "encoder-training": try EncoderTrainingBenchmark.section(into: &report, context: machine)
+            default: try RealFaceBenchmark.section(into: &report)
             }
             try report.merge(into: outPath)
             print(report.text)
@@ -105,6 +105,7 @@ struct Benchmark {
                        note: "Encoder time includes ReStyle's per-iteration rendering (its method needs it); the last "
                            + "column adds the final 1024 synthesis. The papers report times on GPUs; their texts "
                            + "were not available here to put their figures beside these.")
+        try RealFaceBenchmark.section(into: &report)
         try TrainingBenchmark.section(into: &report)
         try EncoderTrainingBenchmark.section(into: &report)
         try report.write(to: outPath)

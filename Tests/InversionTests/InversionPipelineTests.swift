@@ -75,6 +75,16 @@ struct InversionPipelineTests {
         s = Self.settings(.psp)
         s.encoder = EncodingOptions(iterations: 3)
         #expect(Self.message { try s.validate() } == "--iterations applies to restyle-psp and restyle-e4e")
+        s = Self.settings(.projector, losses: [.l2])
+        s.identityNetwork = .dlib
+        #expect(Self.message { try s.validate() }?.contains("--id-network dlib is the network of GANI's id term") == true)
+        s = Self.settings(.gani, losses: [.l2, .id])
+        s.identityNetwork = .dlib
+        #expect(Self.message { try s.validate() } == nil)
+        #expect(LossNetworks.requiredWeights(for: s, hasEncoderPivot: true).contains(.dlibFaceRecognition))
+        s.align = false
+        s.detector = .mtcnn
+        #expect(Self.message { try s.validate() } == "--detector goes with alignment (drop --no-align)")
     }
 
     /// PTI's pivot is the StyleGAN2-ADA VGG16 distance by default: without `vgg16.pt` the run fails at load, naming it.
