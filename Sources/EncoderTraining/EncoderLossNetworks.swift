@@ -23,7 +23,8 @@ public struct EncoderLossNetworks {
                 parser: UNetFaceParser? = nil, precision: ComputePrecision = .float32) throws {
         self.lpips = try lpips.map { try precision.prepare($0) }
         self.identity = try identity.map { try precision.prepare($0) }
-        self.dlibIdentity = try dlibIdentity.map { try precision.prepare($0) }
+        // float32 whatever `precision`: its narrow convolutions run ~15x slower in bfloat16 here (docs/benchmarks.md).
+        self.dlibIdentity = dlibIdentity
         self.moco = try moco.map { try precision.prepare($0) }
         self.parser = try parser.map { try precision.prepare($0) }
         self.precision = precision
@@ -117,14 +118,14 @@ public struct EncoderLossNetworks {
     /// pSp's identity embedding [N, D] of images [N, 3, S, S] (`IRSE50.idLossEmbedding`, or dlib's descriptor of the
     /// aligned face's chip).
     func identityEmbedding(_ images: Tensor) throws -> Tensor {
-        if let dlibIdentity { return try precision.output(dlibIdentity.idLossEmbedding(precision.input(images))) }
+        if let dlibIdentity { return try dlibIdentity.idLossEmbedding(images) }
         guard let identity else { throw EncoderTrainingError("the identity network is not loaded") }
         return try precision.output(identity.idLossEmbedding(precision.input(images)))
     }
 
     /// E2Style's multi-layer identity features of images [N, 3, S, S]: the four stage outputs and the embedding.
     func identityLayers(_ images: Tensor) throws -> [Tensor] {
-        if let dlibIdentity { return try dlibIdentity.idLossMultiLayerFeatures(precision.input(images)).map(precision.output) }
+        if let dlibIdentity { return try dlibIdentity.idLossMultiLayerFeatures(images) }
         guard let identity else { throw EncoderTrainingError("the identity network is not loaded") }
         return try identity.idLossMultiLayerFeatures(precision.input(images)).flattened().map(precision.output)
     }

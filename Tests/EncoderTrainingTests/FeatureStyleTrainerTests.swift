@@ -183,7 +183,7 @@ struct FeatureStyleTrainerTests {
     }
 
     /// dlib's `.dat` as the identity network (`--id_network dlib`): read by its suffix; its five levels and the
-    /// descriptor are the multi-layer term's features, the unit descriptor the single one.
+    /// descriptor are the multi-layer term's features, the unit descriptor the single one; it computes in float32.
     @Test func dlibsNetworkIsAnIdentityNetwork() throws {
         let models = DlibModels.locate()
         let identity = try FeatureStyleIdentity.load(from: models.requireFaceRecognition())
@@ -194,5 +194,12 @@ struct FeatureStyleTrainerTests {
         let single = try identity.features(images, multiLayer: false)
         let norm = try single[0].square().sum([1]).mean().item()
         #expect(single.count == 1 && abs(norm - 1) < 1e-5)
+        // It stays float32 under --precision bfloat16 (slower there), for both trainers' loss networks.
+        let mixed = try FeatureStyleLossNetworks(identity: identity, precision: .bfloat16).identityFeatures(images, multiLayer: false)
+        #expect(try (mixed[0] - single[0]).abs().max().item() == 0)
+        guard case .dlib(let network) = identity else { return }
+        let encoder = try EncoderLossNetworks(dlibIdentity: network, precision: .bfloat16).identityEmbedding(images)
+        let gap = try (encoder - single[0]).abs().max().item()
+        #expect(encoder.dtype == .float32 && gap == 0)
     }
 }

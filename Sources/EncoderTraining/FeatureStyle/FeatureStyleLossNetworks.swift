@@ -33,6 +33,7 @@ public enum FeatureStyleIdentity {
             let all = try network.idLossMultiLayerFeatures(images)
             return multiLayer ? try all.flattened() : [try all.embedding.flatten(from: 1)]
         case .dlib(let network):
+            let images = try images.to(dtype: .float32)  // it computes in float32 (see `prepared`)
             return multiLayer ? try network.idLossMultiLayerFeatures(images) : [try network.idLossEmbedding(images)]
         }
     }
@@ -42,7 +43,7 @@ public enum FeatureStyleIdentity {
         switch self {
         case .iresnet(let network): .iresnet(try precision.prepare(network))
         case .irse(let network): .irse(try precision.prepare(network))
-        case .dlib(let network): .dlib(try precision.prepare(network))
+        case .dlib: self  // float32 always: bfloat16 is slower for its narrow convolutions (docs/benchmarks.md)
         }
     }
 }
@@ -74,6 +75,7 @@ public struct FeatureStyleLossNetworks {
     /// The identity network's features of images [N, 3, H, W] (`FeatureStyleIdentity.features`).
     func identityFeatures(_ images: Tensor, multiLayer: Bool) throws -> [Tensor] {
         guard let identity else { throw EncoderTrainingError("the identity network is not loaded") }
+        if case .dlib = identity { return try identity.features(images, multiLayer: multiLayer) }  // float32 always
         return try identity.features(precision.input(images), multiLayer: multiLayer).map(precision.output)
     }
 
