@@ -140,12 +140,21 @@ struct Demo: ParsableCommand {
         try save(imageGrid(strip, columns: strip.count), "real-photo.png")
         if let pasted { try save(pasted, "real-photo-pasted.png") }
         let scores = outcome.scores!
+        var identity = ""
+        if FileManager.default.fileExists(atPath: models.faceRecognition) {
+            // dlib's own rule: two descriptors under 0.6 apart are the same person.
+            let network = try DlibFaceRecognition.load(from: models.faceRecognition)
+            let descriptors = try withNoGrad { try network(DlibFaceRecognition.idLossInput(Tensor.cat([strip[0], strip[1]]))) }
+            let distance = try (descriptors[0] - descriptors[1]).square().sum().sqrt().item()
+            identity = String(format: " dlib's face-recognition network puts the two %.2f apart (the same person is under "
+                + "0.6): %@.", distance, distance < 0.6 ? "the same person" : "another person")
+        }
         return """
             <h2>A real photo</h2>
             <p>The astronaut photo (Eileen Collins, NASA; public domain) aligned with dlib's detector and 68 landmarks as \
             the official script aligns it, inverted by e4e, and edited along the smile direction. The testbed generator \
             draws procedural faces only: a real face is out of its domain, so the reconstruction is the nearest testbed \
-            face it can draw (PSNR \(String(format: "%.2f", scores.psnr)) dB), not the photo. For a generator of real \
+            face it can draw (PSNR \(String(format: "%.2f", scores.psnr)) dB), not the photo.\(identity) For a generator of real \
             faces the same steps are <code>stylegan align</code>, <code>stylegan invert --method e4e</code> and \
             <code>stylegan edit --paste-back</code>. \
             \(String(format: "%.1f", Date().timeIntervalSince(started))) s.</p>
