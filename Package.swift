@@ -23,6 +23,10 @@ else {
 let torchRoot = depsDir + "/" + torch.torch_root
 let torchLib = torchRoot + "/lib"
 
+/// Hummingbird, with swift-metrics' `Metrics` module renamed so that it does not meet ours.
+let hummingbird: Target.Dependency = .product(name: "Hummingbird", package: "hummingbird",
+                                              moduleAliases: ["Metrics": "SwiftMetrics"])
+
 let package = Package(
     name: "StyleGANKit",
     platforms: [.macOS(.v14)],
@@ -42,6 +46,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         // C++20 shim over libtorch with a plain C header; no C++ exception crosses it.
@@ -128,11 +133,18 @@ let package = Package(
             name: "EncoderTraining",
             dependencies: ["Torch", "Checkpoints", "Data", "Training", "StyleGAN", "Perception", "Encoders", "Inversion"]
         ),
+        // The web editor: Hummingbird routes, sessions, limits and the page. swift-metrics' module is also called
+        // Metrics, so Hummingbird's graph sees it under another name.
+        .target(
+            name: "WebEditor",
+            dependencies: ["Torch", "Checkpoints", "Images", "StyleGAN", "Perception", "Inversion", "Editing", hummingbird],
+            resources: [.copy("Resources")]
+        ),
         .executableTarget(
             name: "stylegan",
             dependencies: [
                 "Torch", "Checkpoints", "StyleGAN", "Images", "Perception", "Metrics", "Inversion", "Editing", "Encoders",
-                "Training", "GeneratorTraining", "Testbed", "PerceptionTraining", "EncoderTraining", "Evaluation",
+                "Training", "GeneratorTraining", "Testbed", "PerceptionTraining", "EncoderTraining", "Evaluation", "WebEditor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             resources: [.copy("Resources")]
@@ -144,6 +156,7 @@ let package = Package(
             path: "Sources/stylegan-bench"
         ),
         .testTarget(name: "TorchTests", dependencies: ["Torch"]),
+        .testTarget(name: "WebEditorTests", dependencies: ["WebEditor", "Images", "Inversion", "TestSupport", hummingbird]),
         .testTarget(name: "ImagesTests", dependencies: ["Images", "Torch"]),
         .testTarget(name: "TestbedTests", dependencies: ["Testbed", "Data", "Images", "Torch", "TestSupport"]),
         .testTarget(name: "DataTests", dependencies: ["Data", "Images", "Checkpoints", "Torch"], exclude: ["Resources"]),

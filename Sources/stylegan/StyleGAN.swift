@@ -7,7 +7,7 @@ struct StyleGAN: ParsableCommand {
         commandName: "stylegan",
         abstract: "Invert photos into a pretrained StyleGAN2 and edit them.",
         version: StyleGANKitVersion.string,
-        subcommands: [Generate.self, Invert.self, Restore.self, Hide.self, Reveal.self, Train.self, Render.self, TestbedCommand.self, Directions.self, Edit.self, Align.self, Eval.self, Evaluate.self, Info.self, Convert.self, Doctor.self, Demo.self,
+        subcommands: [Generate.self, Invert.self, Restore.self, Hide.self, Reveal.self, Train.self, Render.self, TestbedCommand.self, Directions.self, Edit.self, Align.self, Eval.self, Evaluate.self, Info.self, Convert.self, Doctor.self, Demo.self, Serve.self,
                       RandomGenerator.self]
     )
 
