@@ -5,7 +5,7 @@ SWIFT ?= swift
 RELEASE_BIN = .build/release
 DEBUG_BIN = .build/debug
 
-.PHONY: setup build test demo bench clean
+.PHONY: setup build test demo serve bench clean
 
 setup:
 	@bash scripts/setup.sh
@@ -24,6 +24,11 @@ test: setup
 demo: setup
 	$(SWIFT) build --product stylegan
 	$(DEBUG_BIN)/stylegan demo --outdir demo
+
+# The web editor on the shipped testbed models, at http://127.0.0.1:8080/ (PORT=... to change).
+serve: setup
+	$(SWIFT) build --product stylegan
+	$(DEBUG_BIN)/stylegan serve --port $(or $(PORT),8080)
 
 bench: setup
 	$(SWIFT) build -c release --product stylegan-bench
