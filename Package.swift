@@ -156,7 +156,7 @@ let package = Package(
             path: "Sources/stylegan-bench"
         ),
         .testTarget(name: "TorchTests", dependencies: ["Torch"]),
-        .testTarget(name: "WebEditorTests", dependencies: ["WebEditor", "Images", "Inversion", "TestSupport", hummingbird]),
+        .testTarget(name: "WebEditorTests", dependencies: ["WebEditor", "Images", "Inversion", "TestSupport", "stylegan"]),
         .testTarget(name: "ImagesTests", dependencies: ["Images", "Torch"]),
         .testTarget(name: "TestbedTests", dependencies: ["Testbed", "Data", "Images", "Torch", "TestSupport"]),
         .testTarget(name: "DataTests", dependencies: ["Data", "Images", "Checkpoints", "Torch"], exclude: ["Resources"]),

@@ -30,11 +30,15 @@ struct Serve: ParsableCommand {
     @Option(parsing: .unconditional, help: "Largest upload in megabytes.")
     var maxUploadMB = 20
 
+    @Option(parsing: .unconditional, help: "Uploads and inversions kept per session (the oldest go first).")
+    var maxItems = 32
+
     @OptionGroup var runtime: RuntimeOptions
 
     func validate() throws {
         try Bounds.check("--port", port, 0...65535)
         try Bounds.check("--max-upload-mb", maxUploadMB, 1...200)
+        try Bounds.check("--max-items", maxItems, 1...1000)
         guard FileManager.default.fileExists(atPath: models) else { throw ValidationError("\(models): no such folder (--models)") }
     }
 
@@ -52,6 +56,7 @@ struct Serve: ParsableCommand {
         }
         var limits = EditorLimits()
         limits.uploadBytes = maxUploadMB * 1024 * 1024
+        limits.maxItemsPerSession = maxItems
         let host = self.host
         let application = EditorServer.application(engine: engine, limits: limits, host: host, port: port) { bound in
             let line = "serving the editor at http://\(host.contains(":") ? "[\(host)]" : host):\(bound)/\n"

@@ -3,7 +3,6 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
-import Hummingbird
 import Images
 import StyleGAN
 import TestSupport
@@ -11,8 +10,8 @@ import Testing
 import Torch
 @testable import WebEditor
 
-/// The editor's server over real HTTP on loopback, on the shipped testbed models: every endpoint, bad uploads,
-/// limits and two sessions kept apart.
+/// `stylegan serve` over real HTTP on loopback, on the shipped testbed models: every endpoint, bad uploads, limits
+/// and two sessions kept apart.
 @Suite("web editor server", .serialized)
 struct EditorServerTests {
     static let models = Fixtures.packageRoot.appendingPathComponent("Models/testbed64").path
@@ -68,16 +67,40 @@ struct EditorServerTests {
         try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any], "\(String(decoding: data, as: UTF8.self))")
     }
 
-    /// Runs `body` against a live server on a free port, then stops it.
-    static func withServer(limits: EditorLimits = EditorLimits(), _ body: (Int) async throws -> Void) async throws {
-        try Runtime.start()
-        let engine = try EditorEngine(models: .folder(models))
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let application = EditorServer.application(engine: engine, limits: limits, port: 0) { continuation.yield($0) }
-        let server = Task { try await application.run() }
-        defer { server.cancel() }
-        var iterator = ports.makeAsyncIterator()
-        let port = try #require(await iterator.next())
+    /// Runs `body` against `stylegan serve` on a free port (a child process, so that the tests running beside it in
+    /// this process cannot starve the server's threads), then stops it.
+    static func withServer(_ options: [String] = [], _ body: (Int) async throws -> Void) async throws {
+        let server = Process()
+        server.executableURL = CLI.binary
+        server.arguments = ["serve", "--port", "0", "--models", models, "--threads", "1"] + options
+        let output = Pipe()
+        server.standardOutput = output
+        server.standardError = FileHandle.nullDevice
+        try server.run()
+        defer {
+            server.terminate()
+            let deadline = Date().addingTimeInterval(5)
+            while server.isRunning, Date() < deadline { usleep(20_000) }
+            if server.isRunning { kill(server.processIdentifier, SIGKILL) }
+            server.waitUntilExit()
+        }
+        // The first line says where it listens: "serving the editor at http://127.0.0.1:PORT/".
+        let printed = await withCheckedContinuation { (continuation: CheckedContinuation<String, Never>) in
+            DispatchQueue.global().async {
+                var text = ""
+                let deadline = Date().addingTimeInterval(180)
+                while !text.contains("serving the editor at"), Date() < deadline {
+                    let data = output.fileHandleForReading.availableData
+                    if data.isEmpty { break }  // it exited
+                    text += String(decoding: data, as: UTF8.self)
+                }
+                continuation.resume(returning: text)
+            }
+        }
+        let address = try #require(printed.split(separator: "\n").first { $0.contains("serving the editor at") },
+                                   "stylegan serve printed: \(printed)")
+        let port = try #require(Int(address.split(separator: ":").last!.trimmingCharacters(in: CharacterSet(charactersIn: "/"))),
+                                "\(address)")
         try await body(port)
     }
 
@@ -129,9 +152,7 @@ struct EditorServerTests {
     /// Uploads that are not what they claim, too large, damaged or faceless are refused with a status and a message,
     /// and JSON requests that do not fit are too.
     @Test func badRequestsAreRefused() async throws {
-        var limits = EditorLimits()
-        limits.uploadBytes = 1 << 20
-        try await Self.withServer(limits: limits) { port in
+        try await Self.withServer(["--max-upload-mb", "1"]) { port in
             let client = Client(port: port)
             func refused(_ reply: (status: Int, body: Data, headers: [String: String]), _ status: Int, _ words: String) throws {
                 let message = try Self.object(reply.body)["error"] as? String ?? ""
@@ -163,9 +184,7 @@ struct EditorServerTests {
 
     /// One session cannot reach another's uploads or inversions, and a session's oldest inversions go past its limit.
     @Test func sessionsAreIsolated() async throws {
-        var limits = EditorLimits()
-        limits.maxItemsPerSession = 2
-        try await Self.withServer(limits: limits) { port in
+        try await Self.withServer(["--max-items", "2"]) { port in
             let (alice, bob) = (Client(port: port), Client(port: port))
             var r = try await alice.upload(try Data(contentsOf: URL(fileURLWithPath: Self.astronaut)))
             let upload = try #require(try Self.object(r.body)["upload"] as? String)
