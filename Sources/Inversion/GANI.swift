@@ -194,6 +194,13 @@ public struct GANI {
                                  parsing: UNetFaceParser? = nil) -> ImageLoss
     {
         var terms: [ImageLoss.Term] = []
+        /// 1 - cos of unit embeddings, averaged over the batch; targets embedded without gradients.
+        func cosineTerm(_ embed: @escaping (Tensor) throws -> Tensor) -> ImageLoss.Term {
+            ImageLoss.Term(.id, weight: options.identityWeight) { x, y in
+                let target = try withNoGrad { try embed(y) }
+                return try (1 - (embed(x) * target).sum([1])).mean()
+            }
+        }
         switch options.reconstruction {
         case .l2: terms.append(ImageLoss.l2(weight: options.reconstructionWeight))
         case .smoothL1(let beta): terms.append(ImageLoss.smoothL1(beta: beta, weight: options.reconstructionWeight))
@@ -201,18 +208,12 @@ public struct GANI {
         if let lpips { terms.append(ImageLoss.lpips(lpips, weight: options.lpipsWeight)) }
         switch identity {
         case .arcFace(let net):
-            terms.append(ImageLoss.Term(.id, weight: options.identityWeight) { x, y in
-                let target = try withNoGrad { try net.idLossEmbedding(resized256(y)) }
-                return try (1 - (net.idLossEmbedding(resized256(x)) * target).sum([1])).mean()
-            })
+            terms.append(cosineTerm { try net.idLossEmbedding(resized256($0)) })
         case .moco(let net):
             terms.append(ImageLoss.Term(.id, weight: options.identityWeight) { x, y in try net(x, y) })
         case .dlib(let net):
-            // 1 - cos of the descriptors of the aligned faces' chips, as the ArcFace term.
-            terms.append(ImageLoss.Term(.id, weight: options.identityWeight) { x, y in
-                let target = try withNoGrad { try net.idLossEmbedding(y) }
-                return try (1 - (net.idLossEmbedding(x) * target).sum([1])).mean()
-            })
+            // dlib's unit descriptors of the aligned faces' chips.
+            terms.append(cosineTerm { try net.idLossEmbedding($0) })
         case nil: break
         }
         if let parsing {

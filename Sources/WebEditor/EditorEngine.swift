@@ -106,11 +106,16 @@ public actor EditorEngine {
     /// Every face of `photo`, largest first, aligned as the official script aligns them.
     public func faces(in photo: Image, name: String) throws -> [Face] {
         guard let aligner else { throw EditorError(.internalError, "no face aligner is loaded") }
-        let found = try aligner.faces(in: photo, name: name)
-        return try found.indices.map { index in
-            let result = try aligner.align(photo, name: name, outputSize: loaded.generator.config.size, faceIndex: index,
+        let results: [FaceAligner.Result]
+        do {
+            // One detection for every face.
+            results = try aligner.alignAll(photo, name: name, outputSize: loaded.generator.config.size, maxFaces: .max,
                                            supersampling: 1)
-            let face = found[index]
+        } catch let error as FaceAlignmentError where error.kind == .noFace {
+            return []
+        }
+        return results.map { result in
+            let face = result.face
             return Face(image: result.image, box: [face.box.x1, face.box.y1, face.box.x2, face.box.y2], score: face.score)
         }
     }

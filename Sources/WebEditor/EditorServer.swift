@@ -144,8 +144,6 @@ public enum EditorServer {
             response = try json(ErrorReply(error: error.message), status: HTTPResponse.Status(code: error.status.rawValue))
         } catch let error as DecodingError {
             response = try json(ErrorReply(error: "the request's JSON does not fit: \(error)"), status: .badRequest)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
-            response = try json(ErrorReply(error: "the request body is too large"), status: .contentTooLarge)
         } catch {
             response = try json(ErrorReply(error: "\(error)"), status: .unprocessableContent)
         }
