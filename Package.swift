@@ -137,7 +137,7 @@ let package = Package(
         // Metrics, so Hummingbird's graph sees it under another name.
         .target(
             name: "WebEditor",
-            dependencies: ["Torch", "Checkpoints", "Images", "StyleGAN", "Perception", "Inversion", "Editing", hummingbird],
+            dependencies: ["Torch", "Checkpoints", "Images", "StyleGAN", "Perception", "Inversion", "Editing", "Testbed", hummingbird],
             resources: [.copy("Resources")]
         ),
         .executableTarget(

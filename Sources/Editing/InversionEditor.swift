@@ -32,14 +32,16 @@ public struct InversionEditor {
     /// [L, D] on `device`.
     public var wPlus: Tensor { get throws { try inversion.wPlus.to(device: device, dtype: .float32) } }
 
-    /// The inversion with w+ replaced by `edited` [L, D] and its feature, if any, moved to match.
-    public func edited(_ edited: Tensor) throws -> InversionFile {
-        let w = try wPlus
+    /// The inversion (or `base`, an inversion of the same generator such as an interpolation frame) with w+ replaced
+    /// by `edited` [L, D] and its feature, if any, moved to match.
+    public func edited(_ edited: Tensor, base: InversionFile? = nil) throws -> InversionFile {
+        let base = base ?? inversion
+        let w = try base.wPlus.to(device: device, dtype: .float32)
         guard edited.shape == w.shape else { throw TorchError("edited w+ is \(edited.shape), expected \(w.shape)") }
         guard try edited.isfinite().all().item() != 0 else { throw TorchError("edited w+ contains NaN or infinity") }
-        var result = inversion
+        var result = base
         result.wPlus = try edited.to(device: .cpu, dtype: .float32)
-        if let f = inversion.feature {
+        if let f = base.feature {
             let moved = try FeatureEdit.apply(f.tensor.to(device: device, dtype: .float32), layer: f.layer, from: w,
                                               to: edited.to(device: device, dtype: .float32), generator: generator)
             result.feature = (f.layer, try moved.to(device: .cpu), f.blend)

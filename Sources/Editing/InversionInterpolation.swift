@@ -10,6 +10,12 @@ public enum InversionInterpolation {
     /// `count` >= 2 inversions from `editor`'s at t = 0 to `other` at t = 1, evenly spaced.
     public static func frames(from editor: InversionEditor, to other: InversionFile, count: Int) throws -> [InversionFile] {
         guard count >= 2 else { throw TorchError("interpolation needs at least 2 frames, got \(count)") }
+        let frame = try frame(from: editor, to: other)
+        return try (0..<count).map { try frame(Double($0) / Double(count - 1)) }
+    }
+
+    /// The inversion at `t` (0: `editor`'s, 1: `other`) for any t, the endpoints checked once.
+    public static func frame(from editor: InversionEditor, to other: InversionFile) throws -> (Double) throws -> InversionFile {
         let a = editor.inversion
         guard a.metadata.generatorSHA256 == other.metadata.generatorSHA256 else {
             throw TorchError("the two inversions were made with different generators")
@@ -22,8 +28,7 @@ public enum InversionInterpolation {
             throw TorchError("w_plus shapes differ: \(a.wPlus.shape) and \(other.wPlus.shape)")
         }
         let features = try endpointFeatures(a, other, generator: editor.generator, device: editor.device)
-        return try (0..<count).map { i in
-            let t = Double(i) / Double(count - 1)
+        return { t in
             var frame = a
             frame.wPlus = try a.wPlus + (other.wPlus - a.wPlus) * t
             if let (layer, fa, fb, ba, bb) = features {

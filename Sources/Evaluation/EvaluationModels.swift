@@ -20,22 +20,11 @@ public struct EvaluationModels: Sendable {
         self.directions = directions
     }
 
-    /// The models folder layout (the shipped `Models/testbed64`): generator.safetensors (or .pt / .pkl), one encoder
-    /// file per method named after it (psp.pt, e4e.safetensors, fs.pth.tar, ...) and directions/ with the
-    /// `interfacegan_ATTRIBUTE.npy` boundaries; nil generator when the folder has none.
+    /// The models folder layout (`ModelsFolder`); nil generator when the folder has none.
     public static func folder(_ folder: String, networks: String) -> (generator: String?, models: EvaluationModels) {
-        func find(_ stem: String, _ extensions: [String]) -> String? {
-            extensions.map { (folder as NSString).appendingPathComponent("\(stem).\($0)") }
-                .first { FileManager.default.fileExists(atPath: $0) }
-        }
-        var encoders: [InversionMethod: String] = [:]
-        for method in InversionMethod.allCases where method.family == .encoder {
-            encoders[method] = find(method.rawValue, ["safetensors", "pt", "pth", "pth.tar"])
-        }
-        let directions = (folder as NSString).appendingPathComponent("directions")
-        let generator = find("generator", ["safetensors", "pt", "pkl"])
-        return (generator, EvaluationModels(generator: generator ?? "", encoders: encoders, networks: networks,
-                                            directions: FileManager.default.fileExists(atPath: directions) ? directions : nil))
+        let layout = ModelsFolder(folder)
+        return (layout.generator, EvaluationModels(generator: layout.generator ?? "", encoders: layout.encoders,
+                                                   networks: networks, directions: layout.directions))
     }
 
     /// The encoder file a method needs, or the error naming the method; nil for the methods that need none.
@@ -49,11 +38,7 @@ public struct EvaluationModels: Sendable {
     }
 
     /// The boundary file of `attribute`, when the directions folder has one.
-    public func direction(for attribute: String) -> String? {
-        guard let directions else { return nil }
-        let path = (directions as NSString).appendingPathComponent("interfacegan_\(attribute).npy")
-        return FileManager.default.fileExists(atPath: path) ? path : nil
-    }
+    public func direction(for attribute: String) -> String? { ModelsFolder.direction(for: attribute, in: directions) }
 
     /// Every file the evaluation of `methods` will read, checked before any work: the missing ones named in one error.
     func check(_ methods: [InversionMethod]) throws {

@@ -244,9 +244,9 @@ public struct GANI {
     // MARK: tuning
 
     /// Inverts `target` [1, 3, S, S] in [-1, 1]: projects it for a pivot unless one is given (w [1, D] or
-    /// w+ [1, L, D]), then trains the modules. `progress(stage, step, loss)` follows both stages.
+    /// w+ [1, L, D]), then trains the modules. `progress(stage, step, loss, image)` follows both stages.
     public func tune(target: Tensor, pivot given: Tensor? = nil,
-                     progress: (TuningStage, Int, Double) throws -> Void = { _, _, _ in }) throws -> Result
+                     progress: (TuningStage, Int, Double, Tensor) throws -> Void = { _, _, _, _ in }) throws -> Result
     {
         let g = generator.generator
         try Tuning.checkTarget(target, size: g.config.size)
@@ -266,7 +266,8 @@ public struct GANI {
         for step in 0..<options.steps {
             let gradient = try tuner.modulesInput(original: original, previous: previous)
             let tuned = try tuner.tunedWeights(gradient)
-            let reconstruction = try imageLoss(tuner.render(pivot, tuned), target).total
+            let image = try tuner.render(pivot, tuned)
+            let reconstruction = try imageLoss(image, target).total
             let locality = try tuner.locality(tuned, rng: rng)
             let total = try reconstruction * options.imageWeight + locality * options.localityWeight
             try optimizer.zeroGrad()
@@ -275,7 +276,7 @@ public struct GANI {
             previous = try gradient.map { try $0.detach() }
             let value = try total.item()
             curve.append(value)
-            try progress(.tuning, step + 1, value)
+            try progress(.tuning, step + 1, value, image.detach())
         }
         let gradient = try withGrad { try tuner.modulesInput(original: original, previous: previous, final: true) }
         return try withNoGrad {

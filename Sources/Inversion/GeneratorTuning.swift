@@ -29,11 +29,11 @@ enum Tuning {
     /// The pivot as w+ [1, L, D] on the target's device: the given w [1, D] (repeated) or w+ [1, L, D], or the
     /// projector's result for `target` when none is given.
     static func pivot(_ given: Tensor?, target: Tensor, generator g: StyleGAN2Generator, loss: ImageLoss,
-                      projector: Projector.Options, progress: (TuningStage, Int, Double) throws -> Void) throws -> Tensor
+                      projector: Projector.Options, progress: (TuningStage, Int, Double, Tensor) throws -> Void) throws -> Tensor
     {
         guard let given else {
             return try Projector(generator: g, loss: loss, options: projector)
-                .project(target) { try progress(.pivot, $0, $1) }.wPlus
+                .project(target) { try progress(.pivot, $0, $1, $2) }.wPlus
         }
         let (l, d) = (g.nLatent, g.config.styleDim)
         let pivot = try given.detach().to(device: target.device, dtype: target.dtype)

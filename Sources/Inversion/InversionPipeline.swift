@@ -145,7 +145,8 @@ public final class InversionPipeline {
         }
         var outcome = try inverter.invert(target, control: control)
         outcome.scores = try withNoGrad {
-            try ReconstructionScores.measure(outcome.image, target: target, lpips: networks.scoringLPIPS)
+            try ReconstructionScores.measure(outcome.image, target: target, lpips: networks.scoringLPIPS,
+                                             identity: networks.scoringIdentity)
         }
         return outcome
     }

@@ -28,6 +28,8 @@ public struct InversionProgress: Sendable {
     public let total: Int
     /// The loss after the step, when the stage has one.
     public let loss: Double?
+    /// The image [1, 3, S, S] the step rendered (detached), when the stage renders one: what a live preview shows.
+    public let image: Tensor?
 }
 
 /// Progress and cancellation for a running inversion (the web editor shows the first and offers the second).
@@ -44,8 +46,10 @@ public struct InversionControl {
     public static var silent: InversionControl { InversionControl() }
 
     /// Reports a step, then stops the run if cancellation was asked for.
-    func report(_ stage: InversionProgress.Stage, _ step: Int, of total: Int, loss: Double? = nil) throws {
-        progress(InversionProgress(stage: stage, step: step, total: total, loss: loss))
+    func report(_ stage: InversionProgress.Stage, _ step: Int, of total: Int, loss: Double? = nil, image: Tensor? = nil)
+        throws
+    {
+        progress(InversionProgress(stage: stage, step: step, total: total, loss: loss, image: image))
         try checkCancelled()
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Metrics
 import Perception
 import Torch
 
@@ -20,6 +21,15 @@ public struct LossNetworks {
 
     /// The LPIPS network that scores reconstructions: AlexNet when loaded (the papers' tables), else VGG.
     public var scoringLPIPS: LPIPS? { lpipsAlex ?? lpipsVGG }
+
+    /// The face-identity network that scores reconstructions (ArcFace or dlib's; MoCo is no face identity).
+    public var scoringIdentity: (any IdentityEmbedder)? {
+        switch identity {
+        case .arcFace(let network): ArcFaceEmbedder(network: network)
+        case .dlib(let network): DlibEmbedder(network: network)
+        case .moco, nil: nil
+        }
+    }
 
     /// The network files `settings` needs: its terms' and, for a projected pivot, the pivot's.
     public static func requiredWeights(for settings: InversionSettings, hasEncoderPivot: Bool) -> [NetworkWeights] {

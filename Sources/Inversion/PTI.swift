@@ -114,9 +114,9 @@ public struct PTI {
     }
 
     /// Inverts `target` [1, 3, S, S] in [-1, 1]: projects it for a pivot unless one is given (w [1, D] or
-    /// w+ [1, L, D], e.g. `InversionFile.tuningPivot()`), then tunes. `progress(stage, step, loss)` follows both.
+    /// w+ [1, L, D], e.g. `InversionFile.tuningPivot()`), then tunes. `progress(stage, step, loss, image)` follows both.
     public func tune(target: Tensor, pivot given: Tensor? = nil,
-                     progress: (TuningStage, Int, Double) throws -> Void = { _, _, _ in }) throws -> Result
+                     progress: (TuningStage, Int, Double, Tensor) throws -> Void = { _, _, _, _ in }) throws -> Result
     {
         let frozen = generator.generator
         try Tuning.checkTarget(target, size: frozen.config.size)
@@ -153,7 +153,7 @@ public struct PTI {
             try total.backward()
             try optimizer.step()
             updates += 1
-            try progress(.tuning, step + 1, value)
+            try progress(.tuning, step + 1, value, image.detach())
         }
         try tuned.freeze()
         return try withNoGrad {

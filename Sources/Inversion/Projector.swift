@@ -79,8 +79,9 @@ public struct Projector {
     }
 
     /// Projects targets [N, 3, S, S] in [-1, 1] starting from the latent mean, or from `start` (w [N, D] or
-    /// w+ [N, L, D], e.g. an encoder's output); `progress(step, loss)` is called after each step.
-    public func project(_ target: Tensor, start: Tensor? = nil, progress: (Int, Double) throws -> Void = { _, _ in }) throws
+    /// w+ [N, L, D], e.g. an encoder's output); `progress(step, loss, image)` is called after each step with the
+    /// images [N, 3, S, S] that step rendered (detached).
+    public func project(_ target: Tensor, start: Tensor? = nil, progress: (Int, Double, Tensor) throws -> Void = { _, _, _ in }) throws
         -> Result
     {
         let g = generator
@@ -145,7 +146,7 @@ public struct Projector {
             if let maps { try NoiseMaps.normalize(maps) }
             let value = try total.item()
             curve.append(value)
-            try progress(step + 1, value)
+            try progress(step + 1, value, image.detach())
         }
         return try withNoGrad {
             let final = try latent.detach()

@@ -19,8 +19,8 @@ public struct ProjectorInverter: Inverter {
 
     public func invert(_ target: Tensor, control: InversionControl) throws -> InversionOutcome {
         let started = Date()
-        let result = try Projector(generator: generator, loss: loss, options: options).project(target) { step, value in
-            try control.report(.optimization, step, of: options.steps, loss: value)
+        let result = try Projector(generator: generator, loss: loss, options: options).project(target) { step, value, image in
+            try control.report(.optimization, step, of: options.steps, loss: value, image: image)
         }
         var terms = loss.terms.filter { $0.weight != 0 }.map(\.label)
         if options.mse > 0 { terms.insert("l2", at: 0) }

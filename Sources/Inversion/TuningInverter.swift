@@ -27,7 +27,9 @@ public struct TuningInverter: Inverter {
         let pivotSeconds = Date().timeIntervalSince(started)
         started = Date()
         let report = { (total: Int) in
-            { (_: TuningStage, step: Int, value: Double) throws in try control.report(.tuning, step, of: total, loss: value) }
+            { (_: TuningStage, step: Int, value: Double, image: Tensor) throws in
+                try control.report(.tuning, step, of: total, loss: value, image: image)
+            }
         }
         var outcome: InversionOutcome
         switch algorithm {

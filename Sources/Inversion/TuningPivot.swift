@@ -25,8 +25,8 @@ public enum TuningPivot {
             for (key, value) in try encoder.settings(options) { record["pivot.\(key)"] = value }
             return (try output.wPlus.detach().clone(), record)
         case .projection(let options, let loss, let note):
-            let result = try Projector(generator: g, loss: loss, options: options).project(target) { step, value in
-                try control.report(.pivot, step, of: options.steps, loss: value)
+            let result = try Projector(generator: g, loss: loss, options: options).project(target) { step, value, image in
+                try control.report(.pivot, step, of: options.steps, loss: value, image: image)
             }
             var record = ["pivot": options.wPlus ? "projector-w+" : "projector-w", "pivot.projector": try jsonString(options),
                           "pivot.losses": loss.description]

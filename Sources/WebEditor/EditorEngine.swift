@@ -5,45 +5,34 @@ import Images
 import Inversion
 import Perception
 import StyleGAN
+import Testbed
 import Torch
 
 /// The models behind the editor, loaded once and shared read-only by every session: the generator, the encoder of
-/// each method given, the InterFaceGAN directions, and the face aligner. An actor, so model work runs one request at
-/// a time; inversions live here by id (their tensors never leave it), and everything handed out is plain data.
+/// each method given, the loss networks of the optimisation methods, the edit directions and the face aligner. An
+/// actor, so its own model work runs one request at a time; optimisation jobs run beside it on their own thread
+/// (`EditorJobs`), reading the same generator. Inversions live here by id (their tensors never leave it), and
+/// everything handed out is plain data.
 public actor EditorEngine {
-    /// Where the models are: a generator, encoder files by method, a folder of `interfacegan_NAME.npy` boundaries.
-    public struct Models: Sendable {
-        public var generator: String
-        public var encoders: [InversionMethod: String]
-        public var directions: String?
-
-        public init(generator: String, encoders: [InversionMethod: String] = [:], directions: String? = nil) {
-            (self.generator, self.encoders, self.directions) = (generator, encoders, directions)
-        }
-
-        /// The shipped layout (`Models/testbed64`): generator.safetensors, METHOD.safetensors, directions/.
-        public static func folder(_ folder: String) throws -> Models {
-            let manager = FileManager.default
-            func find(_ stem: String) -> String? {
-                ["safetensors", "pt", "pth", "pth.tar", "pkl"].map { (folder as NSString).appendingPathComponent("\(stem).\($0)") }
-                    .first { manager.fileExists(atPath: $0) }
-            }
-            guard let generator = find("generator") else {
-                throw EditorError(.notFound, "\(folder): no generator file (generator.safetensors, .pt or .pkl)")
-            }
-            var encoders: [InversionMethod: String] = [:]
-            for method in InversionMethod.allCases where method.family == .encoder { encoders[method] = find(method.rawValue) }
-            let directions = (folder as NSString).appendingPathComponent("directions")
-            return Models(generator: generator, encoders: encoders, directions: manager.fileExists(atPath: directions) ? directions : nil)
-        }
-    }
-
     /// What the page offers.
     public struct Info: Codable, Sendable {
+        public struct Method: Codable, Sendable {
+            public let name: String
+            /// "encoder" (one forward pass, answered at once) or "job" (an optimisation run in the background).
+            public let kind: String
+        }
+
         public let size: Int
-        public let methods: [String]
+        /// w+ rows, for layer ranges.
+        public let rows: Int
+        public let methods: [Method]
         public let directions: [String]
+        /// GANSpace components and SeFa directions the sliders can reach.
+        public let ganspace: Int
+        public let sefa: Int
         public let detector: String
+        /// Testbed samples that can be picked (0 when the generator is not a testbed size).
+        public let samples: Int
     }
 
     /// A face found in an upload, aligned at the generator's size.
@@ -52,45 +41,73 @@ public actor EditorEngine {
         /// x1, y1, x2, y2 in the photo's pixels.
         public let box: [Double]
         public let score: Double
+        /// The crop in the photo's pixels, for paste-back; nil for testbed samples (already aligned).
+        public let quad: AlignmentQuad?
     }
 
     /// What an inversion gave.
-    public struct InversionSummary: Codable, Sendable {
+    public struct InversionSummary: Codable, Equatable, Sendable {
         public let method: String
         public let seconds: Double
         public let psnr: Double?
         public let lpips: Double?
+        /// Identity similarity with the input (cosine), when an identity network is loaded.
+        public let id: Double?
+
+        init(method: String, seconds: Double, scores: ReconstructionScores?) {
+            (self.method, self.seconds) = (method, seconds)
+            (psnr, lpips, id) = (scores?.psnr, scores?.lpips, scores?.id)
+        }
     }
+
+    /// GANSpace components offered (computed on first use from `ganspaceSamples` mapped codes).
+    static let ganspaceCount = 20
+    static let ganspaceSamples = 100_000
+    /// Testbed samples offered (test split), when the generator's size is a testbed size.
+    static let sampleCount = 64
 
     let loaded: LoadedGenerator
     let sha256: String
-    let models: Models
+    let models: ModelsFolder
+    let generatorPath: String
     let aligner: FaceAligner?
     let detector: String
-    let directions: [String: LatentDirection]
-    private var pipelines: [InversionMethod: InversionPipeline] = [:]
-    /// An inversion with the generator that renders it and that generator's average w (for truncation).
-    private struct Entry {
-        let file: InversionFile
+    /// The testbed's perception networks (LPIPS, identity, parser) for the optimisation methods and the scores.
+    let networks: LossNetworks?
+    var palette: EditRecipe.Palette
+    private var pipelines: [String: InversionPipeline] = [:]
+    private var renderer: TestbedRenderer?
+
+    /// An inversion with its editor (the generator that renders it, tuned deltas applied).
+    struct Entry {
         let editor: InversionEditor
-        let latentAvg: Tensor
     }
 
-    private var entries: [String: Entry] = [:]
+    var entries: [String: Entry] = [:]
+    /// Renders waiting for the next generator pass (see `EditorEngine+Render`).
+    var pending: [PendingRender] = []
+    var draining = false
+    let limits: EditorLimits
 
-    public init(models: Models, dlibModels: DlibModels = .locate()) throws {
-        self.models = models
-        loaded = try GeneratorCheckpoint.load(models.generator)
-        sha256 = try SHA256.hex(ofFile: models.generator)
-        var directions: [String: LatentDirection] = [:]
-        if let folder = models.directions {
-            for name in try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
-            where name.hasPrefix("interfacegan_") && name.hasSuffix(".npy") {
-                let attribute = String(name.dropFirst("interfacegan_".count).dropLast(".npy".count))
-                directions[attribute] = try DirectionFile.read((folder as NSString).appendingPathComponent(name)).direction
-            }
+    /// `networks` is the folder of the testbed's perception networks (optimisation methods and ID scores need it).
+    public init(models: ModelsFolder, networks networksFolder: String?, dlibModels: DlibModels = .locate(),
+                limits: EditorLimits = EditorLimits()) throws
+    {
+        guard let generatorPath = models.generator else {
+            throw EditorError(.notFound, "\(models.path): no generator file (generator.safetensors, .pt or .pkl)")
         }
-        self.directions = directions
+        self.models = models
+        self.generatorPath = generatorPath
+        self.limits = limits
+        loaded = try GeneratorCheckpoint.load(generatorPath)
+        sha256 = try SHA256.hex(ofFile: generatorPath)
+        var directions: [String: LatentDirection] = [:]
+        for name in models.directionNames {
+            directions[name] = try DirectionFile.read(ModelsFolder.direction(for: name, in: models.directions)!).direction
+        }
+        palette = EditRecipe.Palette(directions: directions, sefa: try SeFa.factorize(loaded.generator),
+                                     latentAvg: loaded.latentAvg)
+        networks = try networksFolder.map { try LossNetworks.testbed(folder: $0) }
         if FileManager.default.fileExists(atPath: dlibModels.landmarks68) {
             (aligner, detector) = (try FaceAligner(.dlib, dlibModels: dlibModels), "dlib")
         } else {
@@ -98,9 +115,18 @@ public actor EditorEngine {
         }
     }
 
+    /// The optimisation methods offered: all of them with the testbed's networks; the encoder-pivot ones need e4e.
+    var jobMethods: [InversionMethod] {
+        guard networks != nil else { return [] }
+        return InversionMethod.allCases.filter { $0.family != .encoder && (!$0.needsEncoder || models.encoders[.e4e] != nil) }
+    }
+
     public var info: Info {
-        Info(size: loaded.generator.config.size, methods: models.encoders.keys.map(\.rawValue).sorted(),
-             directions: directions.keys.sorted(), detector: detector)
+        let g = loaded.generator
+        let encoders = models.encoders.keys.map(\.rawValue).sorted().map { Info.Method(name: $0, kind: "encoder") }
+        return Info(size: g.config.size, rows: g.nLatent, methods: encoders + jobMethods.map { Info.Method(name: $0.rawValue, kind: "job") },
+                    directions: palette.directions.keys.sorted(), ganspace: Self.ganspaceCount, sefa: g.config.styleDim,
+                    detector: detector, samples: TestbedRenderer.sizes.contains(g.config.size) ? Self.sampleCount : 0)
     }
 
     /// Every face of `photo`, largest first, aligned as the official script aligns them.
@@ -116,62 +142,107 @@ public actor EditorEngine {
         }
         return results.map { result in
             let face = result.face
-            return Face(image: result.image, box: [face.box.x1, face.box.y1, face.box.x2, face.box.y2], score: face.score)
+            return Face(image: result.image, box: [face.box.x1, face.box.y1, face.box.x2, face.box.y2], score: face.score,
+                        quad: result.quad)
         }
+    }
+
+    /// Testbed sample `index` of the test split (identity `index`), rendered at the generator's size: already aligned.
+    public func sample(_ index: Int) throws -> Face {
+        let size = loaded.generator.config.size
+        guard TestbedRenderer.sizes.contains(size) else {
+            throw EditorError(.badRequest, "testbed samples exist at \(TestbedRenderer.sizes) pixels, not \(size)")
+        }
+        guard (0..<Self.sampleCount).contains(index) else {
+            throw EditorError(.badRequest, "sample must be in 0...\(Self.sampleCount - 1)")
+        }
+        if renderer == nil { renderer = try TestbedRenderer(size: size) }
+        let split = TestbedSplit.test
+        let sample = split.sample(at: index * TestbedSplit.variationsPerIdentity + index % TestbedSplit.variationsPerIdentity)
+        let image = try Image(tensor: renderer!.render([sample]).images.clamp(min: -1, max: 1))
+        return Face(image: image, box: [0, 0, Double(size), Double(size)], score: 1, quad: nil)
     }
 
     /// Inverts an aligned face with `method`'s encoder and keeps the result as `id`.
     public func invert(_ face: Image, method: InversionMethod, id: String) throws -> InversionSummary {
-        let pipeline = try pipeline(method)
+        guard method.family == .encoder else {
+            throw EditorError(.badRequest, "\(method.rawValue) is an optimisation: start it as a job (POST /api/jobs)")
+        }
+        let pipeline = try pipeline(method, steps: nil, pivotSteps: nil)
         let outcome = try pipeline.invert(pipeline.prepare(face, name: "upload"))
-        // Rendered by the generator it was inverted into (an encoder file's own decoder when it holds one).
-        try keep(pipeline.inversionFile(outcome), as: id, generator: pipeline.generator, sha256: pipeline.generatorSHA256)
-        return InversionSummary(method: method.rawValue, seconds: outcome.seconds, psnr: outcome.scores?.psnr,
-                                lpips: outcome.scores?.lpips)
+        try keep(pipeline.inversionFile(outcome), as: id, pipeline: pipeline)
+        return InversionSummary(method: method.rawValue, seconds: outcome.seconds, scores: outcome.scores)
     }
 
     /// The generator's own image of `seed`, kept as an inversion (its w repeated over the layers) under `id`.
     public func seed(_ seed: Int, id: String) throws -> InversionSummary {
-        let g = loaded.generator
-        let w = try withInferenceMode { try g.mapping(g.z(seeds: [seed])) }  // [1, D]
-        let wPlus = try w.expand([g.nLatent, g.config.styleDim]).contiguous()
-        let file = InversionFile(wPlus: wPlus, metadata: InversionFile.Metadata(
-            method: "seed", options: ["seed": "\(seed)"], generatorSHA256: sha256, imageSize: g.config.size, seconds: 0))
-        try keep(file, as: id, generator: loaded, sha256: sha256)
-        return InversionSummary(method: "seed", seconds: 0, psnr: nil, lpips: nil)
+        let file = InversionFile(wPlus: try seedCode(seed), metadata: InversionFile.Metadata(
+            method: "seed", options: ["seed": "\(seed)"], generatorSHA256: sha256, imageSize: loaded.generator.config.size,
+            seconds: 0))
+        entries[id] = Entry(editor: try InversionEditor(loaded, inversion: file, generatorSHA256: sha256))
+        return InversionSummary(method: "seed", seconds: 0, scores: nil)
     }
 
-    /// The image of inversion `id` moved along the named directions (strength each) and truncated toward the
-    /// average by `truncation` (1: none), as PNG bytes.
-    public func render(_ id: String, edits: [String: Double], truncation: Double) throws -> [UInt8] {
-        guard let entry = entries[id] else { throw EditorError(.notFound, "no inversion \(id) in this session") }
-        let editor = entry.editor
-        guard (0...2).contains(truncation) else { throw EditorError(.badRequest, "truncation must be in 0...2, got \(truncation)") }
-        var wPlus = try editor.wPlus
-        let rows = try RowWeights.all(editor.generator.nLatent)
-        for (name, strength) in edits.sorted(by: { $0.key < $1.key }) {
-            guard let direction = directions[name] else { throw EditorError(.badRequest, "no direction named \(name)") }
-            guard strength.isFinite, abs(strength) <= 10 else { throw EditorError(.badRequest, "\(name): strength must be in -10...10") }
-            if strength != 0 { wPlus = try DirectionEdit.apply(wPlus, along: direction, strength: strength, rows: rows) }
-        }
-        if truncation != 1 {
-            let average = try entry.latentAvg.to(dtype: .float32).reshape([1, -1])
-            wPlus = try average + (wPlus - average) * truncation
-        }
-        let image = try editor.render(editor.edited(wPlus))
-        return try Self.png(Image(tensor: image.clamp(min: -1, max: 1)))
+    /// w+ [L, D] of `seed`: mapping(z(seed)) repeated over the rows.
+    func seedCode(_ seed: Int) throws -> Tensor {
+        guard (0...Int(UInt32.max)).contains(seed) else { throw EditorError(.badRequest, "seed must be in 0...2^32-1") }
+        let g = loaded.generator
+        let w = try withInferenceMode { try g.mapping(g.z(seeds: [seed])) }  // [1, D]
+        return try w.expand([g.nLatent, g.config.styleDim]).contiguous()
     }
+
+    // MARK: jobs
+
+    /// What a job runs off the actor: its pipeline and prepared target. The pipeline reads the shared generator and
+    /// networks only (PTI and GANI tune copies), which libtorch allows beside the actor's renders.
+    struct JobWork: @unchecked Sendable {
+        let pipeline: InversionPipeline
+        let target: Tensor
+        let method: InversionMethod
+
+        func run(_ control: InversionControl) throws -> Finished {
+            Finished(outcome: try pipeline.invert(target, control: control))
+        }
+    }
+
+    /// A finished job's outcome, handed back to the actor.
+    struct Finished: @unchecked Sendable {
+        let outcome: InversionOutcome
+    }
+
+    /// Sets up an optimisation inversion of `face` (steps nil: the method's own).
+    func jobWork(_ face: Image, method: InversionMethod, steps: Int?, pivotSteps: Int?) throws -> JobWork {
+        guard jobMethods.contains(method) else {
+            throw EditorError(.badRequest, method.family == .encoder
+                ? "\(method.rawValue) is an encoder: invert with POST /api/invert"
+                : "\(method.rawValue) is not offered; the optimisation methods are \(jobMethods.map(\.rawValue).joined(separator: ", "))")
+        }
+        let pipeline = try pipeline(method, steps: steps, pivotSteps: pivotSteps)
+        return JobWork(pipeline: pipeline, target: try pipeline.prepare(face, name: "upload"), method: method)
+    }
+
+    /// Keeps a finished job's inversion as `id`.
+    func finish(_ work: JobWork, _ finished: Finished, id: String) throws -> InversionSummary {
+        try keep(work.pipeline.inversionFile(finished.outcome), as: id, pipeline: work.pipeline)
+        return InversionSummary(method: work.method.rawValue, seconds: finished.outcome.seconds, scores: finished.outcome.scores)
+    }
+
+    /// PNG bytes of a preview image [1, 3, S, S] in [-1, 1].
+    nonisolated static func previewPNG(_ image: Tensor) throws -> [UInt8] {
+        try png(Image(tensor: image.to(dtype: .float32).clamp(min: -1, max: 1)))
+    }
+
+    // MARK: downloads
 
     /// Inversion `id`'s w+ as a NumPy array [L, D] (float32).
     public func latent(_ id: String) throws -> [UInt8] {
-        guard let entry = entries[id] else { throw EditorError(.notFound, "no inversion \(id) in this session") }
-        return try NumPy.encodeArray(entry.file.wPlus)
+        try NumPy.encodeArray(entry(id).editor.inversion.wPlus)
     }
 
     /// Inversion `id` as the `stylegan` inversion file (safetensors), which `stylegan render` and `edit` read.
     public func inversionFile(_ id: String) throws -> [UInt8] {
-        guard let entry = entries[id] else { throw EditorError(.notFound, "no inversion \(id) in this session") }
-        return try Self.viaFile("inversion.safetensors") { try entry.file.write(to: $0) }
+        let file = try entry(id).editor.inversion
+        return try Self.viaFile("inversion.safetensors") { try file.write(to: $0) }
     }
 
     /// Drops expired inversions.
@@ -181,28 +252,53 @@ public actor EditorEngine {
 
     public var inversionCount: Int { entries.count }
 
-    private func keep(_ file: InversionFile, as id: String, generator: LoadedGenerator, sha256: String) throws {
-        entries[id] = Entry(file: file, editor: try InversionEditor(generator, inversion: file, generatorSHA256: sha256),
-                            latentAvg: generator.latentAvg)
+    func entry(_ id: String) throws -> Entry {
+        guard let entry = entries[id] else { throw EditorError(.notFound, "no inversion \(id) in this session") }
+        return entry
     }
 
-    private func pipeline(_ method: InversionMethod) throws -> InversionPipeline {
-        if let pipeline = pipelines[method] { return pipeline }
-        guard method.family == .encoder, let encoder = models.encoders[method] else {
-            throw EditorError(.badRequest, "no \(method.rawValue) encoder is loaded; the methods are \(info.methods.joined(separator: ", "))")
-        }
+    private func keep(_ file: InversionFile, as id: String, pipeline: InversionPipeline) throws {
+        // Rendered by the generator it was inverted into (an encoder file's own decoder when it holds one).
+        entries[id] = Entry(editor: try InversionEditor(pipeline.generator, inversion: file, generatorSHA256: pipeline.generatorSHA256))
+    }
+
+    /// The pipeline of `method` with these steps, made once. Encoders read their file; the optimisation methods share
+    /// the loaded generator and the testbed's networks, and take e4e's code as their pivot where the method does.
+    private func pipeline(_ method: InversionMethod, steps: Int?, pivotSteps: Int?) throws -> InversionPipeline {
+        let key = "\(method.rawValue)/\(steps ?? 0)/\(pivotSteps ?? 0)"
+        if let pipeline = pipelines[key] { return pipeline }
         var settings = InversionSettings(method: method)
         settings.align = false  // the editor aligns uploads itself, so the page can show and choose the faces
-        let pipeline = try InversionPipeline.load(settings, checkpoint: models.generator, encoder: encoder)
-        pipelines[method] = pipeline
+        settings.steps = steps
+        let e4ePivot = method.family != .encoder && method.acceptsEncoder ? models.encoders[.e4e] : nil
+        settings.pivotSteps = method.projectsPivot && e4ePivot == nil ? pivotSteps : nil
+        let pipeline: InversionPipeline
+        if method.family == .encoder {
+            guard let encoder = models.encoders[method] else {
+                throw EditorError(.badRequest, "no \(method.rawValue) encoder is loaded; the methods are "
+                    + info.methods.map(\.name).joined(separator: ", "))
+            }
+            pipeline = try InversionPipeline.load(settings, checkpoint: generatorPath, encoder: encoder, networks: networks)
+        } else {
+            guard let networks else { throw EditorError(.badRequest, "\(method.rawValue) needs the testbed's networks (--networks)") }
+            settings = settings.onTestbed
+            if let e4e = e4ePivot {
+                pipeline = try InversionPipeline.load(settings, checkpoint: generatorPath, encoder: e4e, networks: networks)
+            } else {
+                pipeline = try InversionPipeline(settings, generator: loaded, generatorPath: generatorPath, generatorSHA256: sha256,
+                                                 encoder: nil, networks: networks, aligner: nil)
+            }
+        }
+        if pipelines.count >= 32 { pipelines.removeAll() }  // steps vary per job: keep the cache bounded
+        pipelines[key] = pipeline
         return pipeline
     }
 
     /// PNG bytes of `image`.
-    static func png(_ image: Image) throws -> [UInt8] { try viaFile("image.png") { try image.write(to: $0) } }
+    nonisolated static func png(_ image: Image) throws -> [UInt8] { try viaFile("image.png") { try image.write(to: $0) } }
 
     /// The bytes a writer puts in a private temporary file, which is then removed.
-    static func viaFile(_ name: String, _ write: (String) throws -> Void) throws -> [UInt8] {
+    nonisolated static func viaFile(_ name: String, _ write: (String) throws -> Void) throws -> [UInt8] {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("stylegan-serve-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Inversion
 import Perception
 import WebEditor
 
@@ -24,6 +25,9 @@ struct Serve: ParsableCommand {
     @Option(help: "Models folder (generator, encoders, directions).")
     var models = "Models/testbed64"
 
+    @Option(help: "Folder of the testbed's perception networks (LPIPS, identity, parser): the optimisation methods and the ID score use them; 'none' to serve encoders only.")
+    var networks = "Models/testbed"
+
     @Option(help: "Folder of dlib's model files (default: .deps/dlib-models, or $STYLEGAN_DLIB_MODELS).")
     var dlibModels: String?
 
@@ -33,13 +37,20 @@ struct Serve: ParsableCommand {
     @Option(parsing: .unconditional, help: "Uploads and inversions kept per session (the oldest go first).")
     var maxItems = 32
 
+    @Option(parsing: .unconditional, help: "Optimisation jobs that may wait in the queue (one runs at a time).")
+    var maxJobs = 4
+
     @OptionGroup var runtime: RuntimeOptions
 
     func validate() throws {
         try Bounds.check("--port", port, 0...65535)
         try Bounds.check("--max-upload-mb", maxUploadMB, 1...200)
         try Bounds.check("--max-items", maxItems, 1...1000)
+        try Bounds.check("--max-jobs", maxJobs, 0...100)
         guard FileManager.default.fileExists(atPath: models) else { throw ValidationError("\(models): no such folder (--models)") }
+        if networks != "none", !FileManager.default.fileExists(atPath: networks) {
+            throw ValidationError("\(networks): no such folder (--networks; 'none' serves encoders only)")
+        }
     }
 
     func run() throws {
@@ -48,15 +59,17 @@ struct Serve: ParsableCommand {
             FileHandle.standardError.write(Data(("warning: serving on \(host): other machines can reach the editor, and it "
                 + "has no login\n").utf8))
         }
-        let engine: EditorEngine
-        do {
-            engine = try EditorEngine(models: EditorEngine.Models.folder(models), dlibModels: DlibModels.locate(dlibModels))
-        } catch let error as EditorError {
-            throw CLIError(error.message)
-        }
         var limits = EditorLimits()
         limits.uploadBytes = maxUploadMB * 1024 * 1024
         limits.maxItemsPerSession = maxItems
+        limits.maxQueuedJobs = maxJobs
+        let engine: EditorEngine
+        do {
+            engine = try EditorEngine(models: ModelsFolder(models), networks: networks == "none" ? nil : networks,
+                                      dlibModels: DlibModels.locate(dlibModels), limits: limits)
+        } catch let error as EditorError {
+            throw CLIError(error.message)
+        }
         let host = self.host
         let application = EditorServer.application(engine: engine, limits: limits, host: host, port: port) { bound in
             let line = "serving the editor at http://\(host.contains(":") ? "[\(host)]" : host):\(bound)/\n"

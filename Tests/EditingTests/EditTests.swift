@@ -169,6 +169,52 @@ struct EditTests {
         #expect(error?.message.contains("tuned") == true)
     }
 
+    /// A recipe is the edits it names, in its order: each piece equals the edit done by hand, rows outside a range keep
+    /// their codes, the feature follows w+, and what cannot be done is refused with a message.
+    @Test func recipesComposeTheEditsTheyName() throws {
+        let file = try inversion(wPlus, feature: true)
+        let editor = try InversionEditor(loaded, inversion: file, generatorSHA256: sha)
+        let sefa = try SeFa.factorize(loaded.generator)
+        let palette = EditRecipe.Palette(directions: ["d": try direction], sefa: sefa, latentAvg: loaded.latentAvg)
+        func apply(_ recipe: EditRecipe, mix: Tensor? = nil, to other: InversionFile? = nil) throws -> InversionFile {
+            try recipe.apply(to: editor, palette: palette, mixWith: mix, interpolateTo: other)
+        }
+        #expect(try maxAbsDifference(apply(EditRecipe()).wPlus, wPlus) == 0)
+        let byName = try apply(EditRecipe(directions: ["d": 1.5]))
+        try expectClose(byName.wPlus, try DirectionEdit.apply(wPlus, along: direction, strength: 1.5, rows: .all(10)), tol: 1e-6, "named")
+        try expectClose(#require(byName.feature).tensor, try editor.edited(byName.wPlus).feature!.tensor, tol: 1e-6, "F-space rule")
+
+        let component = try apply(EditRecipe(components: [.init(method: .sefa, index: 2, strength: 3, layers: [2, 4])]))
+        let moved = try (component.wPlus - wPlus).abs().sum([1]).doubles()
+        #expect(moved.indices.allSatisfy { (2...4).contains($0) == (moved[$0] > 1e-4) }, "rows 2...4 only: \(moved)")
+        try expectClose(component.wPlus.select(0, 3) - wPlus.select(0, 3), sefa.directions.select(0, 2) * 3, tol: 1e-5, "SeFa step")
+
+        let mixed = try apply(EditRecipe(mix: .init(layers: [5, 9])), mix: other)
+        try expectClose(mixed.wPlus.narrow(0, start: 5, length: 5), other.narrow(0, start: 5, length: 5), tol: 1e-6, "rows taken")
+        #expect(try maxAbsDifference(mixed.wPlus.narrow(0, start: 0, length: 5), wPlus.narrow(0, start: 0, length: 5)) == 0)
+
+        let half = try apply(EditRecipe(interpolation: 0.5), to: inversion(other))
+        try expectClose(half.wPlus, (wPlus + other) * 0.5, tol: 1e-6, "interpolation")
+        let truncated = try apply(EditRecipe(truncation: 0))
+        try expectClose(truncated.wPlus, loaded.latentAvg.reshape([1, -1]).expand([10, 128]), tol: 1e-6, "truncation 0: the average")
+
+        for (recipe, words) in [
+            (EditRecipe(directions: ["nope": 1]), "no direction named nope"),
+            (EditRecipe(directions: ["d": 11]), "strength"),
+            (EditRecipe(components: [.init(method: .sefa, index: 128, strength: 1)]), "SeFa has directions 0...127"),
+            (EditRecipe(components: [.init(method: .ganspace, index: 0, strength: 1)]), "not loaded"),
+            (EditRecipe(components: [.init(method: .sefa, index: 0, strength: 1, layers: [3, 10])]), "layers"),
+            (EditRecipe(mix: .init(layers: [0, 1])), "second code"),
+            (EditRecipe(interpolation: 0.5), "second inversion"),
+            (EditRecipe(truncation: 3), "truncation"),
+        ] {
+            let error = #expect(throws: EditRecipeError.self) { try apply(recipe) }
+            #expect(error?.description.contains(words) == true, "\(error?.description ?? "")")
+        }
+        let decoded = try JSONDecoder().decode(EditRecipe.self, from: Data(#"{"components":[{"method":"sefa","index":1,"strength":2}]}"#.utf8))
+        #expect(decoded == EditRecipe(components: [.init(method: .sefa, index: 1, strength: 2)]))
+    }
+
     @Test func anotherGeneratorIsRefused() throws {
         let error = #expect(throws: TorchError.self) {
             try InversionEditor(loaded, inversion: inversion(wPlus), generatorSHA256: String(repeating: "b", count: 64))

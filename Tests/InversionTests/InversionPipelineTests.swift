@@ -181,6 +181,8 @@ struct InversionPipelineTests {
         #expect(outcome.scores.map { $0.psnr.isFinite && $0.ssim != nil && $0.lpips == nil } == true)
         #expect(reports.last?.step == 3 && reports.last?.total == 3)
         #expect(reports.contains { $0.stage == (tuning ? .tuning : .optimization) })
+        // Each step hands over the image it rendered, for live previews.
+        #expect(reports.allSatisfy { $0.image?.shape == [1, 3, 64, 64] && $0.image?.requiresGrad == false })
         if tuning {
             #expect(reports.first?.stage == .pivot && outcome.timings[.pivot] != nil)
             #expect(outcome.deltas?.kind == (method == .pti ? .additive : .multiplicative))

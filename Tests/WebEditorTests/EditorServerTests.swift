@@ -15,6 +15,7 @@ import Torch
 @Suite("web editor server", .serialized)
 struct EditorServerTests {
     static let models = Fixtures.packageRoot.appendingPathComponent("Models/testbed64").path
+    static let networks = Fixtures.packageRoot.appendingPathComponent("Models/testbed").path
     static let astronaut = Fixtures.packageRoot.appendingPathComponent("Sources/stylegan/Resources/astronaut.png").path
 
     /// A client with its own session cookie, set from the server's first reply.
@@ -72,7 +73,7 @@ struct EditorServerTests {
     static func withServer(_ options: [String] = [], _ body: (Int) async throws -> Void) async throws {
         let server = Process()
         server.executableURL = CLI.binary
-        server.arguments = ["serve", "--port", "0", "--models", models, "--threads", "1"] + options
+        server.arguments = ["serve", "--port", "0", "--models", models, "--networks", networks, "--threads", "1"] + options
         let output = Pipe()
         server.standardOutput = output
         server.standardError = FileHandle.nullDevice
@@ -112,7 +113,9 @@ struct EditorServerTests {
             #expect(r.status == 200 && String(decoding: r.body, as: UTF8.self).contains("StyleGANKit editor"))
             r = try await client.send("api/info")
             let info = try Self.object(r.body)
-            #expect(info["size"] as? Int == 64 && (info["methods"] as? [String])?.contains("e4e") == true)
+            let methods = try #require(info["methods"] as? [[String: String]])
+            #expect(info["size"] as? Int == 64 && info["rows"] as? Int == 10 && methods.contains(["name": "e4e", "kind": "encoder"]))
+            #expect(methods.contains(["name": "pti", "kind": "job"]) && methods.contains(["name": "encoder+gani", "kind": "job"]))
             #expect((info["directions"] as? [String])?.contains("smile") == true && info["detector"] as? String == "dlib")
             #expect(client.cookie?.hasPrefix("stylegan_session=") == true && r.headers["set-cookie"]?.contains("HttpOnly") == true)
 
@@ -128,9 +131,12 @@ struct EditorServerTests {
 
             r = try await client.json("api/invert", ["upload": uploadID, "face": 0, "method": "e4e"])
             try #require(r.status == 200, "\(String(decoding: r.body, as: UTF8.self))")
-            let inversion = try #require(try Self.object(r.body)["inversion"] as? String)
+            let inverted = try Self.object(r.body)
+            let inversion = try #require(inverted["inversion"] as? String)
+            let summary = try #require(inverted["summary"] as? [String: Any])
+            #expect(summary["psnr"] is Double && summary["lpips"] is Double && summary["id"] is Double, "\(summary)")
             let plain = try await client.json("api/render", ["inversion": inversion])
-            let smiling = try await client.json("api/render", ["inversion": inversion, "edits": ["smile": 2], "truncation": 0.8])
+            let smiling = try await client.json("api/render", ["inversion": inversion, "directions": ["smile": 2], "truncation": 0.8])
             #expect(plain.status == 200 && smiling.status == 200 && smiling.headers["content-type"] == "image/png")
             let (a, b) = (try Image.decode([UInt8](plain.body)), try Image.decode([UInt8](smiling.body)))
             #expect(a.width == 64 && b.width == 64 && a.pixels != b.pixels)
@@ -176,7 +182,7 @@ struct EditorServerTests {
             try refused(try await client.json("api/invert", ["upload": "nope", "method": "e4e"]), 404, "no upload")
             try refused(try await client.json("api/invert", ["upload": "nope", "method": "magic"]), 400, "unknown method")
             let seeded = try Self.object(try await client.json("api/seed", ["seed": 1]).body)["inversion"] as! String
-            try refused(try await client.json("api/render", ["inversion": seeded, "edits": ["wings": 1]]), 400, "no direction")
+            try refused(try await client.json("api/render", ["inversion": seeded, "directions": ["wings": 1]]), 400, "no direction")
             try refused(try await client.json("api/render", ["inversion": seeded, "truncation": 9]), 400, "truncation")
             #expect(try await client.send("api/uploads/x/faces/../../0.png").status == 404)
         }
@@ -200,6 +206,129 @@ struct EditorServerTests {
             // Two more inversions push the first out of Alice's session.
             for seed in [4, 5] { _ = try await alice.json("api/seed", ["seed": seed]) }
             #expect(try await alice.json("api/render", ["inversion": inversion]).status == 404)
+        }
+    }
+
+    /// Every kind of slider: GANSpace and SeFa components on a layer range, mixing with a seed or another inversion,
+    /// interpolation; paste-back into the uploaded photo; testbed samples; and the refusals of each.
+    @Test func editsOfEveryKind() async throws {
+        try await Self.withServer { port in
+            let client = Client(port: port)
+            func image(_ reply: (status: Int, body: Data, headers: [String: String])) throws -> Image {
+                try #require(reply.status == 200, "\(reply.status): \(String(decoding: reply.body, as: UTF8.self))")
+                return try Image.decode([UInt8](reply.body))
+            }
+            func refused(_ body: [String: Any], _ status: Int, _ words: String, path: String = "api/render") async throws {
+                let reply = try await client.json(path, body)
+                let message = try Self.object(reply.body)["error"] as? String ?? ""
+                #expect(reply.status == status && message.contains(words), "\(reply.status): \(message)")
+            }
+            let a = try #require(try Self.object(try await client.json("api/seed", ["seed": 11]).body)["inversion"] as? String)
+            let b = try #require(try Self.object(try await client.json("api/seed", ["seed": 12]).body)["inversion"] as? String)
+            let plain = try image(try await client.json("api/render", ["inversion": a]))
+            let endB = try image(try await client.json("api/render", ["inversion": b]))
+            for edit: [String: Any] in [
+                ["components": [["method": "ganspace", "index": 0, "strength": 2, "layers": [0, 3]]]],
+                ["components": [["method": "sefa", "index": 1, "strength": 3]]],
+                ["mix": ["seed": 5, "layers": [4, 9]]],
+                ["mix": ["inversion": b, "layers": [0, 9], "strength": 0.5]],
+                ["interpolate": ["inversion": b, "t": 0.5]],
+            ] {
+                let edited = try image(try await client.json("api/render", edit.merging(["inversion": a]) { $1 }))
+                #expect(edited.pixels != plain.pixels, "\(edit)")
+            }
+            // Mixing every row fully, or interpolating to the end, gives the other image.
+            #expect(try image(try await client.json("api/render", ["inversion": a, "mix": ["inversion": b, "layers": [0, 9]]])).pixels
+                == endB.pixels)
+            #expect(try image(try await client.json("api/render", ["inversion": a, "interpolate": ["inversion": b, "t": 1]])).pixels
+                == endB.pixels)
+            try await refused(["inversion": a, "components": [["method": "ganspace", "index": 99, "strength": 1]]], 400, "components 0...19")
+            try await refused(["inversion": a, "components": [["method": "sefa", "index": 0, "strength": 1, "layers": [5, 2]]]], 400, "layers")
+            try await refused(["inversion": a, "components": [["method": "sefa", "index": 0, "strength": 11]]], 400, "strength")
+            try await refused(["inversion": a, "mix": ["seed": 1, "inversion": b, "layers": [0, 1]]], 400, "either")
+            try await refused(["inversion": a, "interpolate": ["inversion": b, "t": 2]], 400, "interpolation")
+            try await refused(["inversion": a, "interpolate": ["inversion": "elsewhere", "t": 0.5]], 404, "no inversion")
+            try await refused(["inversion": a], 409, "paste", path: "api/pasteback")
+
+            // Paste-back: the edit lands inside the photo's face region only.
+            var r = try await client.upload(try Data(contentsOf: URL(fileURLWithPath: Self.astronaut)))
+            let upload = try #require(try Self.object(r.body)["upload"] as? String)
+            r = try await client.json("api/invert", ["upload": upload, "face": 0, "method": "psp"])
+            let inversion = try #require(try Self.object(r.body)["inversion"] as? String)
+            let pasted = try image(try await client.json("api/pasteback", ["inversion": inversion, "directions": ["smile": 2]]))
+            let photo = try Image.read(path: Self.astronaut)
+            #expect(pasted.width == photo.width && pasted.height == photo.height)
+            let difference = try (pasted.tensor() - photo.tensor()).abs().sum([1], keepdim: false)  // [1, H, W]
+            #expect(try difference.narrow(1, start: 440, length: 72).narrow(2, start: 400, length: 112).max().item() == 0,
+                    "the corner far from the face is untouched")
+            #expect(try difference.narrow(1, start: 100, length: 40).narrow(2, start: 190, length: 60).max().item() > 0.1)
+
+            // A testbed sample is an upload with one aligned face.
+            r = try await client.json("api/sample", ["sample": 3])
+            let sample = try Self.object(r.body)
+            #expect(r.status == 200 && (sample["faces"] as? [Any])?.count == 1 && sample["width"] as? Int == 64)
+            try await refused(["sample": 9999], 400, "sample", path: "api/sample")
+        }
+    }
+
+    /// Optimisation methods run as jobs: progress and previews stream as server-sent events, the result is an
+    /// inversion with scores, renders stay quick while a job runs, a job can be cancelled, and the queue is bounded.
+    @Test func jobsStreamProgressAndCancel() async throws {
+        try await Self.withServer(["--max-jobs", "1"]) { port in
+            let client = Client(port: port)
+            var r = try await client.upload(try Data(contentsOf: URL(fileURLWithPath: Self.astronaut)))
+            let upload = try #require(try Self.object(r.body)["upload"] as? String)
+            r = try await client.json("api/jobs", ["upload": upload, "method": "projector", "steps": 12])
+            try #require(r.status == 202, "\(String(decoding: r.body, as: UTF8.self))")
+            let job = try #require(try Self.object(r.body)["job"] as? String)
+            // The stream ends with the job: every step as a progress event, then the end event with the summary.
+            r = try await client.send("api/jobs/\(job)/events")
+            let stream = String(decoding: r.body, as: UTF8.self)
+            #expect(r.status == 200 && r.headers["content-type"] == "text/event-stream")
+            #expect(stream.contains("event: progress") && stream.contains("\"step\":12"), "\(stream.prefix(400))")
+            let last = try #require(stream.components(separatedBy: "event: end\ndata: ").last?.split(separator: "\n").first)
+            let end = try Self.object(Data(last.utf8))
+            let summary = try #require(end["summary"] as? [String: Any], "\(end)")
+            #expect(end["state"] as? String == "done" && summary["psnr"] is Double && summary["lpips"] is Double && summary["id"] is Double)
+            #expect((end["preview"] as? Int ?? 0) >= 1)
+            r = try await client.send("api/jobs/\(job)/preview.png")
+            #expect(try r.status == 200 && Image.decode([UInt8](r.body)).width == 64)
+            #expect(try await client.json("api/render", ["inversion": job, "directions": ["smile": 1]]).status == 200)
+            r = try await client.send("api/inversions/\(job)/inversion.safetensors")
+            #expect(r.status == 200)
+
+            // A long PTI job: renders stay quick beside it, and cancel stops it.
+            r = try await client.json("api/jobs", ["upload": upload, "method": "pti", "steps": 2000, "pivot_steps": 2000])
+            let long = try #require(try Self.object(r.body)["job"] as? String)
+            var state = try Self.object(try await client.send("api/jobs/\(long)").body)
+            let deadline = Date().addingTimeInterval(120)
+            while (state["step"] as? Int ?? 0) < 2, Date() < deadline {
+                try await Task.sleep(for: .milliseconds(200))
+                state = try Self.object(try await client.send("api/jobs/\(long)").body)
+            }
+            #expect(state["state"] as? String == "running", "\(state)")
+            let started = Date()
+            #expect(try await client.json("api/render", ["inversion": job]).status == 200)
+            #expect(Date().timeIntervalSince(started) < 10, "a render waited \(Date().timeIntervalSince(started)) s beside a job")
+            // The queue holds one waiting job; this session may have two at once.
+            let queued = try Self.object(try await client.json("api/jobs", ["upload": upload, "method": "projector"]).body)
+            r = try await client.json("api/jobs", ["upload": upload, "method": "projector"])
+            #expect(r.status == 429, "\(String(decoding: r.body, as: UTF8.self))")
+            r = try await client.json("api/jobs/\(try #require(queued["job"] as? String))/cancel", [:])
+            #expect(try Self.object(r.body)["state"] as? String == "cancelled")
+            _ = try await client.json("api/jobs/\(long)/cancel", [:])
+            r = try await client.send("api/jobs/\(long)/events")
+            #expect(String(decoding: r.body, as: UTF8.self).contains("\"state\":\"cancelled\""))
+            #expect(try await client.json("api/render", ["inversion": long]).status == 404)
+
+            // Refusals: the wrong kind of method for each endpoint, steps out of range, another session's job.
+            #expect(try await client.json("api/jobs", ["upload": upload, "method": "e4e"]).status == 400)
+            #expect(try await client.json("api/invert", ["upload": upload, "method": "pti"]).status == 400)
+            r = try await client.json("api/jobs", ["upload": upload, "method": "projector", "steps": 0])
+            #expect(r.status == 400 && String(decoding: r.body, as: UTF8.self).contains("steps must be in 1...5000"))
+            let other = Client(port: port)
+            #expect(try await other.send("api/jobs/\(job)").status == 404)
+            #expect(try await other.json("api/jobs/\(job)/cancel", [:]).status == 404)
         }
     }
 
