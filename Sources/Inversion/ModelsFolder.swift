@@ -5,11 +5,11 @@ import Foundation
 /// `interfacegan_ATTRIBUTE.npy` boundaries. `stylegan evaluate`, `demo` and `serve` all read models this way.
 public struct ModelsFolder: Sendable {
     public let path: String
-    /// nil when the folder has none.
-    public let generator: String?
-    public let encoders: [InversionMethod: String]
+    /// nil when the folder has none. Front ends may override each file (`--checkpoint`, `--encoder`).
+    public var generator: String?
+    public var encoders: [InversionMethod: String]
     /// The boundaries folder, when there is one.
-    public let directions: String?
+    public var directions: String?
 
     public init(_ folder: String) {
         let manager = FileManager.default

@@ -25,12 +25,13 @@ struct Benchmark {
         var report = Report(machine: machine)
         if let i = arguments.firstIndex(of: "--only") {
             // One section, merged into the existing file in place of its previous figures.
-            guard i + 1 < arguments.count, ["training", "encoder-training", "real-faces"].contains(arguments[i + 1]) else {
-                throw TorchError("--only takes a section name: training, encoder-training or real-faces")
+            guard i + 1 < arguments.count, ["training", "encoder-training", "real-faces", "web"].contains(arguments[i + 1]) else {
+                throw TorchError("--only takes a section name: training, encoder-training, real-faces or web")
             }
             switch arguments[i + 1] {
             case "training": try TrainingBenchmark.section(into: &report, context: machine)
             case "encoder-training": try EncoderTrainingBenchmark.section(into: &report, context: machine)
+            case "web": try WebEditorBenchmark.section(into: &report)
             default: try RealFaceBenchmark.section(into: &report)
             }
             try report.merge(into: outPath)
@@ -106,6 +107,7 @@ struct Benchmark {
                            + "column adds the final 1024 synthesis. The papers report times on GPUs; their texts "
                            + "were not available here to put their figures beside these.")
         try RealFaceBenchmark.section(into: &report)
+        try WebEditorBenchmark.section(into: &report)
         try TrainingBenchmark.section(into: &report)
         try EncoderTrainingBenchmark.section(into: &report)
         try report.write(to: outPath)

@@ -11,8 +11,10 @@ struct Serve: ParsableCommand {
         discussion: """
             Binds 127.0.0.1 by default; --host 0.0.0.0 serves other machines too (there is no login: anyone who \
             reaches the port can use the models). --models is a folder in the shipped layout (generator.safetensors, \
-            METHOD.safetensors per encoder, directions/interfacegan_NAME.npy), by default Models/testbed64. The API \
-            is documented in docs/web.md. Prints the address once listening; stop with Ctrl-C.
+            METHOD.safetensors per encoder, directions/interfacegan_NAME.npy), by default Models/testbed64; \
+            --checkpoint, --encoder and --directions replace its files (official checkpoints load as they are). \
+            --networks (the testbed's perception networks) enables the optimisation methods and the ID score. The \
+            API is documented in docs/web.md. Prints the address once listening; stop with Ctrl-C.
             """
     )
 
@@ -24,6 +26,15 @@ struct Serve: ParsableCommand {
 
     @Option(help: "Models folder (generator, encoders, directions).")
     var models = "Models/testbed64"
+
+    @Option(help: "A generator checkpoint in place of the models folder's (.pt, .pkl, .safetensors).")
+    var checkpoint: String?
+
+    @Option(parsing: .singleValue, help: "An encoder file for a method, METHOD=PATH (e.g. e4e=e4e_ffhq_encode.pt); repeatable.")
+    var encoder: [String] = []
+
+    @Option(help: "A folder of interfacegan_NAME.npy boundaries in place of the models folder's directions/.")
+    var directions: String?
 
     @Option(help: "Folder of the testbed's perception networks (LPIPS, identity, parser): the optimisation methods and the ID score use them; 'none' to serve encoders only.")
     var networks = "Models/testbed"
@@ -48,9 +59,30 @@ struct Serve: ParsableCommand {
         try Bounds.check("--max-items", maxItems, 1...1000)
         try Bounds.check("--max-jobs", maxJobs, 0...100)
         guard FileManager.default.fileExists(atPath: models) else { throw ValidationError("\(models): no such folder (--models)") }
+        _ = try modelsFolder()
         if networks != "none", !FileManager.default.fileExists(atPath: networks) {
             throw ValidationError("\(networks): no such folder (--networks; 'none' serves encoders only)")
         }
+    }
+
+    /// The models folder's files, overridden by --checkpoint, --encoder and --directions; every named file must exist.
+    func modelsFolder() throws -> ModelsFolder {
+        var folder = ModelsFolder(models)
+        folder.generator = checkpoint ?? folder.generator
+        folder.directions = directions ?? folder.directions
+        for entry in encoder {
+            let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, let method = InversionMethod(rawValue: parts[0]), method.family == .encoder else {
+                throw ValidationError("--encoder \(entry): expected METHOD=PATH with an encoder method (psp, e4e, restyle-psp, "
+                    + "restyle-e4e, e2style, fs, clcae)")
+            }
+            folder.encoders[method] = parts[1]
+        }
+        let files = [folder.generator, folder.directions].compactMap { $0 } + folder.encoders.values.sorted()
+        if let missing = files.first(where: { !FileManager.default.fileExists(atPath: $0) }) {
+            throw ValidationError("\(missing): no such file")
+        }
+        return folder
     }
 
     func run() throws {
@@ -65,7 +97,7 @@ struct Serve: ParsableCommand {
         limits.maxQueuedJobs = maxJobs
         let engine: EditorEngine
         do {
-            engine = try EditorEngine(models: ModelsFolder(models), networks: networks == "none" ? nil : networks,
+            engine = try EditorEngine(models: modelsFolder(), networks: networks == "none" ? nil : networks,
                                       dlibModels: DlibModels.locate(dlibModels), limits: limits)
         } catch let error as EditorError {
             throw CLIError(error.message)

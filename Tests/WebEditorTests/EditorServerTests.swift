@@ -70,7 +70,14 @@ struct EditorServerTests {
 
     /// Runs `body` against `stylegan serve` on a free port (a child process, so that the tests running beside it in
     /// this process cannot starve the server's threads), then stops it.
-    static func withServer(_ options: [String] = [], _ body: (Int) async throws -> Void) async throws {
+    static func withServer(_ options: [String] = [], models: String = models, _ body: (Int) async throws -> Void) async throws {
+        try await withServerProcess(options, models: models) { port, _ in try await body(port) }
+    }
+
+    /// `withServer`, with the server's process id.
+    static func withServerProcess(_ options: [String] = [], models: String = models, _ body: (Int, Int32) async throws -> Void)
+        async throws
+    {
         let server = Process()
         server.executableURL = CLI.binary
         server.arguments = ["serve", "--port", "0", "--models", models, "--networks", networks, "--threads", "1"] + options
@@ -79,10 +86,9 @@ struct EditorServerTests {
         server.standardError = FileHandle.nullDevice
         try server.run()
         defer {
-            server.terminate()
-            let deadline = Date().addingTimeInterval(5)
-            while server.isRunning, Date() < deadline { usleep(20_000) }
-            if server.isRunning { kill(server.processIdentifier, SIGKILL) }
+            // SIGKILL: the server keeps nothing to flush, and a child started from a test's thread inherits a signal
+            // mask that blocks SIGTERM.
+            kill(server.processIdentifier, SIGKILL)
             server.waitUntilExit()
         }
         // The first line says where it listens: "serving the editor at http://127.0.0.1:PORT/".
@@ -102,7 +108,14 @@ struct EditorServerTests {
                                    "stylegan serve printed: \(printed)")
         let port = try #require(Int(address.split(separator: ":").last!.trimmingCharacters(in: CharacterSet(charactersIn: "/"))),
                                 "\(address)")
-        try await body(port)
+        try await body(port, server.processIdentifier)
+    }
+
+    /// The resident memory of process `pid`, in bytes (Linux).
+    static func residentBytes(_ pid: Int32) throws -> Int {
+        let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
+        let line = try #require(status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") })
+        return try #require(Int(line.split(separator: " ").dropFirst().first ?? "")) * 1024
     }
 
     /// The whole path a page takes: upload, faces, invert, render with sliders, downloads.
@@ -329,6 +342,43 @@ struct EditorServerTests {
             let other = Client(port: port)
             #expect(try await other.send("api/jobs/\(job)").status == 404)
             #expect(try await other.json("api/jobs/\(job)/cancel", [:]).status == 404)
+        }
+    }
+
+    /// Many clients dragging sliders at once on loopback: no request fails, and the server's memory does not grow
+    /// from one round to the next (renders keep nothing).
+    @Test func loadOfConcurrentSlidersHasNoErrorsAndNoGrowth() async throws {
+        try await Self.withServerProcess { port, pid in
+            let load = EditorLoadGenerator(port: port, direction: "smile")
+            let warm = await load.run(clients: 8, renders: 15)
+            #expect(warm.errors.isEmpty, "\(warm.errors.prefix(3))")
+            let before = try Self.residentBytes(pid)
+            var rounds: [Int] = []
+            for _ in 0..<3 {
+                let round = await load.run(clients: 8, renders: 15)
+                #expect(round.errors.isEmpty && round.latencies.count == 120, "\(round.errors.prefix(3))")
+                rounds.append(try Self.residentBytes(pid))
+            }
+            let growth = rounds.last! - before
+            print("load: 4 x 120 renders by 8 clients; resident \(before >> 20) MB, then \(rounds.map { $0 >> 20 }) MB")
+            #expect(growth < 48 << 20, "the server grew by \(growth >> 20) MB over 360 renders")
+        }
+    }
+
+    /// Official-style files in place of a models folder: --checkpoint, --encoder and --directions; bad ones are named.
+    @Test func modelFilesCanBeGivenOneByOne() async throws {
+        let empty = try Scratch()
+        try await Self.withServer(["--checkpoint", Self.models + "/generator.safetensors", "--encoder", "psp=\(Self.models)/psp.safetensors",
+                                   "--directions", Self.models + "/directions", "--networks", "none"], models: empty.path("")) { port in
+            let info = try Self.object(try await Client(port: port).send("api/info").body)
+            #expect(info["methods"] as? [[String: String]] == [["name": "psp", "kind": "encoder"]], "\(info)")
+            #expect((info["directions"] as? [String])?.contains("smile") == true)
+        }
+        for (options, words) in [(["--encoder", "magic=x.pt"], "expected METHOD=PATH"), (["--encoder", "pti=x.pt"], "encoder method"),
+                                 (["--checkpoint", "/nonexistent/g.pt"], "/nonexistent/g.pt: no such file"),
+                                 (["--networks", "/nonexistent/networks"], "/nonexistent/networks: no such folder")] {
+            let result = try CLI.run(["serve", "--port", "0", "--models", Self.models] + options, timeout: .seconds(60))
+            #expect(result.status != 0 && result.stderr.contains(words), "\(options): \(result.stderr)")
         }
     }
 
