@@ -21,6 +21,7 @@ public enum EditorServer {
         let site = Site(sessions: sessions, engine: engine, jobs: jobs)
         let router = Router()
         router.get("/") { _, _ in try page() }
+        router.get("/api/openapi.json") { _, _ in try resource("openapi.json", type: "application/json") }
         router.get("/api/info") { request, _ in
             try await site.respond(request) { _ in try json(await engine.info) }
         }
@@ -372,11 +373,15 @@ public enum EditorServer {
     }
 
     static func page() throws -> Response {
-        let url = Bundle.module.bundleURL.appendingPathComponent("Resources/index.html")
-        let bytes = try [UInt8](Data(contentsOf: url))
-        var headers: HTTPFields = [.contentType: "text/html; charset=utf-8"]
-        headers[.contentSecurityPolicy] = "default-src 'self'; img-src 'self' blob: data:; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'"
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        var response = try resource("index.html", type: "text/html; charset=utf-8")
+        response.headers[.contentSecurityPolicy] = "default-src 'self'; img-src 'self' blob: data:; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'"
+        return response
+    }
+
+    /// A file of the bundle's Resources folder (its name fixed here, never taken from a request).
+    static func resource(_ name: String, type: String) throws -> Response {
+        let bytes = try [UInt8](Data(contentsOf: Bundle.module.bundleURL.appendingPathComponent("Resources/\(name)")))
+        return Response(status: .ok, headers: [.contentType: type], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 }
 

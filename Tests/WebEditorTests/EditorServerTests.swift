@@ -124,6 +124,13 @@ struct EditorServerTests {
             let client = Client(port: port)
             var r = try await client.send("")
             #expect(r.status == 200 && String(decoding: r.body, as: UTF8.self).contains("StyleGANKit editor"))
+            // The OpenAPI document lists every route.
+            let api = try Self.object(try await client.send("api/openapi.json").body)
+            let documented = Set(try #require(api["paths"] as? [String: Any]).keys)
+            #expect(documented == ["/", "/api/openapi.json", "/api/info", "/api/upload", "/api/sample", "/api/uploads/{upload}/faces/{face}.png",
+                                   "/api/invert", "/api/jobs", "/api/jobs/{job}", "/api/jobs/{job}/events", "/api/jobs/{job}/preview.png",
+                                   "/api/jobs/{job}/cancel", "/api/seed", "/api/render", "/api/pasteback",
+                                   "/api/inversions/{inversion}/latent.npy", "/api/inversions/{inversion}/inversion.safetensors"])
             r = try await client.send("api/info")
             let info = try Self.object(r.body)
             let methods = try #require(info["methods"] as? [[String: String]])
