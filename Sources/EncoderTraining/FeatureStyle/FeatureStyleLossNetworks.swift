@@ -33,17 +33,23 @@ public enum FeatureStyleIdentity {
             let all = try network.idLossMultiLayerFeatures(images)
             return multiLayer ? try all.flattened() : [try all.embedding.flatten(from: 1)]
         case .dlib(let network):
-            let images = try images.to(dtype: .float32)  // it computes in float32 (see `prepared`)
             return multiLayer ? try network.idLossMultiLayerFeatures(images) : [try network.idLossEmbedding(images)]
         }
     }
 
-    /// The network made ready to compute in `precision`.
+    /// dlib's network computes in float32 whatever the run's precision: bfloat16 is about 15x slower for its narrow
+    /// convolutions (docs/benchmarks.md).
+    var computesInFloat32: Bool {
+        if case .dlib = self { return true }
+        return false
+    }
+
+    /// The network made ready to compute in `precision` (unchanged when it `computesInFloat32`).
     func prepared(for precision: ComputePrecision) throws -> FeatureStyleIdentity {
         switch self {
         case .iresnet(let network): .iresnet(try precision.prepare(network))
         case .irse(let network): .irse(try precision.prepare(network))
-        case .dlib: self  // float32 always: bfloat16 is slower for its narrow convolutions (docs/benchmarks.md)
+        case .dlib: self
         }
     }
 }
@@ -75,7 +81,7 @@ public struct FeatureStyleLossNetworks {
     /// The identity network's features of images [N, 3, H, W] (`FeatureStyleIdentity.features`).
     func identityFeatures(_ images: Tensor, multiLayer: Bool) throws -> [Tensor] {
         guard let identity else { throw EncoderTrainingError("the identity network is not loaded") }
-        if case .dlib = identity { return try identity.features(images, multiLayer: multiLayer) }  // float32 always
+        if identity.computesInFloat32 { return try identity.features(images.to(dtype: .float32), multiLayer: multiLayer) }
         return try identity.features(precision.input(images), multiLayer: multiLayer).map(precision.output)
     }
 
