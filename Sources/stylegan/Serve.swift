@@ -107,13 +107,23 @@ struct Serve: ParsableCommand {
             let line = "serving the editor at http://\(host.contains(":") ? "[\(host)]" : host):\(bound)/\n"
             FileHandle.standardOutput.write(Data(line.utf8))
         }
+        // Ctrl-C and SIGTERM stop the server at once: everything it keeps is in memory, and a graceful shutdown would
+        // wait for every open job event stream (up to an hour each).
+        let stops = [Int32(SIGINT), Int32(SIGTERM)].map { (number: Int32) -> any DispatchSourceSignal in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { Foundation.exit(0) }
+            source.resume()
+            return source
+        }
         let failure = ServeFailure()
         let done = DispatchSemaphore(value: 0)
         Task {
-            do { try await application.runService() } catch { failure.set(error) }
+            do { try await application.runService(gracefulShutdownSignals: []) } catch { failure.set(error) }
             done.signal()
         }
         done.wait()
+        stops.forEach { $0.cancel() }
         if let error = failure.error { throw CLIError("the server stopped: \(error)") }
     }
 }

@@ -11,7 +11,7 @@ import Torch
 struct EditorBrowserTests {
     @Test(.enabled(if: EditorBrowserTests.Browser.tools != nil,
                    "needs chromium, chromedriver and curl: `scripts/setup.sh --test` installs them"),
-          .timeLimit(.minutes(5)))
+          .timeLimit(.minutes(15)))
     func uploadInvertSlideDownload() async throws {
         let tools = try #require(Browser.tools)
         let folder = try Self.artifacts()
@@ -27,7 +27,7 @@ struct EditorBrowserTests {
                 try await browser.wait("!document.getElementById('invert').disabled", "a face in the upload")
                 try await browser.command("element/\(try await browser.element("#invert"))/click")
                 try await browser.wait("document.getElementById('reconstruction').src.startsWith('blob:')"
-                    + " && document.getElementById('edit').complete", seconds: 120, "the inversion")
+                    + " && document.getElementById('edit').complete", seconds: 300, "the inversion")
                 try await browser.screenshot("1-inverted")
 
                 try await browser.script("""
@@ -72,7 +72,7 @@ struct EditorBrowserTests {
                     """)
                 try await browser.command("element/\(try await browser.element("#invert"))/click")
                 try await browser.wait("document.getElementById('status').textContent.startsWith('projector:')"
-                    + " && document.getElementById('reconstruction').src !== window.before", seconds: 120, "the projector job")
+                    + " && document.getElementById('reconstruction').src !== window.before", seconds: 300, "the projector job")
                 #expect(try await browser.script("return document.getElementById('jobProgress').hidden").bool())
                 try await browser.command("element/\(try await browser.element("#pasteButton"))/click")
                 try await browser.wait("!document.getElementById('pasted').hidden && document.getElementById('pasted').naturalWidth === 512",
@@ -116,7 +116,8 @@ struct EditorBrowserTests {
 
         let tools: Tools
         let folder: URL
-        let deadline = Date().addingTimeInterval(240)
+        // Generous: under CI every suite runs at once on two cores.
+        let deadline = Date().addingTimeInterval(600)
         /// Chromium's profile: fresh for each run, and a name to find its processes by.
         let profile = FileManager.default.temporaryDirectory
             .appendingPathComponent("stylegan-chromium-\(UUID().uuidString)")
@@ -157,7 +158,7 @@ struct EditorBrowserTests {
             }
             let reply = try await call("POST", "session", ["capabilities": ["alwaysMatch": [
                 // Bounds inside the browser too: a page load or script past these fails the command.
-                "timeouts": ["script": 30_000, "pageLoad": 30_000, "implicit": 0],
+                "timeouts": ["script": 120_000, "pageLoad": 120_000, "implicit": 0],
                 "goog:chromeOptions": ["binary": tools.chromium, "args": [
                     "--headless=new", "--no-sandbox",  // no sandbox: the tests run as root in containers
                     "--disable-gpu", "--disable-dev-shm-usage",  // containers: no GPU, a small /dev/shm
@@ -196,7 +197,7 @@ struct EditorBrowserTests {
         /// One WebDriver request; its reply's `value`. Through curl, since chromedriver's header lines have no space
         /// after the colon, which FoundationNetworking refuses.
         @discardableResult
-        func call(_ method: String, _ path: String, _ body: [String: Any]? = nil, seconds: Double = 45) async throws
+        func call(_ method: String, _ path: String, _ body: [String: Any]? = nil, seconds: Double = 120) async throws
             -> JSON
         {
             let arguments = try request(method, path, body, seconds: seconds)
@@ -259,7 +260,7 @@ struct EditorBrowserTests {
         }
 
         /// Polls the JavaScript `expression` until it is true, for up to `seconds` and no later than the run's deadline.
-        func wait(_ expression: String, seconds: Double = 60, _ what: String) async throws {
+        func wait(_ expression: String, seconds: Double = 180, _ what: String) async throws {
             let end = min(deadline, Date().addingTimeInterval(seconds))
             while Date() < end {
                 if try await script("return !!(\(expression));").value == .bool(true) { return }
