@@ -5,7 +5,8 @@ import FoundationNetworking
 
 /// Drives a running editor over HTTP as `clients` people dragging sliders at once: each takes a seed in a session of
 /// its own, then asks for `renders` edits one after another, each a new position of the `direction` slider (nil: the
-/// truncation slider, which every generator has). The load test and the latency benchmark both use it.
+/// truncation slider, which every generator has). The load test and the latency benchmark both use it. Each client is
+/// a thread of its own making blocking requests, so a busy Swift concurrency pool in the caller cannot delay them.
 public struct EditorLoadGenerator: Sendable {
     public struct Result: Sendable {
         /// Seconds per render request, end to end.
@@ -30,40 +31,37 @@ public struct EditorLoadGenerator: Sendable {
         self.direction = direction
     }
 
-    public func run(clients: Int, renders: Int, timeout: TimeInterval = 120) async -> Result {
+    /// Runs the clients and waits for all of them.
+    public func run(clients: Int, renders: Int, timeout: TimeInterval = 120) -> Result {
         let started = Date()
-        let outcomes = await withTaskGroup(of: ([Double], [String]).self) { group in
-            for client in 0..<clients {
-                group.addTask { await self.client(client, renders: renders, timeout: timeout) }
-            }
-            var all: [([Double], [String])] = []
-            for await outcome in group { all.append(outcome) }
-            return all
+        let collected = Collected()
+        let group = DispatchGroup()
+        for index in 0..<clients {
+            group.enter()
+            Thread {
+                let outcome = client(index, renders: renders, timeout: timeout)
+                collected.add(outcome)
+                group.leave()
+            }.start()
         }
-        return Result(latencies: outcomes.flatMap(\.0), errors: outcomes.flatMap(\.1), seconds: Date().timeIntervalSince(started))
+        group.wait()
+        let all = collected.all
+        return Result(latencies: all.flatMap(\.0), errors: all.flatMap(\.1), seconds: Date().timeIntervalSince(started))
     }
 
-    private func client(_ index: Int, renders: Int, timeout: TimeInterval) async -> ([Double], [String]) {
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.httpShouldSetCookies = false
-        let session = URLSession(configuration: configuration)
-        var cookie: String?
-        func post(_ path: String, _ body: [String: Any]) async throws -> (Int, Data) {
-            var request = URLRequest(url: base.appendingPathComponent(path))
-            request.httpMethod = "POST"
-            request.timeoutInterval = timeout
-            request.httpBody = try JSONSerialization.data(withJSONObject: body)
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-            if let cookie { request.setValue(cookie, forHTTPHeaderField: "Cookie") }
-            let (data, response) = try await session.data(for: request)
-            let http = response as! HTTPURLResponse
-            if cookie == nil, let set = http.value(forHTTPHeaderField: "Set-Cookie") { cookie = set.split(separator: ";").first.map(String.init) }
-            return (http.statusCode, data)
-        }
+    private final class Collected: @unchecked Sendable {
+        private let lock = NSLock()
+        private var outcomes: [([Double], [String])] = []
+        func add(_ outcome: ([Double], [String])) { lock.withLock { outcomes.append(outcome) } }
+        var all: [([Double], [String])] { lock.withLock { outcomes } }
+    }
+
+    private func client(_ index: Int, renders: Int, timeout: TimeInterval) -> ([Double], [String]) {
+        let http = BlockingHTTP(base: base, timeout: timeout)
         var latencies: [Double] = []
         var errors: [String] = []
         do {
-            let (status, data) = try await post("api/seed", ["seed": index])
+            let (status, data) = try http.post("api/seed", ["seed": index])
             guard status == 200, let reply = try JSONSerialization.jsonObject(with: data) as? [String: Any],
                   let inversion = reply["inversion"] as? String
             else { return ([], ["client \(index): seed refused with \(status)"]) }
@@ -72,7 +70,7 @@ public struct EditorLoadGenerator: Sendable {
                 let body: [String: Any] = direction.map { ["inversion": inversion, "directions": [$0: 3 * position]] }
                     ?? ["inversion": inversion, "truncation": 0.75 + 0.25 * position]
                 let started = Date()
-                let (status, data) = try await post("api/render", body)
+                let (status, data) = try http.post("api/render", body)
                 latencies.append(Date().timeIntervalSince(started))
                 if status != 200 || data.count < 8 || data.prefix(4) != Data([0x89, 0x50, 0x4E, 0x47]) {
                     errors.append("client \(index) render \(step): \(status), \(data.count) bytes")
@@ -82,5 +80,63 @@ public struct EditorLoadGenerator: Sendable {
             errors.append("client \(index): \(error)")
         }
         return (latencies, errors)
+    }
+}
+
+/// One session's blocking requests: the reply is awaited on the calling thread, and the session cookie the first reply
+/// sets is sent with every later request.
+final class BlockingHTTP: @unchecked Sendable {
+    let base: URL
+    let timeout: TimeInterval
+    private let session: URLSession
+    private(set) var cookie: String?
+
+    init(base: URL, timeout: TimeInterval) {
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.httpShouldSetCookies = false
+        configuration.httpCookieAcceptPolicy = .never
+        (self.base, self.timeout, session) = (base, timeout, URLSession(configuration: configuration))
+    }
+
+    /// `method path` with `body` of content type `type`: the status, the body and the headers (names lowercased).
+    func send(_ path: String, method: String = "GET", body: Data? = nil, type: String? = nil) throws
+        -> (status: Int, body: Data, headers: [String: String])
+    {
+        var request = URLRequest(url: base.appendingPathComponent(path))
+        request.httpMethod = method
+        request.httpBody = body
+        request.timeoutInterval = timeout
+        if let type { request.setValue(type, forHTTPHeaderField: "Content-Type") }
+        if let cookie { request.setValue(cookie, forHTTPHeaderField: "Cookie") }
+        let reply = Reply()
+        session.dataTask(with: request) { data, response, error in
+            reply.set(error.map { .failure($0) } ?? .success((data ?? Data(), response)))
+        }.resume()
+        let (data, response) = try reply.wait()
+        guard let http = response as? HTTPURLResponse else { throw URLError(.badServerResponse) }
+        var headers: [String: String] = [:]
+        for (key, value) in http.allHeaderFields { headers[String(describing: key).lowercased()] = String(describing: value) }
+        if cookie == nil, let set = headers["set-cookie"] { cookie = set.split(separator: ";").first.map(String.init) }
+        return (http.statusCode, data, headers)
+    }
+
+    /// POST of `body` as JSON: the status and the body.
+    func post(_ path: String, _ body: [String: Any]) throws -> (Int, Data) {
+        let reply = try send(path, method: "POST", body: JSONSerialization.data(withJSONObject: body), type: "application/json")
+        return (reply.status, reply.body)
+    }
+
+    /// A reply handed from URLSession's queue to the waiting thread.
+    private final class Reply: @unchecked Sendable {
+        private let done = DispatchSemaphore(value: 0)
+        private var result: Swift.Result<(Data, URLResponse?), any Error>?
+        func set(_ value: Swift.Result<(Data, URLResponse?), any Error>) {
+            result = value
+            done.signal()
+        }
+        func wait() throws -> (Data, URLResponse?) {
+            done.wait()
+            return try result!.get()
+        }
     }
 }

@@ -30,9 +30,9 @@ enum WebEditorBenchmark {
             let flops = Double(g.synthesisFLOPs(batch: 1))
             try withServer(binary, models: folder) { port in
                 let load = EditorLoadGenerator(port: port, direction: direction)
-                _ = blocking { await load.run(clients: 1, renders: 3) }  // warm-up
+                _ = load.run(clients: 1, renders: 3)  // warm-up
                 for clients in [1, 4, 16] {
-                    let result = blocking { await load.run(clients: clients, renders: renders[clients]!) }
+                    let result = load.run(clients: clients, renders: renders[clients]!)
                     guard result.errors.isEmpty else { throw TorchError("web editor load: \(result.errors.prefix(3))") }
                     let rate = Double(result.latencies.count) / result.seconds
                     rows.append(["\(size)", "\(clients)", "\(result.latencies.count)", fmt(result.quantile(0.5) * 1e3),
@@ -84,18 +84,4 @@ enum WebEditorBenchmark {
         }
         return times.sorted()[runs / 2]
     }
-
-    /// The result of async `work`, waited for on this thread.
-    static func blocking<T: Sendable>(_ work: @escaping @Sendable () async -> T) -> T {
-        let box = Box<T>()
-        let done = DispatchSemaphore(value: 0)
-        Task {
-            box.value = await work()
-            done.signal()
-        }
-        done.wait()
-        return box.value!
-    }
-
-    private final class Box<T>: @unchecked Sendable { var value: T? }
 }

@@ -12,25 +12,25 @@ struct EditorBrowserTests {
     @Test(.enabled(if: EditorBrowserTests.Browser.tools != nil,
                    "needs chromium, chromedriver and curl: `scripts/setup.sh --test` installs them"),
           .timeLimit(.minutes(15)))
-    func uploadInvertSlideDownload() async throws {
+    func uploadInvertSlideDownload() throws {
         let tools = try #require(Browser.tools)
         let folder = try Self.artifacts()
-        try await EditorServerTests.withServer { port in
+        try EditorServerTests.withServer { port in
             let browser = Browser(tools, folder: folder)
             defer { browser.close() }
             do {
-                try await browser.start()
-                try await browser.command("url", ["url": "http://127.0.0.1:\(port)/"])
-                try await browser.wait("document.querySelectorAll('#method option').length > 0", "the page's /api/info")
-                let file = try await browser.element("#file")
-                try await browser.command("element/\(file)/value", ["text": EditorServerTests.astronaut])
-                try await browser.wait("!document.getElementById('invert').disabled", "a face in the upload")
-                try await browser.command("element/\(try await browser.element("#invert"))/click")
-                try await browser.wait("document.getElementById('reconstruction').src.startsWith('blob:')"
+                try browser.start()
+                try browser.command("url", ["url": "http://127.0.0.1:\(port)/"])
+                try browser.wait("document.querySelectorAll('#method option').length > 0", "the page's /api/info")
+                let file = try browser.element("#file")
+                try browser.command("element/\(file)/value", ["text": EditorServerTests.astronaut])
+                try browser.wait("!document.getElementById('invert').disabled", "a face in the upload")
+                try browser.command("element/\(try browser.element("#invert"))/click")
+                try browser.wait("document.getElementById('reconstruction').src.startsWith('blob:')"
                     + " && document.getElementById('edit').complete", seconds: 300, "the inversion")
-                try await browser.screenshot("1-inverted")
+                try browser.screenshot("1-inverted")
 
-                try await browser.script("""
+                try browser.script("""
                     const edit = document.getElementById('edit'); window.before = edit.src;
                     const s = document.querySelector('#sliders input[type=range][data-direction=smile]')
                       || document.querySelector('#sliders input[type=range]');
@@ -38,23 +38,23 @@ struct EditorBrowserTests {
                     s.dispatchEvent(new Event('input', { bubbles: true }));
                     s.dispatchEvent(new Event('change', { bubbles: true }));
                     """)
-                try await browser.wait("document.getElementById('edit').src !== window.before"
+                try browser.wait("document.getElementById('edit').src !== window.before"
                     + " && document.getElementById('edit').complete && document.getElementById('edit').naturalWidth > 0",
                     "the edit after moving a slider")
                 // Both images are same-origin blobs, so a canvas can read their pixels.
-                let differs = try await browser.script("""
+                let differs = try browser.script("""
                     const pixels = (id) => { const img = document.getElementById(id), c = document.createElement('canvas');
                       c.width = img.naturalWidth; c.height = img.naturalHeight; c.getContext('2d').drawImage(img, 0, 0);
                       return c.toDataURL(); };
                     return pixels('reconstruction') !== pixels('edit');
                     """).bool()
                 #expect(differs, "moving the slider left the edit equal to the reconstruction")
-                try await browser.screenshot("2-edited")
+                try browser.screenshot("2-edited")
 
                 // The page's CSP (connect-src 'self') refuses fetch() of blob: URLs: #downloadPNG is compared instead.
-                #expect(try await browser.script(
+                #expect(try browser.script(
                     "return document.getElementById('downloadPNG').href === document.getElementById('edit').src").bool())
-                let downloads = try await browser.asyncScript("""
+                let downloads = try browser.asyncScript("""
                     Promise.all(['downloadLatent', 'downloadInversion'].map((id) => fetch(document.getElementById(id).href)
                       .then(async (r) => [r.status, (await r.arrayBuffer()).byteLength])))
                       .then(done, (error) => done(String(error)));
@@ -65,21 +65,21 @@ struct EditorBrowserTests {
                 }
 
                 // An optimisation runs as a job: the progress bar shows, then the result replaces the reconstruction.
-                try await browser.script("""
+                try browser.script("""
                     document.getElementById('method').value = 'projector';
                     document.getElementById('method').dispatchEvent(new Event('change'));
                     document.getElementById('steps').value = '15'; window.before = document.getElementById('reconstruction').src;
                     """)
-                try await browser.command("element/\(try await browser.element("#invert"))/click")
-                try await browser.wait("document.getElementById('status').textContent.startsWith('projector:')"
+                try browser.command("element/\(try browser.element("#invert"))/click")
+                try browser.wait("document.getElementById('status').textContent.startsWith('projector:')"
                     + " && document.getElementById('reconstruction').src !== window.before", seconds: 300, "the projector job")
-                #expect(try await browser.script("return document.getElementById('jobProgress').hidden").bool())
-                try await browser.command("element/\(try await browser.element("#pasteButton"))/click")
-                try await browser.wait("!document.getElementById('pasted').hidden && document.getElementById('pasted').naturalWidth === 512",
+                #expect(try browser.script("return document.getElementById('jobProgress').hidden").bool())
+                try browser.command("element/\(try browser.element("#pasteButton"))/click")
+                try browser.wait("!document.getElementById('pasted').hidden && document.getElementById('pasted').naturalWidth === 512",
                                        "the paste-back")
-                try await browser.screenshot("3-job-and-paste-back")
+                try browser.screenshot("3-job-and-paste-back")
             } catch {
-                try? await browser.screenshot("failure", seconds: 10)
+                try? browser.screenshot("failure", seconds: 10)
                 throw error
             }
         }
@@ -131,7 +131,7 @@ struct EditorBrowserTests {
             self.folder = folder
         }
 
-        func start() async throws {
+        func start() throws {
             let log = folder.appendingPathComponent("chromedriver.log")
             guard FileManager.default.createFile(atPath: log.path, contents: nil) else {
                 throw TorchError("cannot write \(log.path)")
@@ -153,10 +153,10 @@ struct EditorBrowserTests {
                 } else if !driver.isRunning || Date() > end {
                     throw TorchError("chromedriver did not start: \(text)")
                 } else {
-                    try await Task.sleep(for: .milliseconds(50))
+                    Thread.sleep(forTimeInterval: 0.05)
                 }
             }
-            let reply = try await call("POST", "session", ["capabilities": ["alwaysMatch": [
+            let reply = try call("POST", "session", ["capabilities": ["alwaysMatch": [
                 // Bounds inside the browser too: a page load or script past these fails the command.
                 "timeouts": ["script": 120_000, "pageLoad": 120_000, "implicit": 0],
                 "goog:chromeOptions": ["binary": tools.chromium, "args": [
@@ -197,16 +197,12 @@ struct EditorBrowserTests {
         /// One WebDriver request; its reply's `value`. Through curl, since chromedriver's header lines have no space
         /// after the colon, which FoundationNetworking refuses.
         @discardableResult
-        func call(_ method: String, _ path: String, _ body: [String: Any]? = nil, seconds: Double = 120) async throws
+        func call(_ method: String, _ path: String, _ body: [String: Any]? = nil, seconds: Double = 120) throws
             -> JSON
         {
             let arguments = try request(method, path, body, seconds: seconds)
-            // Off the cooperative pool, which has one thread per core: curl blocks the thread it waits on.
-            let data = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Data, any Error>) in
-                DispatchQueue.global().async { [tools] in
-                    continuation.resume(with: Result { try Self.curl(tools.curl, arguments) })
-                }
-            }
+            // Blocking on this thread: a busy concurrency pool in this process cannot hold up the reply.
+            let data = try Self.curl(tools.curl, arguments)
             let value = try JSON(parsing: data, source: "WebDriver \(method) \(path)")["value"]
             if case .object(let members) = value.value, case .string(let error)? = members["error"] {
                 throw TorchError("WebDriver \(method) \(path): \(error): \((try? value["message"].string()) ?? "")")
@@ -239,39 +235,39 @@ struct EditorBrowserTests {
         }
 
         @discardableResult
-        func command(_ path: String, _ body: [String: Any] = [:]) async throws -> JSON {
-            try await call("POST", "session/\(session ?? "")/\(path)", body)
+        func command(_ path: String, _ body: [String: Any] = [:]) throws -> JSON {
+            try call("POST", "session/\(session ?? "")/\(path)", body)
         }
 
-        func element(_ css: String) async throws -> String {
-            let found = try await command("element", ["using": "css selector", "value": css])
+        func element(_ css: String) throws -> String {
+            let found = try command("element", ["using": "css selector", "value": css])
             return try #require(try found.object().values.first, "no element \(css)").string()
         }
 
         @discardableResult
-        func script(_ source: String) async throws -> JSON {
-            try await command("execute/sync", ["script": source, "args": []])
+        func script(_ source: String) throws -> JSON {
+            try command("execute/sync", ["script": source, "args": []])
         }
 
         /// `source` with `done`, the callback that returns its result.
-        func asyncScript(_ source: String) async throws -> JSON {
+        func asyncScript(_ source: String) throws -> JSON {
             let script = "const done = arguments[arguments.length - 1];\n" + source
-            return try await command("execute/async", ["script": script, "args": []])
+            return try command("execute/async", ["script": script, "args": []])
         }
 
         /// Polls the JavaScript `expression` until it is true, for up to `seconds` and no later than the run's deadline.
-        func wait(_ expression: String, seconds: Double = 180, _ what: String) async throws {
+        func wait(_ expression: String, seconds: Double = 180, _ what: String) throws {
             let end = min(deadline, Date().addingTimeInterval(seconds))
             while Date() < end {
-                if try await script("return !!(\(expression));").value == .bool(true) { return }
-                try await Task.sleep(for: .milliseconds(200))
+                if try script("return !!(\(expression));").value == .bool(true) { return }
+                Thread.sleep(forTimeInterval: 0.2)
             }
-            let status = (try? await script("return document.getElementById('status').textContent").string()) ?? "?"
+            let status = (try? script("return document.getElementById('status').textContent").string()) ?? "?"
             throw TorchError("timed out waiting for \(what) (\(expression)); #status says: \(status)")
         }
 
-        func screenshot(_ name: String, seconds: Double = 45) async throws {
-            let encoded = try await call("GET", "session/\(session ?? "")/screenshot", seconds: seconds).string()
+        func screenshot(_ name: String, seconds: Double = 45) throws {
+            let encoded = try call("GET", "session/\(session ?? "")/screenshot", seconds: seconds).string()
             let png = try #require(Data(base64Encoded: encoded), "screenshot \(name) is not base64")
             try png.write(to: folder.appendingPathComponent("\(name).png"))
         }

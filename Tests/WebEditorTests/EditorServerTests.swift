@@ -18,51 +18,9 @@ struct EditorServerTests {
     static let networks = Fixtures.packageRoot.appendingPathComponent("Models/testbed").path
     static let astronaut = Fixtures.packageRoot.appendingPathComponent("Sources/stylegan/Resources/astronaut.png").path
 
-    /// A client with its own session cookie, set from the server's first reply.
-    final class Client: @unchecked Sendable {
-        let base: URL
-        var cookie: String?
-        let session: URLSession
-
-        init(port: Int) {
-            base = URL(string: "http://127.0.0.1:\(port)")!
-            let configuration = URLSessionConfiguration.ephemeral
-            configuration.httpShouldSetCookies = false
-            configuration.httpCookieAcceptPolicy = .never
-            session = URLSession(configuration: configuration)
-        }
-
-        func send(_ path: String, method: String = "GET", body: Data? = nil, type: String? = nil) async throws
-            -> (status: Int, body: Data, headers: [String: String])
-        {
-            var request = URLRequest(url: base.appendingPathComponent(path))
-            request.httpMethod = method
-            request.httpBody = body
-            request.timeoutInterval = 600  // generous: under CI every suite runs at once on two cores
-            if let type { request.setValue(type, forHTTPHeaderField: "Content-Type") }
-            if let cookie { request.setValue(cookie, forHTTPHeaderField: "Cookie") }
-            let (data, response) = try await session.data(for: request)
-            let http = response as! HTTPURLResponse
-            var headers: [String: String] = [:]
-            for (key, value) in http.allHeaderFields { headers[String(describing: key).lowercased()] = String(describing: value) }
-            if cookie == nil, let set = headers["set-cookie"], let pair = set.split(separator: ";").first { cookie = String(pair) }
-            return (http.statusCode, data, headers)
-        }
-
-        func json(_ path: String, _ object: [String: Any]) async throws -> (status: Int, body: Data, headers: [String: String]) {
-            try await send(path, method: "POST", body: try JSONSerialization.data(withJSONObject: object), type: "application/json")
-        }
-
-        /// A multipart upload of `bytes` in the field `field`.
-        func upload(_ bytes: Data, filename: String = "photo.png", field: String = "file") async throws
-            -> (status: Int, body: Data, headers: [String: String])
-        {
-            let boundary = "----stylegan\(UUID().uuidString)"
-            var body = Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(field)\"; filename=\"\(filename)\"\r\n".utf8)
-            body += Data("Content-Type: application/octet-stream\r\n\r\n".utf8) + bytes + Data("\r\n--\(boundary)--\r\n".utf8)
-            return try await send("api/upload", method: "POST", body: body, type: "multipart/form-data; boundary=\(boundary)")
-        }
-    }
+    /// A client with its own session cookie, set from the server's first reply; blocking, so that the suites running
+    /// beside it on the shared concurrency pool cannot hold up its replies.
+    typealias Client = BlockingHTTP
 
     static func object(_ data: Data) throws -> [String: Any] {
         try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any], "\(String(decoding: data, as: UTF8.self))")
@@ -70,13 +28,13 @@ struct EditorServerTests {
 
     /// Runs `body` against `stylegan serve` on a free port (a child process, so that the tests running beside it in
     /// this process cannot starve the server's threads), then stops it.
-    static func withServer(_ options: [String] = [], models: String = models, _ body: (Int) async throws -> Void) async throws {
-        try await withServerProcess(options, models: models) { port, _ in try await body(port) }
+    static func withServer(_ options: [String] = [], models: String = models, _ body: (Int) throws -> Void) throws {
+        try withServerProcess(options, models: models) { port, _ in try body(port) }
     }
 
     /// `withServer`, with the server's process id.
-    static func withServerProcess(_ options: [String] = [], models: String = models, _ body: (Int, Int32) async throws -> Void)
-        async throws
+    static func withServerProcess(_ options: [String] = [], models: String = models, _ body: (Int, Int32) throws -> Void)
+        throws
     {
         let server = Process()
         server.executableURL = CLI.binary
@@ -91,24 +49,18 @@ struct EditorServerTests {
             kill(server.processIdentifier, SIGKILL)
             server.waitUntilExit()
         }
-        // The first line says where it listens: "serving the editor at http://127.0.0.1:PORT/".
-        let printed = await withCheckedContinuation { (continuation: CheckedContinuation<String, Never>) in
-            DispatchQueue.global().async {
-                var text = ""
-                let deadline = Date().addingTimeInterval(600)
-                while !text.contains("serving the editor at"), Date() < deadline {
-                    let data = output.fileHandleForReading.availableData
-                    if data.isEmpty { break }  // it exited
-                    text += String(decoding: data, as: UTF8.self)
-                }
-                continuation.resume(returning: text)
-            }
+        // The first line says where it listens: "serving the editor at http://127.0.0.1:PORT/"; it prints nothing else.
+        var printed = ""
+        while !printed.contains("serving the editor at") {
+            let data = output.fileHandleForReading.availableData
+            if data.isEmpty { break }  // it exited
+            printed += String(decoding: data, as: UTF8.self)
         }
         let address = try #require(printed.split(separator: "\n").first { $0.contains("serving the editor at") },
                                    "stylegan serve printed: \(printed)")
         let port = try #require(Int(address.split(separator: ":").last!.trimmingCharacters(in: CharacterSet(charactersIn: "/"))),
                                 "\(address)")
-        try await body(port, server.processIdentifier)
+        try body(port, server.processIdentifier)
     }
 
     /// The resident memory of process `pid`, in bytes (Linux).
@@ -119,19 +71,19 @@ struct EditorServerTests {
     }
 
     /// The whole path a page takes: upload, faces, invert, render with sliders, downloads.
-    @Test func uploadInvertEditDownload() async throws {
-        try await Self.withServer { port in
+    @Test func uploadInvertEditDownload() throws {
+        try Self.withServer { port in
             let client = Client(port: port)
-            var r = try await client.send("")
+            var r = try client.send("")
             #expect(r.status == 200 && String(decoding: r.body, as: UTF8.self).contains("StyleGANKit editor"))
             // The OpenAPI document lists every route.
-            let api = try Self.object(try await client.send("api/openapi.json").body)
+            let api = try Self.object(try client.send("api/openapi.json").body)
             let documented = Set(try #require(api["paths"] as? [String: Any]).keys)
             #expect(documented == ["/", "/api/openapi.json", "/api/info", "/api/upload", "/api/sample", "/api/uploads/{upload}/faces/{face}.png",
                                    "/api/invert", "/api/jobs", "/api/jobs/{job}", "/api/jobs/{job}/events", "/api/jobs/{job}/preview.png",
                                    "/api/jobs/{job}/cancel", "/api/seed", "/api/render", "/api/pasteback",
                                    "/api/inversions/{inversion}/latent.npy", "/api/inversions/{inversion}/inversion.safetensors"])
-            r = try await client.send("api/info")
+            r = try client.send("api/info")
             let info = try Self.object(r.body)
             let methods = try #require(info["methods"] as? [[String: String]])
             #expect(info["size"] as? Int == 64 && info["rows"] as? Int == 10 && methods.contains(["name": "e4e", "kind": "encoder"]))
@@ -139,114 +91,114 @@ struct EditorServerTests {
             #expect((info["directions"] as? [String])?.contains("smile") == true && info["detector"] as? String == "dlib")
             #expect(client.cookie?.hasPrefix("stylegan_session=") == true && r.headers["set-cookie"]?.contains("HttpOnly") == true)
 
-            r = try await client.upload(try Data(contentsOf: URL(fileURLWithPath: Self.astronaut)), filename: "../../etc/passwd")
+            r = try client.upload(try Data(contentsOf: URL(fileURLWithPath: Self.astronaut)), filename: "../../etc/passwd")
             try #require(r.status == 200, "\(String(decoding: r.body, as: UTF8.self))")
             let upload = try Self.object(r.body)
             let faces = try #require(upload["faces"] as? [[String: Any]])
             #expect(faces.count == 2 && (faces[0]["box"] as? [Double]) == [175, 76, 265, 166])
             let uploadID = try #require(upload["upload"] as? String)
-            r = try await client.send("api/uploads/\(uploadID)/faces/0.png")
+            r = try client.send("api/uploads/\(uploadID)/faces/0.png")
             #expect(r.status == 200 && r.headers["content-type"] == "image/png")
             #expect(try Image.decode([UInt8](r.body)).width == 64)
 
-            r = try await client.json("api/invert", ["upload": uploadID, "face": 0, "method": "e4e"])
+            r = try client.json("api/invert", ["upload": uploadID, "face": 0, "method": "e4e"])
             try #require(r.status == 200, "\(String(decoding: r.body, as: UTF8.self))")
             let inverted = try Self.object(r.body)
             let inversion = try #require(inverted["inversion"] as? String)
             let summary = try #require(inverted["summary"] as? [String: Any])
             #expect(summary["psnr"] is Double && summary["lpips"] is Double && summary["id"] is Double, "\(summary)")
-            let plain = try await client.json("api/render", ["inversion": inversion])
-            let smiling = try await client.json("api/render", ["inversion": inversion, "directions": ["smile": 2], "truncation": 0.8])
+            let plain = try client.json("api/render", ["inversion": inversion])
+            let smiling = try client.json("api/render", ["inversion": inversion, "directions": ["smile": 2], "truncation": 0.8])
             #expect(plain.status == 200 && smiling.status == 200 && smiling.headers["content-type"] == "image/png")
             let (a, b) = (try Image.decode([UInt8](plain.body)), try Image.decode([UInt8](smiling.body)))
             #expect(a.width == 64 && b.width == 64 && a.pixels != b.pixels)
 
-            r = try await client.send("api/inversions/\(inversion)/latent.npy")
+            r = try client.send("api/inversions/\(inversion)/latent.npy")
             let latent = try NumPy.decodeArray([UInt8](r.body), name: "latent.npy")
             #expect(r.status == 200 && latent.shape == [10, 128])
-            r = try await client.send("api/inversions/\(inversion)/inversion.safetensors")
+            r = try client.send("api/inversions/\(inversion)/inversion.safetensors")
             let scratch = try Scratch()
             try r.body.write(to: URL(fileURLWithPath: scratch.path("i.safetensors")))
             #expect(try InversionFile.read(scratch.path("i.safetensors")).metadata.method == "e4e")
 
-            r = try await client.json("api/seed", ["seed": 7])
+            r = try client.json("api/seed", ["seed": 7])
             let seeded = try #require(try Self.object(r.body)["inversion"] as? String)
-            #expect(try await client.json("api/render", ["inversion": seeded]).status == 200)
+            #expect(try client.json("api/render", ["inversion": seeded]).status == 200)
         }
     }
 
     /// Uploads that are not what they claim, too large, damaged or faceless are refused with a status and a message,
     /// and JSON requests that do not fit are too.
-    @Test func badRequestsAreRefused() async throws {
-        try await Self.withServer(["--max-upload-mb", "1"]) { port in
+    @Test func badRequestsAreRefused() throws {
+        try Self.withServer(["--max-upload-mb", "1"]) { port in
             let client = Client(port: port)
             func refused(_ reply: (status: Int, body: Data, headers: [String: String]), _ status: Int, _ words: String) throws {
                 let message = try Self.object(reply.body)["error"] as? String ?? ""
                 #expect(reply.status == status && message.contains(words), "\(reply.status): \(message)")
             }
             let photo = try Data(contentsOf: URL(fileURLWithPath: Self.astronaut))
-            try refused(try await client.upload(Data("just text, not a picture".utf8), filename: "x.png"), 415, "not a PNG or JPEG")
-            try refused(try await client.upload(photo.prefix(4000)), 422, "cannot be decoded")
-            try refused(try await client.upload(photo.prefix(20)), 422, "damaged or cut short")
+            try refused(try client.upload(Data("just text, not a picture".utf8), filename: "x.png"), 415, "not a PNG or JPEG")
+            try refused(try client.upload(photo.prefix(4000)), 422, "cannot be decoded")
+            try refused(try client.upload(photo.prefix(20)), 422, "damaged or cut short")
             // A PNG header that claims 20000 x 20000 pixels: refused before any decoding.
             var bomb = [UInt8](photo.prefix(33))
             bomb.replaceSubrange(16..<24, with: [0, 0, 0x4E, 0x20, 0, 0, 0x4E, 0x20])
-            try refused(try await client.upload(Data(bomb)), 413, "megapixels")
-            try refused(try await client.upload(Data(count: 2 << 20)), 413, "limit")
+            try refused(try client.upload(Data(bomb)), 413, "megapixels")
+            try refused(try client.upload(Data(count: 2 << 20)), 413, "limit")
             let gray = try Scratch()
             try Image(tensor: Tensor.zeros([1, 3, 96, 96])).write(to: gray.path("gray.png"))
-            try refused(try await client.upload(try Data(contentsOf: URL(fileURLWithPath: gray.path("gray.png")))), 422, "no face")
-            try refused(try await client.upload(photo, field: "image"), 400, "no field \"file\"")
-            try refused(try await client.send("api/upload", method: "POST", body: photo, type: "image/png"), 415, "multipart")
-            try refused(try await client.send("api/render", method: "POST", body: Data("{".utf8), type: "application/json"), 400, "JSON")
-            try refused(try await client.json("api/invert", ["upload": "nope", "method": "e4e"]), 404, "no upload")
-            try refused(try await client.json("api/invert", ["upload": "nope", "method": "magic"]), 400, "unknown method")
-            let seeded = try Self.object(try await client.json("api/seed", ["seed": 1]).body)["inversion"] as! String
-            try refused(try await client.json("api/render", ["inversion": seeded, "directions": ["wings": 1]]), 400, "no direction")
-            try refused(try await client.json("api/render", ["inversion": seeded, "truncation": 9]), 400, "truncation")
-            #expect(try await client.send("api/uploads/x/faces/../../0.png").status == 404)
+            try refused(try client.upload(try Data(contentsOf: URL(fileURLWithPath: gray.path("gray.png")))), 422, "no face")
+            try refused(try client.upload(photo, field: "image"), 400, "no field \"file\"")
+            try refused(try client.send("api/upload", method: "POST", body: photo, type: "image/png"), 415, "multipart")
+            try refused(try client.send("api/render", method: "POST", body: Data("{".utf8), type: "application/json"), 400, "JSON")
+            try refused(try client.json("api/invert", ["upload": "nope", "method": "e4e"]), 404, "no upload")
+            try refused(try client.json("api/invert", ["upload": "nope", "method": "magic"]), 400, "unknown method")
+            let seeded = try Self.object(try client.json("api/seed", ["seed": 1]).body)["inversion"] as! String
+            try refused(try client.json("api/render", ["inversion": seeded, "directions": ["wings": 1]]), 400, "no direction")
+            try refused(try client.json("api/render", ["inversion": seeded, "truncation": 9]), 400, "truncation")
+            #expect(try client.send("api/uploads/x/faces/../../0.png").status == 404)
         }
     }
 
     /// One session cannot reach another's uploads or inversions, and a session's oldest inversions go past its limit.
-    @Test func sessionsAreIsolated() async throws {
-        try await Self.withServer(["--max-items", "2"]) { port in
+    @Test func sessionsAreIsolated() throws {
+        try Self.withServer(["--max-items", "2"]) { port in
             let (alice, bob) = (Client(port: port), Client(port: port))
-            var r = try await alice.upload(try Data(contentsOf: URL(fileURLWithPath: Self.astronaut)))
+            var r = try alice.upload(try Data(contentsOf: URL(fileURLWithPath: Self.astronaut)))
             let upload = try #require(try Self.object(r.body)["upload"] as? String)
-            r = try await alice.json("api/seed", ["seed": 3])
+            r = try alice.json("api/seed", ["seed": 3])
             let inversion = try #require(try Self.object(r.body)["inversion"] as? String)
-            _ = try await bob.send("api/info")
+            _ = try bob.send("api/info")
             #expect(alice.cookie != bob.cookie)
-            #expect(try await bob.send("api/uploads/\(upload)/faces/0.png").status == 404)
-            #expect(try await bob.json("api/invert", ["upload": upload, "method": "e4e"]).status == 404)
-            #expect(try await bob.json("api/render", ["inversion": inversion]).status == 404)
-            #expect(try await bob.send("api/inversions/\(inversion)/latent.npy").status == 404)
-            #expect(try await alice.json("api/render", ["inversion": inversion]).status == 200)
+            #expect(try bob.send("api/uploads/\(upload)/faces/0.png").status == 404)
+            #expect(try bob.json("api/invert", ["upload": upload, "method": "e4e"]).status == 404)
+            #expect(try bob.json("api/render", ["inversion": inversion]).status == 404)
+            #expect(try bob.send("api/inversions/\(inversion)/latent.npy").status == 404)
+            #expect(try alice.json("api/render", ["inversion": inversion]).status == 200)
             // Two more inversions push the first out of Alice's session.
-            for seed in [4, 5] { _ = try await alice.json("api/seed", ["seed": seed]) }
-            #expect(try await alice.json("api/render", ["inversion": inversion]).status == 404)
+            for seed in [4, 5] { _ = try alice.json("api/seed", ["seed": seed]) }
+            #expect(try alice.json("api/render", ["inversion": inversion]).status == 404)
         }
     }
 
     /// Every kind of slider: GANSpace and SeFa components on a layer range, mixing with a seed or another inversion,
     /// interpolation; paste-back into the uploaded photo; testbed samples; and the refusals of each.
-    @Test func editsOfEveryKind() async throws {
-        try await Self.withServer { port in
+    @Test func editsOfEveryKind() throws {
+        try Self.withServer { port in
             let client = Client(port: port)
             func image(_ reply: (status: Int, body: Data, headers: [String: String])) throws -> Image {
                 try #require(reply.status == 200, "\(reply.status): \(String(decoding: reply.body, as: UTF8.self))")
                 return try Image.decode([UInt8](reply.body))
             }
-            func refused(_ body: [String: Any], _ status: Int, _ words: String, path: String = "api/render") async throws {
-                let reply = try await client.json(path, body)
+            func refused(_ body: [String: Any], _ status: Int, _ words: String, path: String = "api/render") throws {
+                let reply = try client.json(path, body)
                 let message = try Self.object(reply.body)["error"] as? String ?? ""
                 #expect(reply.status == status && message.contains(words), "\(reply.status): \(message)")
             }
-            let a = try #require(try Self.object(try await client.json("api/seed", ["seed": 11]).body)["inversion"] as? String)
-            let b = try #require(try Self.object(try await client.json("api/seed", ["seed": 12]).body)["inversion"] as? String)
-            let plain = try image(try await client.json("api/render", ["inversion": a]))
-            let endB = try image(try await client.json("api/render", ["inversion": b]))
+            let a = try #require(try Self.object(try client.json("api/seed", ["seed": 11]).body)["inversion"] as? String)
+            let b = try #require(try Self.object(try client.json("api/seed", ["seed": 12]).body)["inversion"] as? String)
+            let plain = try image(try client.json("api/render", ["inversion": a]))
+            let endB = try image(try client.json("api/render", ["inversion": b]))
             for edit: [String: Any] in [
                 ["components": [["method": "ganspace", "index": 0, "strength": 2, "layers": [0, 3]]]],
                 ["components": [["method": "sefa", "index": 1, "strength": 3]]],
@@ -254,28 +206,28 @@ struct EditorServerTests {
                 ["mix": ["inversion": b, "layers": [0, 9], "strength": 0.5]],
                 ["interpolate": ["inversion": b, "t": 0.5]],
             ] {
-                let edited = try image(try await client.json("api/render", edit.merging(["inversion": a]) { $1 }))
+                let edited = try image(try client.json("api/render", edit.merging(["inversion": a]) { $1 }))
                 #expect(edited.pixels != plain.pixels, "\(edit)")
             }
             // Mixing every row fully, or interpolating to the end, gives the other image.
-            #expect(try image(try await client.json("api/render", ["inversion": a, "mix": ["inversion": b, "layers": [0, 9]]])).pixels
+            #expect(try image(try client.json("api/render", ["inversion": a, "mix": ["inversion": b, "layers": [0, 9]]])).pixels
                 == endB.pixels)
-            #expect(try image(try await client.json("api/render", ["inversion": a, "interpolate": ["inversion": b, "t": 1]])).pixels
+            #expect(try image(try client.json("api/render", ["inversion": a, "interpolate": ["inversion": b, "t": 1]])).pixels
                 == endB.pixels)
-            try await refused(["inversion": a, "components": [["method": "ganspace", "index": 99, "strength": 1]]], 400, "components 0...19")
-            try await refused(["inversion": a, "components": [["method": "sefa", "index": 0, "strength": 1, "layers": [5, 2]]]], 400, "layers")
-            try await refused(["inversion": a, "components": [["method": "sefa", "index": 0, "strength": 11]]], 400, "strength")
-            try await refused(["inversion": a, "mix": ["seed": 1, "inversion": b, "layers": [0, 1]]], 400, "either")
-            try await refused(["inversion": a, "interpolate": ["inversion": b, "t": 2]], 400, "interpolation")
-            try await refused(["inversion": a, "interpolate": ["inversion": "elsewhere", "t": 0.5]], 404, "no inversion")
-            try await refused(["inversion": a], 409, "paste", path: "api/pasteback")
+            try refused(["inversion": a, "components": [["method": "ganspace", "index": 99, "strength": 1]]], 400, "components 0...19")
+            try refused(["inversion": a, "components": [["method": "sefa", "index": 0, "strength": 1, "layers": [5, 2]]]], 400, "layers")
+            try refused(["inversion": a, "components": [["method": "sefa", "index": 0, "strength": 11]]], 400, "strength")
+            try refused(["inversion": a, "mix": ["seed": 1, "inversion": b, "layers": [0, 1]]], 400, "either")
+            try refused(["inversion": a, "interpolate": ["inversion": b, "t": 2]], 400, "interpolation")
+            try refused(["inversion": a, "interpolate": ["inversion": "elsewhere", "t": 0.5]], 404, "no inversion")
+            try refused(["inversion": a], 409, "paste", path: "api/pasteback")
 
             // Paste-back: the edit lands inside the photo's face region only.
-            var r = try await client.upload(try Data(contentsOf: URL(fileURLWithPath: Self.astronaut)))
+            var r = try client.upload(try Data(contentsOf: URL(fileURLWithPath: Self.astronaut)))
             let upload = try #require(try Self.object(r.body)["upload"] as? String)
-            r = try await client.json("api/invert", ["upload": upload, "face": 0, "method": "psp"])
+            r = try client.json("api/invert", ["upload": upload, "face": 0, "method": "psp"])
             let inversion = try #require(try Self.object(r.body)["inversion"] as? String)
-            let pasted = try image(try await client.json("api/pasteback", ["inversion": inversion, "directions": ["smile": 2]]))
+            let pasted = try image(try client.json("api/pasteback", ["inversion": inversion, "directions": ["smile": 2]]))
             let photo = try Image.read(path: Self.astronaut)
             #expect(pasted.width == photo.width && pasted.height == photo.height)
             let difference = try (pasted.tensor() - photo.tensor()).abs().sum([1], keepdim: false)  // [1, H, W]
@@ -284,25 +236,25 @@ struct EditorServerTests {
             #expect(try difference.narrow(1, start: 100, length: 40).narrow(2, start: 190, length: 60).max().item() > 0.1)
 
             // A testbed sample is an upload with one aligned face.
-            r = try await client.json("api/sample", ["sample": 3])
+            r = try client.json("api/sample", ["sample": 3])
             let sample = try Self.object(r.body)
             #expect(r.status == 200 && (sample["faces"] as? [Any])?.count == 1 && sample["width"] as? Int == 64)
-            try await refused(["sample": 9999], 400, "sample", path: "api/sample")
+            try refused(["sample": 9999], 400, "sample", path: "api/sample")
         }
     }
 
     /// Optimisation methods run as jobs: progress and previews stream as server-sent events, the result is an
     /// inversion with scores, renders stay quick while a job runs, a job can be cancelled, and the queue is bounded.
-    @Test func jobsStreamProgressAndCancel() async throws {
-        try await Self.withServer(["--max-jobs", "1"]) { port in
+    @Test func jobsStreamProgressAndCancel() throws {
+        try Self.withServer(["--max-jobs", "1"]) { port in
             let client = Client(port: port)
-            var r = try await client.upload(try Data(contentsOf: URL(fileURLWithPath: Self.astronaut)))
+            var r = try client.upload(try Data(contentsOf: URL(fileURLWithPath: Self.astronaut)))
             let upload = try #require(try Self.object(r.body)["upload"] as? String)
-            r = try await client.json("api/jobs", ["upload": upload, "method": "projector", "steps": 12])
+            r = try client.json("api/jobs", ["upload": upload, "method": "projector", "steps": 12])
             try #require(r.status == 202, "\(String(decoding: r.body, as: UTF8.self))")
             let job = try #require(try Self.object(r.body)["job"] as? String)
             // The stream ends with the job: every step as a progress event, then the end event with the summary.
-            r = try await client.send("api/jobs/\(job)/events")
+            r = try client.send("api/jobs/\(job)/events")
             let stream = String(decoding: r.body, as: UTF8.self)
             #expect(r.status == 200 && r.headers["content-type"] == "text/event-stream")
             #expect(stream.contains("event: progress") && stream.contains("\"step\":12"), "\(stream.prefix(400))")
@@ -311,59 +263,59 @@ struct EditorServerTests {
             let summary = try #require(end["summary"] as? [String: Any], "\(end)")
             #expect(end["state"] as? String == "done" && summary["psnr"] is Double && summary["lpips"] is Double && summary["id"] is Double)
             #expect((end["preview"] as? Int ?? 0) >= 1)
-            r = try await client.send("api/jobs/\(job)/preview.png")
+            r = try client.send("api/jobs/\(job)/preview.png")
             #expect(try r.status == 200 && Image.decode([UInt8](r.body)).width == 64)
-            #expect(try await client.json("api/render", ["inversion": job, "directions": ["smile": 1]]).status == 200)
-            r = try await client.send("api/inversions/\(job)/inversion.safetensors")
+            #expect(try client.json("api/render", ["inversion": job, "directions": ["smile": 1]]).status == 200)
+            r = try client.send("api/inversions/\(job)/inversion.safetensors")
             #expect(r.status == 200)
 
             // A long PTI job: renders stay quick beside it, and cancel stops it.
-            r = try await client.json("api/jobs", ["upload": upload, "method": "pti", "steps": 2000, "pivot_steps": 2000])
+            r = try client.json("api/jobs", ["upload": upload, "method": "pti", "steps": 2000, "pivot_steps": 2000])
             let long = try #require(try Self.object(r.body)["job"] as? String)
-            var state = try Self.object(try await client.send("api/jobs/\(long)").body)
+            var state = try Self.object(try client.send("api/jobs/\(long)").body)
             let deadline = Date().addingTimeInterval(600)
             while (state["step"] as? Int ?? 0) < 2, Date() < deadline {
-                try await Task.sleep(for: .milliseconds(200))
-                state = try Self.object(try await client.send("api/jobs/\(long)").body)
+                Thread.sleep(forTimeInterval: 0.2)
+                state = try Self.object(try client.send("api/jobs/\(long)").body)
             }
             #expect(state["state"] as? String == "running", "\(state)")
             // A render is answered while the job still runs (it has thousands of steps to go), not after it.
-            #expect(try await client.json("api/render", ["inversion": job]).status == 200)
-            state = try Self.object(try await client.send("api/jobs/\(long)").body)
+            #expect(try client.json("api/render", ["inversion": job]).status == 200)
+            state = try Self.object(try client.send("api/jobs/\(long)").body)
             #expect(state["state"] as? String == "running" && (state["step"] as? Int ?? 0) < 1000, "\(state)")
             // The queue holds one waiting job; this session may have two at once.
-            let queued = try Self.object(try await client.json("api/jobs", ["upload": upload, "method": "projector"]).body)
-            r = try await client.json("api/jobs", ["upload": upload, "method": "projector"])
+            let queued = try Self.object(try client.json("api/jobs", ["upload": upload, "method": "projector"]).body)
+            r = try client.json("api/jobs", ["upload": upload, "method": "projector"])
             #expect(r.status == 429, "\(String(decoding: r.body, as: UTF8.self))")
-            r = try await client.json("api/jobs/\(try #require(queued["job"] as? String))/cancel", [:])
+            r = try client.json("api/jobs/\(try #require(queued["job"] as? String))/cancel", [:])
             #expect(try Self.object(r.body)["state"] as? String == "cancelled")
-            _ = try await client.json("api/jobs/\(long)/cancel", [:])
-            r = try await client.send("api/jobs/\(long)/events")
+            _ = try client.json("api/jobs/\(long)/cancel", [:])
+            r = try client.send("api/jobs/\(long)/events")
             #expect(String(decoding: r.body, as: UTF8.self).contains("\"state\":\"cancelled\""))
-            #expect(try await client.json("api/render", ["inversion": long]).status == 404)
+            #expect(try client.json("api/render", ["inversion": long]).status == 404)
 
             // Refusals: the wrong kind of method for each endpoint, steps out of range, another session's job.
-            #expect(try await client.json("api/jobs", ["upload": upload, "method": "e4e"]).status == 400)
-            #expect(try await client.json("api/invert", ["upload": upload, "method": "pti"]).status == 400)
-            r = try await client.json("api/jobs", ["upload": upload, "method": "projector", "steps": 0])
+            #expect(try client.json("api/jobs", ["upload": upload, "method": "e4e"]).status == 400)
+            #expect(try client.json("api/invert", ["upload": upload, "method": "pti"]).status == 400)
+            r = try client.json("api/jobs", ["upload": upload, "method": "projector", "steps": 0])
             #expect(r.status == 400 && String(decoding: r.body, as: UTF8.self).contains("steps must be in 1...5000"))
             let other = Client(port: port)
-            #expect(try await other.send("api/jobs/\(job)").status == 404)
-            #expect(try await other.json("api/jobs/\(job)/cancel", [:]).status == 404)
+            #expect(try other.send("api/jobs/\(job)").status == 404)
+            #expect(try other.json("api/jobs/\(job)/cancel", [:]).status == 404)
         }
     }
 
     /// Many clients dragging sliders at once on loopback: no request fails, and the server's memory does not grow
     /// from one round to the next (renders keep nothing).
-    @Test func loadOfConcurrentSlidersHasNoErrorsAndNoGrowth() async throws {
-        try await Self.withServerProcess { port, pid in
+    @Test func loadOfConcurrentSlidersHasNoErrorsAndNoGrowth() throws {
+        try Self.withServerProcess { port, pid in
             let load = EditorLoadGenerator(port: port, direction: "smile")
-            let warm = await load.run(clients: 8, renders: 10, timeout: 600)
+            let warm = load.run(clients: 8, renders: 10, timeout: 600)
             #expect(warm.errors.isEmpty, "\(warm.errors.prefix(3))")
             let before = try Self.residentBytes(pid)
             var rounds: [Int] = []
             for _ in 0..<3 {
-                let round = await load.run(clients: 8, renders: 10, timeout: 600)
+                let round = load.run(clients: 8, renders: 10, timeout: 600)
                 #expect(round.errors.isEmpty && round.latencies.count == 80, "\(round.errors.prefix(3))")
                 rounds.append(try Self.residentBytes(pid))
             }
@@ -374,11 +326,11 @@ struct EditorServerTests {
     }
 
     /// Official-style files in place of a models folder: --checkpoint, --encoder and --directions; bad ones are named.
-    @Test func modelFilesCanBeGivenOneByOne() async throws {
+    @Test func modelFilesCanBeGivenOneByOne() throws {
         let empty = try Scratch()
-        try await Self.withServer(["--checkpoint", Self.models + "/generator.safetensors", "--encoder", "psp=\(Self.models)/psp.safetensors",
+        try Self.withServer(["--checkpoint", Self.models + "/generator.safetensors", "--encoder", "psp=\(Self.models)/psp.safetensors",
                                    "--directions", Self.models + "/directions", "--networks", "none"], models: empty.path("")) { port in
-            let info = try Self.object(try await Client(port: port).send("api/info").body)
+            let info = try Self.object(try Client(port: port).send("api/info").body)
             #expect(info["methods"] as? [[String: String]] == [["name": "psp", "kind": "encoder"]], "\(info)")
             #expect((info["directions"] as? [String])?.contains("smile") == true)
         }
@@ -398,5 +350,26 @@ struct EditorServerTests {
         #expect(throws: EditorError.self) { try Multipart(body: Array(body.prefix(40)), contentType: "multipart/form-data; boundary=b") }
         #expect(throws: EditorError.self) { try Multipart(body: body, contentType: "multipart/form-data") }
         #expect(throws: EditorError.self) { try Multipart(body: body, contentType: "text/plain; boundary=b") }
+    }
+}
+
+extension BlockingHTTP {
+    convenience init(port: Int) {
+        // Generous: under CI every suite runs at once on two cores.
+        self.init(base: URL(string: "http://127.0.0.1:\(port)")!, timeout: 600)
+    }
+
+    func json(_ path: String, _ object: [String: Any]) throws -> (status: Int, body: Data, headers: [String: String]) {
+        try send(path, method: "POST", body: try JSONSerialization.data(withJSONObject: object), type: "application/json")
+    }
+
+    /// A multipart upload of `bytes` in the field `field`.
+    func upload(_ bytes: Data, filename: String = "photo.png", field: String = "file") throws
+        -> (status: Int, body: Data, headers: [String: String])
+    {
+        let boundary = "----stylegan\(UUID().uuidString)"
+        var body = Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(field)\"; filename=\"\(filename)\"\r\n".utf8)
+        body += Data("Content-Type: application/octet-stream\r\n\r\n".utf8) + bytes + Data("\r\n--\(boundary)--\r\n".utf8)
+        return try send("api/upload", method: "POST", body: body, type: "multipart/form-data; boundary=\(boundary)")
     }
 }
