@@ -46,14 +46,14 @@ extension EditorEngine {
 
     /// The edit of `request` as PNG bytes.
     public func render(_ request: RenderRequest) async throws -> [UInt8] {
-        try Self.previewPNG(try await renderImage(request))
+        try Self.png(try await renderImage(request))
     }
 
     /// The edit pasted back into `photo` (the upload the inversion's face was cut from, by `quad`), as PNG bytes.
     public func pasteBack(_ request: RenderRequest, photo: Image, quad: AlignmentQuad) async throws -> [UInt8] {
         let face = try await renderImage(request)
         let pasted = try PasteBack.paste(face, into: photo.tensor(), quad: quad)
-        return try Self.png(Image(tensor: pasted.clamp(min: -1, max: 1)))
+        return try Self.png(pasted)
     }
 
     /// Answers every waiting render, a batch at a time, until none waits.
@@ -98,19 +98,21 @@ extension EditorEngine {
 
     /// The request's recipe applied, with the editor that renders it.
     private func edited(_ request: RenderRequest) throws -> (InversionFile, InversionEditor) {
-        let editor = try entry(request.inversion).editor
+        let entry = try entry(request.inversion)
         if request.recipe.usesGANSpace, palette.ganspace == nil {
             palette.ganspace = try GANSpace.components(of: loaded.generator, samples: Self.ganspaceSamples, count: Self.ganspaceCount)
         }
+        var palette = palette
+        palette.latentAvg = entry.latentAvg
         let mixWith: Tensor? = try request.mixWith.map { source in
             switch source {
-            case .inversion(let id): try entry(id).editor.inversion.wPlus
+            case .inversion(let id): try self.entry(id).editor.inversion.wPlus
             case .seed(let seed): try seedCode(seed)
             }
         }
-        let other = try request.interpolateTo.map { try entry($0).editor.inversion }
+        let other = try request.interpolateTo.map { try self.entry($0).editor.inversion }
         do {
-            return (try request.recipe.apply(to: editor, palette: palette, mixWith: mixWith, interpolateTo: other), editor)
+            return (try request.recipe.apply(to: entry.editor, palette: palette, mixWith: mixWith, interpolateTo: other), entry.editor)
         } catch let error as EditRecipeError {
             throw EditorError(.badRequest, error.description)
         }

@@ -78,9 +78,11 @@ public actor EditorEngine {
     private var pipelines: [String: InversionPipeline] = [:]
     private var renderer: TestbedRenderer?
 
-    /// An inversion with its editor (the generator that renders it, tuned deltas applied).
+    /// An inversion with its editor (the generator that renders it, tuned deltas applied) and that generator's
+    /// average w, which truncation pulls toward (an encoder file's own decoder has its own).
     struct Entry {
         let editor: InversionEditor
+        let latentAvg: Tensor
     }
 
     var entries: [String: Entry] = [:]
@@ -179,7 +181,7 @@ public actor EditorEngine {
         let file = InversionFile(wPlus: try seedCode(seed), metadata: InversionFile.Metadata(
             method: "seed", options: ["seed": "\(seed)"], generatorSHA256: sha256, imageSize: loaded.generator.config.size,
             seconds: 0))
-        entries[id] = Entry(editor: try InversionEditor(loaded, inversion: file, generatorSHA256: sha256))
+        entries[id] = Entry(editor: try InversionEditor(loaded, inversion: file, generatorSHA256: sha256), latentAvg: loaded.latentAvg)
         return InversionSummary(method: "seed", seconds: 0, scores: nil)
     }
 
@@ -210,13 +212,18 @@ public actor EditorEngine {
         let outcome: InversionOutcome
     }
 
-    /// Sets up an optimisation inversion of `face` (steps nil: the method's own).
-    func jobWork(_ face: Image, method: InversionMethod, steps: Int?, pivotSteps: Int?) throws -> JobWork {
+    /// Refuses a method that cannot run as a job here.
+    func requireJobMethod(_ method: InversionMethod) throws {
         guard jobMethods.contains(method) else {
             throw EditorError(.badRequest, method.family == .encoder
                 ? "\(method.rawValue) is an encoder: invert with POST /api/invert"
                 : "\(method.rawValue) is not offered; the optimisation methods are \(jobMethods.map(\.rawValue).joined(separator: ", "))")
         }
+    }
+
+    /// Sets up an optimisation inversion of `face` (steps nil: the method's own).
+    func jobWork(_ face: Image, method: InversionMethod, steps: Int?, pivotSteps: Int?) throws -> JobWork {
+        try requireJobMethod(method)
         let pipeline = try pipeline(method, steps: steps, pivotSteps: pivotSteps)
         return JobWork(pipeline: pipeline, target: try pipeline.prepare(face, name: "upload"), method: method)
     }
@@ -227,8 +234,8 @@ public actor EditorEngine {
         return InversionSummary(method: work.method.rawValue, seconds: finished.outcome.seconds, scores: finished.outcome.scores)
     }
 
-    /// PNG bytes of a preview image [1, 3, S, S] in [-1, 1].
-    nonisolated static func previewPNG(_ image: Tensor) throws -> [UInt8] {
+    /// PNG bytes of an image [1, 3, H, W] in [-1, 1] (clamped).
+    nonisolated static func png(_ image: Tensor) throws -> [UInt8] {
         try png(Image(tensor: image.to(dtype: .float32).clamp(min: -1, max: 1)))
     }
 
@@ -259,7 +266,8 @@ public actor EditorEngine {
 
     private func keep(_ file: InversionFile, as id: String, pipeline: InversionPipeline) throws {
         // Rendered by the generator it was inverted into (an encoder file's own decoder when it holds one).
-        entries[id] = Entry(editor: try InversionEditor(pipeline.generator, inversion: file, generatorSHA256: pipeline.generatorSHA256))
+        entries[id] = Entry(editor: try InversionEditor(pipeline.generator, inversion: file, generatorSHA256: pipeline.generatorSHA256),
+                            latentAvg: pipeline.generator.latentAvg)
     }
 
     /// The pipeline of `method` with these steps, made once. Encoders read their file; the optimisation methods share

@@ -164,7 +164,7 @@ actor EditorJobs {
             }
             if let image = report.image, Date().timeIntervalSince(lastPreview) >= interval || report.step == report.total {
                 lastPreview = Date()
-                if let bytes = try? EditorEngine.previewPNG(image.narrow(0, start: 0, length: 1)) { job.setPreview(bytes) }
+                if let bytes = try? EditorEngine.png(image.narrow(0, start: 0, length: 1)) { job.setPreview(bytes) }
             }
         }, isCancelled: { job.isCancelled })
     }

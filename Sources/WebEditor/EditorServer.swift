@@ -75,9 +75,7 @@ public enum EditorServer {
                 var request = request
                 let ask = try decode(JobRequest.self, try await body(&request, limit: limits.jsonBytes))
                 let (method, image) = try await site.source(ask.upload, ask.face, ask.method, token)
-                guard method.family != .encoder else {
-                    throw EditorError(.badRequest, "\(method.rawValue) is an encoder: invert with POST /api/invert")
-                }
+                try await engine.requireJobMethod(method)
                 let (id, dropped) = await sessions.newItem(in: token, source: (ask.upload, ask.face ?? 0), job: true)
                 await site.forget(dropped)
                 let job = try await jobs.submit(id: id, face: image, method: method, steps: ask.steps, pivotSteps: ask.pivot_steps,

@@ -330,8 +330,13 @@ struct EditorServerTests {
         let empty = try Scratch()
         try Self.withServer(["--checkpoint", Self.models + "/generator.safetensors", "--encoder", "psp=\(Self.models)/psp.safetensors",
                                    "--directions", Self.models + "/directions", "--networks", "none"], models: empty.path("")) { port in
-            let info = try Self.object(try Client(port: port).send("api/info").body)
+            let client = Client(port: port)
+            let info = try Self.object(try client.send("api/info").body)
             #expect(info["methods"] as? [[String: String]] == [["name": "psp", "kind": "encoder"]], "\(info)")
+            // Without the networks there are no optimisation methods: a job is refused when asked for.
+            let sample = try #require(try Self.object(try client.json("api/sample", ["sample": 0]).body)["upload"] as? String)
+            let refused = try client.json("api/jobs", ["upload": sample, "method": "projector"])
+            #expect(refused.status == 400 && String(decoding: refused.body, as: UTF8.self).contains("not offered"))
             #expect((info["directions"] as? [String])?.contains("smile") == true)
         }
         for (options, words) in [(["--encoder", "magic=x.pt"], "expected METHOD=PATH"), (["--encoder", "pti=x.pt"], "encoder method"),
